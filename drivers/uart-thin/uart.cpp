@@ -1,0 +1,44 @@
+// Thin-seam STM32 USART driver: the whole protocol runs in wasm, the bridge
+// only grants the register window and the interrupt line (wit: driver-thin).
+#include <gust/hal.h>
+
+#include "usart.h"
+
+using namespace usart;
+
+extern "C" {
+
+// Enables the USART for 8N1 at `baud` from a peripheral clock of `pclk_hz`,
+// with the receive interrupt on. A zero baud rate leaves the USART off.
+GUST_EXPORT("uart_init") void uart_init(uint32_t pclk_hz, uint32_t baud) {
+  if (baud == 0) return;
+  // BRR holds USARTDIV in 12.4 fixed point, which is pclk / baud rounded.
+  gust_hal_mmio__write32(BRR, (pclk_hz + baud / 2) / baud);
+  gust_hal_mmio__write32(CR1, CR1_UE | CR1_TE | CR1_RE | CR1_RXNEIE);
+}
+
+// Waits for the transmit data register to empty, then sends one byte.
+GUST_EXPORT("uart_tx_byte") void uart_tx_byte(uint32_t byte) {
+  while (!(gust_hal_mmio__read32(SR) & SR_TXE)) {
+  }
+  gust_hal_mmio__write32(DR, byte & 0xFF);
+}
+
+// One received byte, UART_RX_EMPTY when none, UART_RX_FAULT when the byte
+// arrived with an error flag (it is drained, which clears the flag).
+GUST_EXPORT("uart_rx") int32_t uart_rx() {
+  usart_rx_action action = usart_rx_decide(gust_hal_mmio__read32(SR));
+  if (action == USART_RX_NONE) return UART_RX_EMPTY;
+  uint32_t dr = gust_hal_mmio__read32(DR);
+  if (action == USART_RX_ERROR) return UART_RX_FAULT;
+  return static_cast<int32_t>(dr & 0xFF);
+}
+
+// True once the receive interrupt has fired since the last call.
+GUST_EXPORT("uart_rx_fired") bool uart_rx_fired() { return gust_hal_irq__poll(0); }
+
+// The decision itself, exported so that proofs and tests reach it directly.
+GUST_EXPORT("usart_rx_decide") int32_t usart_rx_decide_export(uint32_t sr) {
+  return usart_rx_decide(sr);
+}
+}

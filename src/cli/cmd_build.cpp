@@ -1,0 +1,51 @@
+// `gust build NODE.toml`: compose one firmware image and report its budget.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli/cli.h"
+#include "compose/compose.h"
+
+namespace gust::cli {
+
+namespace fs = std::filesystem;
+
+// Images go under the folder that holds the gust binary: build/nodes/<name>/.
+fs::path default_out_root() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return fs::current_path() / "build" / "nodes";
+  return exe.parent_path() / "nodes";
+}
+
+namespace {
+
+struct BuildArgs {
+  std::string manifest, out;
+  bool json = false;
+};
+
+int run_build(const BuildArgs& a) {
+  auto node = compose::load_node(a.manifest);
+  if (!node) return report(node.error());
+  compose::BuildOptions opts;
+  opts.out_root = a.out.empty() ? default_out_root() : fs::path(a.out);
+  auto rep = compose::build(*node, opts);
+  if (!rep) return report(rep.error());
+  if (a.json) std::cout << rep->json().dump(2) << "\n";
+  else std::cout << rep->table();
+  return 0;
+}
+
+}  // namespace
+
+void add_build(CLI::App& app) {
+  auto a = std::make_shared<BuildArgs>();
+  CLI::App* c = app.add_subcommand("build", "Build a node's firmware image from its manifest and print the budget report");
+  c->add_option("manifest", a->manifest, "The node manifest (TOML)")->required();
+  c->add_option("--out", a->out, "Folder for images (default: build/nodes beside the gust binary)");
+  c->add_flag("--json", a->json, "Print the report as one JSON object");
+  c->callback([a] { exit_status = run_build(*a); });
+}
+
+}  // namespace gust::cli

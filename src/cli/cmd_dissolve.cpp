@@ -1,0 +1,96 @@
+// `gust dissolve IN.wasm -o OUT.o`: decode, validate, lower and emit one module.
+#include <fstream>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli.h"
+#include "compose/compose.h"
+#include "dissolve/dissolve.h"
+#include "wasm/module.h"
+
+namespace gust::cli {
+
+namespace {
+
+struct DissolveArgs {
+  std::string input, output, dump;
+  dissolve::Options opts;
+  uint64_t memory_bytes = 0;
+  std::vector<std::string> exports;
+  bool no_bounds = false, json = false;
+};
+
+int run_dissolve(const DissolveArgs& a) {
+  namespace fs = std::filesystem;
+  std::ifstream in(a.input, std::ios::binary);
+  if (!in) return report(Error{Error::Kind::Input, "cannot read the input file", {}, {}, {}, a.input});
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto mod = wasm::decode(std::move(bytes));
+  if (!mod) { Error e = mod.error(); e.where = a.input; return report(e); }
+  if (auto v = wasm::validate(*mod); !v) { Error e = v.error(); e.where = a.input; return report(e); }
+  dissolve::Options opts = a.opts;
+  if (a.memory_bytes) opts.memory_bytes = a.memory_bytes;
+  opts.bounds_checks = !a.no_bounds;
+  opts.keep_exports.insert(a.exports.begin(), a.exports.end());
+  auto out = dissolve::dissolve(*mod, opts);
+  if (!out) { Error e = out.error(); e.where = a.input; return report(e); }
+
+  // Written beside the target and renamed, so a failure leaves nothing behind.
+  const std::string partial = a.output + ".partial";
+  {
+    std::ofstream o(partial, std::ios::binary);
+    o.write(reinterpret_cast<const char*>(out->object.data()), std::streamsize(out->object.size()));
+    if (!o) {
+      std::error_code ec;
+      fs::remove(partial, ec);
+      return report(Error{Error::Kind::Input, "cannot write the output file", {}, {}, {}, a.output});
+    }
+  }
+  std::error_code ec;
+  fs::rename(partial, a.output, ec);
+  if (ec) return report(Error{Error::Kind::Input, "cannot write the output file: " + ec.message(), {}, {}, {}, a.output});
+
+  if (a.dump == "ir") std::cout << out->ir;
+  if (a.dump == "obj") {
+    auto r = compose::run_tool({compose::tool("GUST_ARM_OBJDUMP", "arm-none-eabi-objdump"), "-d", "-r", a.output});
+    std::cout << r.output;
+  }
+  auto facts = compose::read_object(a.output);
+  if (!facts) return report(facts.error());
+  uint64_t text = 0, data = 0, bss = 0;
+  for (const auto& [name, size] : facts->section_sizes) {
+    if (name.rfind(".bss", 0) == 0) bss += size;
+    else if (name.rfind(".data", 0) == 0) data += size;
+    else text += size;
+  }
+  if (a.json) {
+    nlohmann::json j = {{"input", a.input}, {"output", a.output}, {"text", text}, {"data", data}, {"bss", bss},
+                        {"undefined", facts->undefined}, {"exports", facts->defined_globals}};
+    std::cout << j.dump(2) << "\n";
+  } else if (a.dump.empty()) {
+    std::cout << a.output << ": text " << text << " B, data " << data << " B, bss " << bss << " B; imports:";
+    for (const auto& u : facts->undefined) std::cout << " " << u;
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_dissolve(CLI::App& app) {
+  auto a = std::make_shared<DissolveArgs>();
+  CLI::App* c = app.add_subcommand("dissolve", "Dissolve a wasm module into a Thumb-2 ELF object (thumbv7m-none-eabi)");
+  c->add_option("input", a->input, "The WebAssembly binary module")->required()->check(CLI::ExistingFile);
+  c->add_option("-o,--output", a->output, "The ELF relocatable object to write")->required();
+  c->add_option("--prefix", a->opts.prefix, "Instance prefix for imports and exports, e.g. usart2_");
+  c->add_option("--memory-bytes", a->memory_bytes, "Size of the linear memory region (default: the module's minimum pages)");
+  c->add_option("-O,--opt", a->opts.opt_level, "LLVM pipeline: Oz (default), Os, O2, O0");
+  c->add_option("--export", a->exports, "Keep only these exports (repeatable); the others become internal");
+  c->add_flag("--no-bounds-checks", a->no_bounds, "Leave out memory bounds checks (unsafe: for measurement only)");
+  c->add_option("--dump", a->dump, "Also print the optimised IR (ir) or the disassembly (obj)")->check(CLI::IsMember({"ir", "obj"}));
+  c->add_flag("--json", a->json, "Print sizes and symbols as JSON");
+  c->callback([a] { exit_status = run_dissolve(*a); });
+}
+
+}  // namespace gust::cli

@@ -1,0 +1,106 @@
+// Stage 5 of the pipeline: a node manifest and a chip description become one
+// firmware image (link with bridge, boot and app), with its budget report.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "wasm/error.h"
+
+namespace gust::compose {
+
+namespace fs = std::filesystem;
+
+struct Peripheral {
+  std::string name;
+  uint32_t base = 0, size = 0;
+  std::vector<uint32_t> irqs;
+  std::optional<std::pair<uint32_t, uint32_t>> clock;  // RCC register offset, bit
+};
+
+struct Chip {
+  std::string name, cpu;
+  uint32_t flash_origin = 0, flash_size = 0;
+  uint32_t sram_origin = 0, sram_size = 0;
+  uint32_t irq_count = 0;
+  uint32_t exception_frame = 32;
+  std::map<std::string, Peripheral> peripherals;
+};
+
+struct DriverInstance {
+  std::string instance;  // the prefix of the driver's symbols: <instance>_uart_init
+  fs::path source;       // C++ source compiled to wasm
+  std::string seam;      // thin, mid or fat
+  std::string peripheral;
+  uint32_t wasm_stack = 0;  // shadow-stack bytes in the driver's linear memory
+};
+
+struct Node {
+  fs::path file;
+  std::string name, chip, banner;
+  fs::path app;
+  uint32_t stack = 512;  // main stack reserve
+  std::vector<DriverInstance> drivers;
+};
+
+// The project's root: the folder that holds chips/, firmware/ and include/.
+fs::path project_root(const fs::path& near);
+
+[[nodiscard]] Result<Chip> load_chip(const fs::path& file);
+[[nodiscard]] Result<Node> load_node(const fs::path& file);
+
+// Runs a program with arguments; output goes to `log` (stdout and stderr).
+struct ToolRun {
+  int status = -1;
+  std::string output;
+};
+ToolRun run_tool(const std::vector<std::string>& argv);
+// The name of a tool, overridable through the environment (GUST_CLANG, ...).
+std::string tool(const char* env, const char* fallback);
+
+// What gust reads back from objects and images.
+struct ObjectFacts {
+  std::map<std::string, uint64_t> section_sizes;  // by section name
+  std::vector<std::string> undefined;              // undefined symbols referenced by relocations
+  std::vector<std::string> defined_globals;
+};
+[[nodiscard]] Result<ObjectFacts> read_object(const fs::path& file);
+
+struct Component {
+  std::string name, kind;  // kind: wasm, trusted, boot, app
+  uint64_t text = 0, data = 0, bss = 0;
+};
+
+struct Report {
+  std::string node, chip;
+  fs::path elf, bin;
+  uint64_t flash_bytes = 0, flash_budget = 0;
+  uint64_t sram_bytes = 0, sram_budget = 0, stack_reserve = 0;
+  std::vector<Component> components;
+  uint64_t tcb_bytes = 0;
+  std::vector<std::string> tcb_imports;
+  nlohmann::json json() const;
+  std::string table() const;
+};
+
+struct BuildOptions {
+  fs::path out_root;  // images go to out_root/<node name>/
+  bool verbose = false;
+};
+
+// The whole pipeline for one node. Progress goes to stderr.
+[[nodiscard]] Result<Report> build(const Node& node, const BuildOptions& opts);
+
+// Per-input-file section sizes from a GNU ld map file.
+struct MapEntry {
+  std::string file, section;
+  uint64_t size = 0;
+};
+std::vector<MapEntry> parse_map(const std::string& text);
+
+}  // namespace gust::compose

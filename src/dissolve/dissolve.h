@@ -1,0 +1,44 @@
+// Stages 3 and 4 of the pipeline: a validated wasm Module is lowered to LLVM
+// IR (lower.cpp), optimised and emitted as a Thumb-2 ELF object (emit.cpp).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "wasm/module.h"
+
+namespace gust::dissolve {
+
+struct Options {
+  // Namespaces the object's imports and exports (e.g. "usart2_"), so one
+  // driver binary can serve several instances, each with its own bridge.
+  std::string prefix;
+  // Size of the linear memory region in bytes. Default: the module's minimum
+  // pages. A module that never touches memory gets no region at all.
+  std::optional<uint64_t> memory_bytes;
+  // Bounds checks on every memory access the dissolver cannot prove safe.
+  bool bounds_checks = true;
+  // LLVM's pipeline: "Oz", "Os", "O2" or "O0".
+  std::string opt_level = "Oz";
+  // Exports to keep; empty keeps all. The others become internal, so the
+  // optimiser may inline or drop them.
+  std::set<std::string> keep_exports;
+};
+
+struct Output {
+  std::vector<uint8_t> object;  // ELF relocatable, thumbv7m-none-eabi
+  std::string ir;               // the optimised IR, for --dump=ir
+};
+
+// The symbol an import becomes: module and name with every character
+// outside [A-Za-z0-9_] replaced by '_', joined by "__", after the prefix.
+//   gust:hal/mmio read32 -> gust_hal_mmio__read32
+std::string import_symbol(const std::string& module, const std::string& name,
+                          const std::string& prefix = "");
+
+// Runs the whole back half of the pipeline on a validated module.
+[[nodiscard]] Result<Output> dissolve(const wasm::Module& m, const Options& opts);
+
+}  // namespace gust::dissolve

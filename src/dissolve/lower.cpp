@@ -1,0 +1,950 @@
+// Stage 3: wasm -> LLVM IR. Each wasm function becomes one LLVM function;
+// the operand stack becomes SSA values, blocks become basic blocks with phis,
+// locals become allocas that mem2reg promotes. Every wasm trap becomes a call
+// to the bridge's noreturn gust_trap(code).
+#include <cstring>
+#include <map>
+
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include "dissolve/lower.h"
+#include "gust/trap.h"
+#include "wasm/reader.h"
+
+namespace gust::dissolve {
+
+using namespace wasm;
+using llvm::BasicBlock;
+using llvm::Value;
+
+std::string import_symbol(const std::string& module, const std::string& name, const std::string& prefix) {
+  auto clean = [](const std::string& s) {
+    std::string out = s;
+    for (char& c : out)
+      if (!isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
+    return out;
+  };
+  return prefix + clean(module) + "__" + clean(name);
+}
+
+namespace {
+
+constexpr uint64_t kPage = 65536;
+
+[[noreturn]] void unsupported(size_t at, uint32_t func, Op op, const std::string& what) {
+  Error e;
+  e.kind = Error::Kind::Unsupported;
+  e.offset = at;
+  e.func = func;
+  e.opcode = info(op).text;
+  e.message = what;
+  throw Failure{e};
+}
+
+// A structural type id, equal across modules for equal signatures, so that
+// call_indirect through a table filled by another module checks correctly.
+uint32_t type_id(const FuncType& t) {
+  uint32_t h = 2166136261u;
+  auto mix = [&](uint8_t b) { h = (h ^ b) * 16777619u; };
+  for (auto p : t.params) mix(uint8_t(p));
+  mix(0xFF);
+  for (auto r : t.results) mix(uint8_t(r));
+  return h;
+}
+
+class Lowering {
+ public:
+  Lowering(const Module& m, const Options& o, llvm::LLVMContext& ctx)
+      : m_(m), o_(o), ctx_(ctx), mod_(std::make_unique<llvm::Module>("gust", ctx)), b_(ctx) {}
+  std::unique_ptr<llvm::Module> run();
+
+ private:
+  // Module-level pieces.
+  llvm::Type* type(ValType t);
+  llvm::FunctionType* fn_type(const FuncType& t);
+  llvm::Type* result_type(const FuncType& t);
+  bool uses_memory() const;
+  void declare_functions();
+  void define_memory();
+  void define_globals();
+  void define_tables();
+  llvm::Constant* descriptor(uint32_t func);
+  llvm::Constant* const_value(const ConstExpr& c);
+  void export_symbols();
+
+  // Function bodies.
+  struct Ctrl {
+    Op op;
+    std::vector<ValType> params, results;
+    BasicBlock* end_bb = nullptr;    // where the block's results meet
+    BasicBlock* loop_bb = nullptr;   // a loop's header
+    BasicBlock* else_bb = nullptr;   // an if's false arm
+    std::vector<llvm::PHINode*> end_phis, loop_phis;
+    std::vector<Value*> if_params;
+    size_t height = 0;
+  };
+  void lower_function(uint32_t index);
+  void lower_instr(const Instr& in);
+  Value* pop() {
+    Value* v = stack_.back();
+    stack_.pop_back();
+    return v;
+  }
+  std::vector<Value*> pop_n(size_t n) {
+    std::vector<Value*> vs(stack_.end() - n, stack_.end());
+    stack_.resize(stack_.size() - n);
+    return vs;
+  }
+  void push(Value* v) { stack_.push_back(v); }
+  void branch_to(Ctrl& c);     // a br: to the label, carrying the label's values
+  void fall_through(Ctrl& c);  // reaching the end: to the block's end, carrying its results
+  void add_incoming(Ctrl& c, BasicBlock* from, const std::vector<Value*>& vals);
+  std::vector<llvm::PHINode*> make_phis(BasicBlock* bb, const std::vector<ValType>& ts);
+  void trap_if(Value* cond, unsigned code);
+  void trap(unsigned code);
+  Value* bool_to_i32(Value* v) { return b_.CreateZExt(v, b_.getInt32Ty()); }
+  Value* address(Value* addr, uint32_t offset, unsigned size);
+  Value* memory_bytes();
+  void do_return();
+  std::vector<Value*> call(llvm::FunctionCallee callee, const FuncType& ft);
+  Value* intrinsic(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Type*> tys, llvm::ArrayRef<Value*> args) {
+    return b_.CreateCall(llvm::Intrinsic::getDeclaration(mod_.get(), id, tys), args);
+  }
+  Value* checked_trunc(Value* x, llvm::Type* to, bool is_signed);
+  Value* table_slot(uint32_t table, Value* index, unsigned code);
+  [[noreturn]] void unsupported_here(const std::string& what) {
+    unsupported(at_, func_index_, op_, what);
+  }
+
+  const Module& m_;
+  const Options& o_;
+  llvm::LLVMContext& ctx_;
+  std::unique_ptr<llvm::Module> mod_;
+  llvm::IRBuilder<> b_;
+  std::vector<llvm::Function*> funcs_;
+  std::vector<llvm::GlobalVariable*> globals_;
+  std::vector<llvm::GlobalVariable*> tables_;
+  std::vector<uint64_t> table_sizes_;
+  std::map<uint32_t, llvm::Constant*> descriptors_;
+  llvm::StructType* desc_type_ = nullptr;
+  llvm::GlobalVariable* memory_ = nullptr;
+  uint64_t memory_size_ = 0;
+  llvm::FunctionCallee trap_fn_;
+
+  // Per function.
+  llvm::Function* fn_ = nullptr;
+  const FuncType* ftype_ = nullptr;
+  uint32_t func_index_ = 0;
+  std::vector<llvm::AllocaInst*> locals_;
+  std::vector<ValType> local_types_;
+  std::vector<Value*> stack_;
+  std::vector<Ctrl> ctrls_;
+  std::map<unsigned, BasicBlock*> trap_blocks_;
+  bool dead_ = false;       // the current position is unreachable
+  unsigned dead_depth_ = 0;  // blocks opened inside unreachable code
+  size_t at_ = 0;
+  Op op_ = Op::Nop;
+};
+
+llvm::Type* Lowering::type(ValType t) {
+  switch (t) {
+    case ValType::I32: return b_.getInt32Ty();
+    case ValType::I64: return b_.getInt64Ty();
+    case ValType::F32: return b_.getFloatTy();
+    case ValType::F64: return b_.getDoubleTy();
+    default: return b_.getPtrTy();
+  }
+}
+
+llvm::Type* Lowering::result_type(const FuncType& t) {
+  if (t.results.empty()) return b_.getVoidTy();
+  if (t.results.size() == 1) return type(t.results[0]);
+  std::vector<llvm::Type*> ts;
+  for (auto r : t.results) ts.push_back(type(r));
+  return llvm::StructType::get(ctx_, ts);
+}
+
+llvm::FunctionType* Lowering::fn_type(const FuncType& t) {
+  std::vector<llvm::Type*> ps;
+  for (auto p : t.params) ps.push_back(type(p));
+  return llvm::FunctionType::get(result_type(t), ps, false);
+}
+
+bool Lowering::uses_memory() const {
+  if (!m_.datas.empty()) return true;
+  for (const auto& e : m_.exports)
+    if (e.kind == ExternKind::Memory && o_.keep_exports.count(e.name)) return true;
+  for (const auto& f : m_.functions) {
+    Reader r(m_.bytes, f.body_begin, f.body_end);
+    Instr in;
+    while (!r.at_end()) {
+      read_instr(r, in, true);
+      const Imm imm = info(in.op).imm;
+      if (imm == Imm::MemArg || in.op == Op::MemorySize || in.op == Op::MemoryGrow || in.op == Op::MemoryInit ||
+          in.op == Op::MemoryCopy || in.op == Op::MemoryFill)
+        return true;
+    }
+  }
+  return false;
+}
+
+void Lowering::define_memory() {
+  if (m_.num_memories() == 0 || !uses_memory()) return;
+  if (m_.imported(ExternKind::Memory))
+    unsupported(m_.imports[0].offset, 0, Op::Nop, "imported memory is not dissolved yet");
+  memory_size_ = o_.memory_bytes ? *o_.memory_bytes : m_.memories[0].min * kPage;
+  std::vector<uint8_t> image(memory_size_, 0);
+  bool any = false;
+  for (const auto& d : m_.datas) {
+    if (d.mode != SegmentMode::Active) continue;
+    if (d.offset.op != Op::I32Const)
+      unsupported(d.offset.offset, 0, d.offset.op, "data segment offset from an imported global");
+    const uint64_t at = uint32_t(d.offset.value);
+    if (at + d.bytes.size() > memory_size_) {
+      Error e;
+      e.kind = Error::Kind::Limit;
+      e.offset = d.position;
+      e.message = "data segment [" + std::to_string(at) + ", " + std::to_string(at + d.bytes.size()) +
+                  ") lies outside the " + std::to_string(memory_size_) + "-byte memory region";
+      throw Failure{e};
+    }
+    std::memcpy(image.data() + at, d.bytes.data(), d.bytes.size());
+    any = any || !d.bytes.empty();
+  }
+  auto* arr = llvm::ArrayType::get(b_.getInt8Ty(), memory_size_);
+  llvm::Constant* init = any ? llvm::ConstantDataArray::get(ctx_, image)
+                             : static_cast<llvm::Constant*>(llvm::ConstantAggregateZero::get(arr));
+  memory_ = new llvm::GlobalVariable(*mod_, arr, false, llvm::GlobalValue::InternalLinkage, init, "wasm_memory");
+  memory_->setAlignment(llvm::Align(8));
+}
+
+llvm::Constant* Lowering::const_value(const ConstExpr& c) {
+  switch (c.op) {
+    case Op::I32Const: return b_.getInt32(uint32_t(c.value));
+    case Op::I64Const: return b_.getInt64(c.value);
+    case Op::F32Const: return llvm::ConstantFP::get(ctx_, llvm::APFloat(llvm::APFloat::IEEEsingle(), llvm::APInt(32, c.value)));
+    case Op::F64Const: return llvm::ConstantFP::get(ctx_, llvm::APFloat(llvm::APFloat::IEEEdouble(), llvm::APInt(64, c.value)));
+    case Op::RefNull: return llvm::ConstantPointerNull::get(b_.getPtrTy());
+    case Op::RefFunc: return descriptor(uint32_t(c.value));
+    default: unsupported(c.offset, 0, c.op, "constant expression reading an imported global");
+  }
+}
+
+llvm::Constant* Lowering::descriptor(uint32_t func) {
+  auto it = descriptors_.find(func);
+  if (it != descriptors_.end()) return it->second;
+  auto* init = llvm::ConstantStruct::get(desc_type_, {funcs_[func], b_.getInt32(type_id(m_.func_type(func)))});
+  auto* g = new llvm::GlobalVariable(*mod_, desc_type_, true, llvm::GlobalValue::InternalLinkage, init,
+                                     "wasm_ref_f" + std::to_string(func));
+  return descriptors_[func] = g;
+}
+
+void Lowering::define_globals() {
+  for (uint32_t i = 0; i < m_.num_globals(); ++i) {
+    GlobalType gt = m_.global_type(i);
+    if (auto* im = m_.import_of(ExternKind::Global, i)) {
+      auto* g = new llvm::GlobalVariable(*mod_, type(gt.type), !gt.mutable_, llvm::GlobalValue::ExternalLinkage,
+                                         nullptr, import_symbol(im->module, im->name, o_.prefix));
+      globals_.push_back(g);
+      continue;
+    }
+    const Global& def = m_.globals[i - m_.imported(ExternKind::Global)];
+    llvm::Constant* init;
+    if (def.init.op == Op::GlobalGet)
+      unsupported(def.init.offset, 0, Op::GlobalGet, "global initialised from an imported global");
+    init = const_value(def.init);
+    globals_.push_back(new llvm::GlobalVariable(*mod_, type(gt.type), !gt.mutable_,
+                                                llvm::GlobalValue::InternalLinkage, init,
+                                                "wasm_global" + std::to_string(i)));
+  }
+}
+
+void Lowering::define_tables() {
+  for (uint32_t t = 0; t < m_.num_tables(); ++t) {
+    if (m_.import_of(ExternKind::Table, t))
+      unsupported(0, 0, Op::Nop, "imported tables are not dissolved yet");
+    TableType tt = m_.table_type(t);
+    const uint64_t n = tt.limits.min;
+    if (n > 65536) {
+      Error e;
+      e.kind = Error::Kind::Limit;
+      e.message = "table " + std::to_string(t) + " has " + std::to_string(n) + " entries, more than gust places";
+      throw Failure{e};
+    }
+    std::vector<llvm::Constant*> slots(n, llvm::ConstantPointerNull::get(b_.getPtrTy()));
+    for (const auto& e : m_.elems) {
+      if (e.mode != SegmentMode::Active || e.table != t) continue;
+      if (e.offset.op != Op::I32Const) unsupported(e.offset.offset, 0, e.offset.op, "element offset from an imported global");
+      const uint64_t at = uint32_t(e.offset.value);
+      if (at + e.items.size() > n) {
+        Error err;
+        err.kind = Error::Kind::Limit;
+        err.offset = e.position;
+        err.message = "element segment out of bounds of table " + std::to_string(t);
+        throw Failure{err};
+      }
+      for (size_t k = 0; k < e.items.size(); ++k) slots[at + k] = const_value(e.items[k]);
+    }
+    auto* arr = llvm::ArrayType::get(b_.getPtrTy(), n);
+    tables_.push_back(new llvm::GlobalVariable(*mod_, arr, false, llvm::GlobalValue::InternalLinkage,
+                                               llvm::ConstantArray::get(arr, slots), "wasm_table" + std::to_string(t)));
+    table_sizes_.push_back(n);
+  }
+}
+
+void Lowering::declare_functions() {
+  for (uint32_t i = 0; i < m_.num_funcs(); ++i) {
+    const FuncType& ft = m_.func_type(i);
+    llvm::Function* f;
+    if (auto* im = m_.import_of(ExternKind::Func, i)) {
+      const std::string sym = import_symbol(im->module, im->name, o_.prefix);
+      f = mod_->getFunction(sym);
+      if (!f) f = llvm::Function::Create(fn_type(ft), llvm::GlobalValue::ExternalLinkage, sym, *mod_);
+    } else {
+      f = llvm::Function::Create(fn_type(ft), llvm::GlobalValue::InternalLinkage, "wasm_f" + std::to_string(i), *mod_);
+    }
+    f->addFnAttr(llvm::Attribute::NoUnwind);
+    funcs_.push_back(f);
+  }
+}
+
+void Lowering::export_symbols() {
+  std::map<uint32_t, int> seen;
+  for (const auto& e : m_.exports) {
+    if (e.kind != ExternKind::Func) continue;
+    if (!o_.keep_exports.empty() && !o_.keep_exports.count(e.name)) continue;
+    llvm::Function* f = funcs_[e.index];
+    const std::string sym = o_.prefix + e.name;
+    if (f->hasInternalLinkage() && !seen.count(e.index)) {
+      f->setName(sym);
+      f->setLinkage(llvm::GlobalValue::ExternalLinkage);
+    } else {
+      llvm::GlobalAlias::create(llvm::GlobalValue::ExternalLinkage, sym, f);
+    }
+    seen[e.index]++;
+  }
+}
+
+std::unique_ptr<llvm::Module> Lowering::run() {
+  desc_type_ = llvm::StructType::get(ctx_, {b_.getPtrTy(), b_.getInt32Ty()});
+  auto* trap_ty = llvm::FunctionType::get(b_.getVoidTy(), {b_.getInt32Ty()}, false);
+  auto* trap = llvm::Function::Create(trap_ty, llvm::GlobalValue::ExternalLinkage, "gust_trap", *mod_);
+  trap->addFnAttr(llvm::Attribute::NoReturn);
+  trap->addFnAttr(llvm::Attribute::NoUnwind);
+  trap->addFnAttr(llvm::Attribute::Cold);
+  trap_fn_ = trap;
+  declare_functions();
+  define_memory();
+  define_globals();
+  define_tables();
+  const uint32_t base = m_.imported(ExternKind::Func);
+  for (uint32_t i = 0; i < m_.functions.size(); ++i) lower_function(base + i);
+  export_symbols();
+  if (m_.start) {
+    // The start function runs from <prefix>gust_start, which the firmware
+    // calls before it uses the instance.
+    auto* f = llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), false),
+                                     llvm::GlobalValue::ExternalLinkage, o_.prefix + "gust_start", *mod_);
+    b_.SetInsertPoint(BasicBlock::Create(ctx_, "entry", f));
+    b_.CreateCall(funcs_[*m_.start]);
+    b_.CreateRetVoid();
+  }
+  return std::move(mod_);
+}
+
+// ---- function bodies -------------------------------------------------------
+
+std::vector<llvm::PHINode*> Lowering::make_phis(BasicBlock* bb, const std::vector<ValType>& ts) {
+  std::vector<llvm::PHINode*> phis;
+  llvm::IRBuilder<> pb(bb, bb->begin());
+  for (auto t : ts) phis.push_back(pb.CreatePHI(type(t), 2));
+  return phis;
+}
+
+void Lowering::add_incoming(Ctrl& c, BasicBlock* from, const std::vector<Value*>& vals) {
+  auto& phis = c.op == Op::Loop ? c.loop_phis : c.end_phis;
+  for (size_t i = 0; i < phis.size(); ++i) phis[i]->addIncoming(vals[i], from);
+}
+
+void Lowering::branch_to(Ctrl& c) {
+  const size_t n = c.op == Op::Loop ? c.params.size() : c.results.size();
+  std::vector<Value*> vals(stack_.end() - n, stack_.end());
+  add_incoming(c, b_.GetInsertBlock(), vals);
+  b_.CreateBr(c.op == Op::Loop ? c.loop_bb : c.end_bb);
+}
+
+void Lowering::fall_through(Ctrl& c) {
+  std::vector<Value*> vals(stack_.end() - c.results.size(), stack_.end());
+  for (size_t i = 0; i < c.end_phis.size(); ++i) c.end_phis[i]->addIncoming(vals[i], b_.GetInsertBlock());
+  b_.CreateBr(c.end_bb);
+}
+
+void Lowering::trap(unsigned code) {
+  BasicBlock*& bb = trap_blocks_[code];
+  if (!bb) {
+    bb = BasicBlock::Create(ctx_, "trap" + std::to_string(code), fn_);
+    llvm::IRBuilder<> tb(bb);
+    tb.CreateCall(trap_fn_, {tb.getInt32(code)});
+    tb.CreateUnreachable();
+  }
+  b_.CreateBr(bb);
+}
+
+void Lowering::trap_if(Value* cond, unsigned code) {
+  if (auto* k = llvm::dyn_cast<llvm::ConstantInt>(cond); k && k->isZero()) return;
+  BasicBlock* ok = BasicBlock::Create(ctx_, "ok", fn_);
+  BasicBlock* here = b_.GetInsertBlock();
+  BasicBlock* tb = BasicBlock::Create(ctx_, "t", fn_);
+  b_.CreateCondBr(cond, tb, ok);
+  b_.SetInsertPoint(tb);
+  trap(code);
+  (void)here;
+  b_.SetInsertPoint(ok);
+}
+
+Value* Lowering::memory_bytes() { return b_.getInt64(memory_size_); }
+
+// base + addr + offset, after checking addr + offset + size <= memory size.
+Value* Lowering::address(Value* addr, uint32_t offset, unsigned size) {
+  if (!memory_) GUST_DIE("memory access without a region");
+  if (o_.bounds_checks) {
+    const uint64_t need = uint64_t(offset) + size;
+    if (need > memory_size_) {
+      trap_if(b_.getTrue(), GUST_TRAP_MEMORY_OOB);
+    } else {
+      // One unsigned compare against a constant: addr > size - offset - width.
+      trap_if(b_.CreateICmpUGT(b_.CreateZExt(addr, b_.getInt64Ty()), b_.getInt64(memory_size_ - need)),
+              GUST_TRAP_MEMORY_OOB);
+    }
+  }
+  Value* ea = addr;
+  if (offset) ea = b_.CreateAdd(addr, b_.getInt32(offset), "", /*NUW*/ o_.bounds_checks);
+  return b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {ea});
+}
+
+std::vector<Value*> Lowering::call(llvm::FunctionCallee callee, const FuncType& ft) {
+  std::vector<Value*> args = pop_n(ft.params.size());
+  Value* r = b_.CreateCall(callee, args);
+  std::vector<Value*> out;
+  if (ft.results.size() == 1) out.push_back(r);
+  else
+    for (unsigned i = 0; i < ft.results.size(); ++i) out.push_back(b_.CreateExtractValue(r, {i}));
+  return out;
+}
+
+void Lowering::do_return() {
+  std::vector<Value*> vals = pop_n(ftype_->results.size());
+  if (vals.empty()) {
+    b_.CreateRetVoid();
+  } else if (vals.size() == 1) {
+    b_.CreateRet(vals[0]);
+  } else {
+    Value* agg = llvm::UndefValue::get(fn_->getReturnType());
+    for (unsigned i = 0; i < vals.size(); ++i) agg = b_.CreateInsertValue(agg, vals[i], {i});
+    b_.CreateRet(agg);
+  }
+}
+
+void Lowering::lower_function(uint32_t index) {
+  func_index_ = index;
+  fn_ = funcs_[index];
+  ftype_ = &m_.func_type(index);
+  const Function& f = m_.functions[index - m_.imported(ExternKind::Func)];
+  trap_blocks_.clear();
+  stack_.clear();
+  ctrls_.clear();
+  dead_ = false;
+  dead_depth_ = 0;
+
+  BasicBlock* entry = BasicBlock::Create(ctx_, "entry", fn_);
+  b_.SetInsertPoint(entry);
+  local_types_ = ftype_->params;
+  local_types_.insert(local_types_.end(), f.locals.begin(), f.locals.end());
+  locals_.clear();
+  for (size_t i = 0; i < local_types_.size(); ++i) {
+    auto* a = b_.CreateAlloca(type(local_types_[i]));
+    locals_.push_back(a);
+    if (i < ftype_->params.size()) b_.CreateStore(fn_->getArg(unsigned(i)), a);
+    else b_.CreateStore(llvm::Constant::getNullValue(type(local_types_[i])), a);
+  }
+  Ctrl top;
+  top.op = Op::Block;
+  top.results = ftype_->results;
+  top.end_bb = BasicBlock::Create(ctx_, "return", fn_);
+  top.end_phis = make_phis(top.end_bb, top.results);
+  ctrls_.push_back(top);
+
+  Reader r(m_.bytes, f.body_begin, f.body_end);
+  Instr in;
+  while (!r.at_end()) {
+    read_instr(r, in, true);
+    at_ = in.offset;
+    op_ = in.op;
+    try {
+      lower_instr(in);
+    } catch (Failure& fail) {
+      if (!fail.error.func) fail.error.func = index;
+      throw;
+    }
+  }
+}
+
+Value* Lowering::checked_trunc(Value* x, llvm::Type* to, bool is_signed) {
+  // Valid inputs lie strictly between lo and hi (both exactly representable).
+  const bool is64 = to->isIntegerTy(64);
+  const bool from_double = x->getType()->isDoubleTy();
+  double lo, hi;
+  if (is_signed) {
+    hi = is64 ? 9223372036854775808.0 : 2147483648.0;
+    if (is64) lo = from_double ? -9223372036854777856.0 : -9223373136366403584.0;
+    else lo = from_double ? -2147483649.0 : -2147483904.0;
+  } else {
+    hi = is64 ? 18446744073709551616.0 : 4294967296.0;
+    lo = -1.0;
+  }
+  trap_if(b_.CreateFCmpUNO(x, x), GUST_TRAP_BAD_CONVERSION);
+  Value* in_range = b_.CreateAnd(b_.CreateFCmpOGT(x, llvm::ConstantFP::get(x->getType(), lo)),
+                                 b_.CreateFCmpOLT(x, llvm::ConstantFP::get(x->getType(), hi)));
+  trap_if(b_.CreateNot(in_range), GUST_TRAP_INT_OVERFLOW);
+  return is_signed ? b_.CreateFPToSI(x, to) : b_.CreateFPToUI(x, to);
+}
+
+Value* Lowering::table_slot(uint32_t table, Value* index, unsigned code) {
+  trap_if(b_.CreateICmpUGE(index, b_.getInt32(uint32_t(table_sizes_[table]))), code);
+  return b_.CreateInBoundsGEP(tables_[table]->getValueType(), tables_[table], {b_.getInt32(0), index});
+}
+
+void Lowering::lower_instr(const Instr& in) {
+  using P = llvm::CmpInst::Predicate;
+  // Unreachable code is skipped up to the else/end that closes it.
+  if (dead_) {
+    switch (in.op) {
+      case Op::Block: case Op::Loop: case Op::If: ++dead_depth_; return;
+      case Op::Else: if (dead_depth_) return; break;
+      case Op::End: if (dead_depth_) { --dead_depth_; return; } break;
+      default: return;
+    }
+  }
+  llvm::Type* i32 = b_.getInt32Ty();
+  llvm::Type* i64 = b_.getInt64Ty();
+  auto binop = [&](llvm::Instruction::BinaryOps o) {
+    Value* rhs = pop();
+    Value* lhs = pop();
+    push(b_.CreateBinOp(o, lhs, rhs));
+  };
+  auto cmp = [&](P p) {
+    Value* rhs = pop();
+    Value* lhs = pop();
+    push(bool_to_i32(p >= P::FIRST_ICMP_PREDICATE ? b_.CreateICmp(p, lhs, rhs) : b_.CreateFCmp(p, lhs, rhs)));
+  };
+  auto shift = [&](llvm::Instruction::BinaryOps o) {
+    Value* rhs = pop();
+    Value* lhs = pop();
+    const unsigned bits = lhs->getType()->getIntegerBitWidth();
+    push(b_.CreateBinOp(o, lhs, b_.CreateAnd(rhs, llvm::ConstantInt::get(lhs->getType(), bits - 1))));
+  };
+  auto unary_intr = [&](llvm::Intrinsic::ID id) {
+    Value* x = pop();
+    push(intrinsic(id, {x->getType()}, {x}));
+  };
+  auto binary_intr = [&](llvm::Intrinsic::ID id) {
+    Value* rhs = pop();
+    Value* lhs = pop();
+    push(intrinsic(id, {lhs->getType()}, {lhs, rhs}));
+  };
+  auto divide = [&](bool is_signed, bool rem) {
+    Value* rhs = pop();
+    Value* lhs = pop();
+    llvm::Type* t = lhs->getType();
+    trap_if(b_.CreateICmpEQ(rhs, llvm::ConstantInt::get(t, 0)), GUST_TRAP_DIV_ZERO);
+    if (!is_signed) {
+      push(rem ? b_.CreateURem(lhs, rhs) : b_.CreateUDiv(lhs, rhs));
+      return;
+    }
+    const unsigned bits = t->getIntegerBitWidth();
+    Value* minus1 = b_.CreateICmpEQ(rhs, llvm::ConstantInt::getSigned(t, -1));
+    if (!rem) {
+      Value* min = llvm::ConstantInt::get(t, llvm::APInt::getSignedMinValue(bits));
+      trap_if(b_.CreateAnd(minus1, b_.CreateICmpEQ(lhs, min)), GUST_TRAP_INT_OVERFLOW);
+      push(b_.CreateSDiv(lhs, rhs));
+    } else {
+      // x rem_s -1 is 0, where LLVM's srem of INT_MIN by -1 is undefined.
+      Value* safe = b_.CreateSelect(minus1, llvm::ConstantInt::get(t, 1), rhs);
+      push(b_.CreateSRem(lhs, safe));
+    }
+  };
+  auto load = [&](llvm::Type* mem_ty, llvm::Type* to, bool sign) {
+    Value* p = address(pop(), in.b, unsigned(mem_ty->getPrimitiveSizeInBits() / 8));
+    auto* ld = b_.CreateAlignedLoad(mem_ty, p, llvm::Align(1));
+    Value* v = ld;
+    if (mem_ty != to) v = sign ? b_.CreateSExt(v, to) : b_.CreateZExt(v, to);
+    push(v);
+  };
+  auto store = [&](llvm::Type* mem_ty) {
+    Value* v = pop();
+    Value* p = address(pop(), in.b, unsigned(mem_ty->getPrimitiveSizeInBits() / 8));
+    if (v->getType() != mem_ty) v = b_.CreateTrunc(v, mem_ty);
+    b_.CreateAlignedStore(v, p, llvm::Align(1));
+  };
+  auto block_type = [&](const BlockType& bt) -> FuncType {
+    switch (bt.kind) {
+      case BlockType::Kind::Empty: return {};
+      case BlockType::Kind::Value: return {{}, {bt.value}};
+      default: return m_.types[bt.index];
+    }
+  };
+  auto sext_in = [&](llvm::Type* narrow) {
+    Value* x = pop();
+    push(b_.CreateSExt(b_.CreateTrunc(x, narrow), x->getType()));
+  };
+  auto fconst = [&](llvm::Type* t, double v) { return llvm::ConstantFP::get(t, v); };
+
+  switch (in.op) {
+    // ---- control
+    case Op::Unreachable:
+      trap(GUST_TRAP_UNREACHABLE);
+      dead_ = true;
+      return;
+    case Op::Nop: return;
+    case Op::Block: case Op::Loop: case Op::If: {
+      FuncType bt = block_type(in.block);
+      Ctrl c;
+      c.op = in.op;
+      c.params = bt.params;
+      c.results = bt.results;
+      Value* cond = in.op == Op::If ? pop() : nullptr;
+      c.height = stack_.size() - bt.params.size();
+      c.end_bb = BasicBlock::Create(ctx_, "end", fn_);
+      c.end_phis = make_phis(c.end_bb, c.results);
+      if (in.op == Op::Loop) {
+        c.loop_bb = BasicBlock::Create(ctx_, "loop", fn_);
+        c.loop_phis = make_phis(c.loop_bb, c.params);
+        branch_to(c);
+        stack_.resize(c.height);
+        for (auto* p : c.loop_phis) push(p);
+        b_.SetInsertPoint(c.loop_bb);
+      } else if (in.op == Op::If) {
+        BasicBlock* then_bb = BasicBlock::Create(ctx_, "then", fn_);
+        c.else_bb = BasicBlock::Create(ctx_, "else", fn_);
+        c.if_params.assign(stack_.end() - bt.params.size(), stack_.end());
+        b_.CreateCondBr(b_.CreateICmpNE(cond, b_.getInt32(0)), then_bb, c.else_bb);
+        b_.SetInsertPoint(then_bb);
+      }
+      ctrls_.push_back(std::move(c));
+      return;
+    }
+    case Op::Else: {
+      Ctrl& c = ctrls_.back();
+      if (!dead_) fall_through(c);
+      dead_ = false;
+      stack_.resize(c.height);
+      for (auto* v : c.if_params) push(v);
+      b_.SetInsertPoint(c.else_bb);
+      c.else_bb = nullptr;
+      return;
+    }
+    case Op::End: {
+      Ctrl& c = ctrls_.back();
+      if (!dead_) fall_through(c);
+      if (c.else_bb) {  // an if without else passes its parameters through
+        b_.SetInsertPoint(c.else_bb);
+        for (size_t i = 0; i < c.end_phis.size(); ++i) c.end_phis[i]->addIncoming(c.if_params[i], c.else_bb);
+        b_.CreateBr(c.end_bb);
+      }
+      stack_.resize(c.height);
+      b_.SetInsertPoint(c.end_bb);
+      if (llvm::pred_empty(c.end_bb)) {
+        // Nothing reaches the end: the code after it is unreachable.
+        for (auto* p : c.end_phis) p->eraseFromParent();
+        c.end_phis.clear();
+        dead_ = true;
+      } else {
+        dead_ = false;
+        for (auto* p : c.end_phis) push(p);
+      }
+      const bool outermost = ctrls_.size() == 1;
+      ctrls_.pop_back();
+      if (outermost) {
+        if (dead_) {
+          b_.CreateUnreachable();
+        } else {
+          do_return();
+        }
+      }
+      return;
+    }
+    case Op::Br:
+      branch_to(ctrls_[ctrls_.size() - 1 - in.a]);
+      dead_ = true;
+      return;
+    case Op::BrIf: {
+      Value* cond = pop();
+      Ctrl& c = ctrls_[ctrls_.size() - 1 - in.a];
+      BasicBlock* taken = BasicBlock::Create(ctx_, "br_if", fn_);
+      BasicBlock* next = BasicBlock::Create(ctx_, "next", fn_);
+      b_.CreateCondBr(b_.CreateICmpNE(cond, b_.getInt32(0)), taken, next);
+      b_.SetInsertPoint(taken);
+      branch_to(c);
+      b_.SetInsertPoint(next);
+      return;
+    }
+    case Op::BrTable: {
+      Value* index = pop();
+      // One landing block per case, so each phi sees one edge per block.
+      auto landing = [&](uint32_t depth) {
+        BasicBlock* bb = BasicBlock::Create(ctx_, "br_table", fn_);
+        llvm::IRBuilder<>::InsertPointGuard guard(b_);
+        b_.SetInsertPoint(bb);
+        branch_to(ctrls_[ctrls_.size() - 1 - depth]);
+        return bb;
+      };
+      auto* sw = b_.CreateSwitch(index, landing(in.targets.back()), unsigned(in.targets.size() - 1));
+      std::map<uint32_t, BasicBlock*> by_depth;
+      for (size_t i = 0; i + 1 < in.targets.size(); ++i) {
+        BasicBlock*& bb = by_depth[in.targets[i]];
+        if (!bb) bb = landing(in.targets[i]);
+        sw->addCase(b_.getInt32(uint32_t(i)), bb);
+      }
+      dead_ = true;
+      return;
+    }
+    case Op::Return:
+      do_return();
+      dead_ = true;
+      return;
+    case Op::Call: {
+      for (auto* v : call(funcs_[in.a], m_.func_type(in.a))) push(v);
+      return;
+    }
+    case Op::CallIndirect: {
+      const FuncType& ft = m_.types[in.a];
+      Value* index = pop();
+      Value* slot = table_slot(in.b, index, GUST_TRAP_TABLE_OOB);
+      Value* desc = b_.CreateLoad(b_.getPtrTy(), slot);
+      trap_if(b_.CreateICmpEQ(desc, llvm::ConstantPointerNull::get(b_.getPtrTy())), GUST_TRAP_NULL_REF);
+      Value* id = b_.CreateLoad(i32, b_.CreateStructGEP(desc_type_, desc, 1));
+      trap_if(b_.CreateICmpNE(id, b_.getInt32(type_id(ft))), GUST_TRAP_SIG_MISMATCH);
+      Value* target = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(desc_type_, desc, 0));
+      for (auto* v : call(llvm::FunctionCallee(fn_type(ft), target), ft)) push(v);
+      return;
+    }
+    // ---- references
+    case Op::RefNull: push(llvm::ConstantPointerNull::get(b_.getPtrTy())); return;
+    case Op::RefIsNull: push(bool_to_i32(b_.CreateIsNull(pop()))); return;
+    case Op::RefFunc: push(descriptor(in.a)); return;
+    // ---- parametric
+    case Op::Drop: pop(); return;
+    case Op::Select: case Op::SelectT: {
+      Value* c = pop();
+      Value* f = pop();
+      Value* t = pop();
+      push(b_.CreateSelect(b_.CreateICmpNE(c, b_.getInt32(0)), t, f));
+      return;
+    }
+    // ---- variables
+    case Op::LocalGet: push(b_.CreateLoad(type(local_types_[in.a]), locals_[in.a])); return;
+    case Op::LocalSet: b_.CreateStore(pop(), locals_[in.a]); return;
+    case Op::LocalTee: b_.CreateStore(stack_.back(), locals_[in.a]); return;
+    case Op::GlobalGet: push(b_.CreateLoad(globals_[in.a]->getValueType(), globals_[in.a])); return;
+    case Op::GlobalSet: b_.CreateStore(pop(), globals_[in.a]); return;
+    // ---- tables
+    case Op::TableGet: {
+      Value* slot = table_slot(in.a, pop(), GUST_TRAP_TABLE_ACCESS_OOB);
+      push(b_.CreateLoad(b_.getPtrTy(), slot));
+      return;
+    }
+    case Op::TableSet: {
+      Value* v = pop();
+      Value* slot = table_slot(in.a, pop(), GUST_TRAP_TABLE_ACCESS_OOB);
+      b_.CreateStore(v, slot);
+      return;
+    }
+    case Op::TableSize: push(b_.getInt32(uint32_t(table_sizes_[in.a]))); return;
+    case Op::TableGrow: pop(); pop(); push(b_.getInt32(uint32_t(-1))); return;  // tables are placed at their minimum
+    // ---- memory
+    case Op::I32Load: load(i32, i32, false); return;
+    case Op::I64Load: load(i64, i64, false); return;
+    case Op::F32Load: load(b_.getFloatTy(), b_.getFloatTy(), false); return;
+    case Op::F64Load: load(b_.getDoubleTy(), b_.getDoubleTy(), false); return;
+    case Op::I32Load8S: load(b_.getInt8Ty(), i32, true); return;
+    case Op::I32Load8U: load(b_.getInt8Ty(), i32, false); return;
+    case Op::I32Load16S: load(b_.getInt16Ty(), i32, true); return;
+    case Op::I32Load16U: load(b_.getInt16Ty(), i32, false); return;
+    case Op::I64Load8S: load(b_.getInt8Ty(), i64, true); return;
+    case Op::I64Load8U: load(b_.getInt8Ty(), i64, false); return;
+    case Op::I64Load16S: load(b_.getInt16Ty(), i64, true); return;
+    case Op::I64Load16U: load(b_.getInt16Ty(), i64, false); return;
+    case Op::I64Load32S: load(i32, i64, true); return;
+    case Op::I64Load32U: load(i32, i64, false); return;
+    case Op::I32Store: store(i32); return;
+    case Op::I64Store: store(i64); return;
+    case Op::F32Store: store(b_.getFloatTy()); return;
+    case Op::F64Store: store(b_.getDoubleTy()); return;
+    case Op::I32Store8: case Op::I64Store8: store(b_.getInt8Ty()); return;
+    case Op::I32Store16: case Op::I64Store16: store(b_.getInt16Ty()); return;
+    case Op::I64Store32: store(i32); return;
+    case Op::MemorySize: push(b_.getInt32(uint32_t(memory_size_ / kPage))); return;
+    case Op::MemoryGrow: {
+      // The region is placed at its full size: growing by 0 succeeds, any
+      // other growth fails with -1, as the spec allows.
+      Value* delta = pop();
+      push(b_.CreateSelect(b_.CreateICmpEQ(delta, b_.getInt32(0)), b_.getInt32(uint32_t(memory_size_ / kPage)),
+                           b_.getInt32(uint32_t(-1))));
+      return;
+    }
+    case Op::MemoryFill: case Op::MemoryCopy: {
+      Value* n = pop();
+      Value* src_or_val = pop();
+      Value* dst = pop();
+      Value* size = memory_bytes();
+      auto oob = [&](Value* at) {
+        return b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(at, i64), b_.CreateZExt(n, i64)), size);
+      };
+      Value* bad = oob(dst);
+      if (in.op == Op::MemoryCopy) bad = b_.CreateOr(bad, oob(src_or_val));
+      trap_if(bad, GUST_TRAP_MEMORY_OOB);
+      Value* d = b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {dst});
+      if (in.op == Op::MemoryFill) {
+        b_.CreateMemSet(d, b_.CreateTrunc(src_or_val, b_.getInt8Ty()), n, llvm::MaybeAlign(1));
+      } else {
+        Value* s = b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {src_or_val});
+        b_.CreateMemMove(d, llvm::MaybeAlign(1), s, llvm::MaybeAlign(1), n);
+      }
+      return;
+    }
+    // ---- constants
+    case Op::I32Const: push(b_.getInt32(uint32_t(in.value))); return;
+    case Op::I64Const: push(b_.getInt64(in.value)); return;
+    case Op::F32Const: case Op::F64Const: {
+      ConstExpr c;
+      c.op = in.op;
+      c.value = in.value;
+      push(const_value(c));
+      return;
+    }
+    // ---- integer comparisons
+    case Op::I32Eqz: case Op::I64Eqz: {
+      Value* x = pop();
+      push(bool_to_i32(b_.CreateICmpEQ(x, llvm::ConstantInt::get(x->getType(), 0))));
+      return;
+    }
+    case Op::I32Eq: case Op::I64Eq: cmp(P::ICMP_EQ); return;
+    case Op::I32Ne: case Op::I64Ne: cmp(P::ICMP_NE); return;
+    case Op::I32LtS: case Op::I64LtS: cmp(P::ICMP_SLT); return;
+    case Op::I32LtU: case Op::I64LtU: cmp(P::ICMP_ULT); return;
+    case Op::I32GtS: case Op::I64GtS: cmp(P::ICMP_SGT); return;
+    case Op::I32GtU: case Op::I64GtU: cmp(P::ICMP_UGT); return;
+    case Op::I32LeS: case Op::I64LeS: cmp(P::ICMP_SLE); return;
+    case Op::I32LeU: case Op::I64LeU: cmp(P::ICMP_ULE); return;
+    case Op::I32GeS: case Op::I64GeS: cmp(P::ICMP_SGE); return;
+    case Op::I32GeU: case Op::I64GeU: cmp(P::ICMP_UGE); return;
+    // ---- float comparisons (ordered, except ne which is true on NaN)
+    case Op::F32Eq: case Op::F64Eq: cmp(P::FCMP_OEQ); return;
+    case Op::F32Ne: case Op::F64Ne: cmp(P::FCMP_UNE); return;
+    case Op::F32Lt: case Op::F64Lt: cmp(P::FCMP_OLT); return;
+    case Op::F32Gt: case Op::F64Gt: cmp(P::FCMP_OGT); return;
+    case Op::F32Le: case Op::F64Le: cmp(P::FCMP_OLE); return;
+    case Op::F32Ge: case Op::F64Ge: cmp(P::FCMP_OGE); return;
+    // ---- integer arithmetic
+    case Op::I32Clz: case Op::I64Clz: {
+      Value* x = pop();
+      push(intrinsic(llvm::Intrinsic::ctlz, {x->getType()}, {x, b_.getFalse()}));
+      return;
+    }
+    case Op::I32Ctz: case Op::I64Ctz: {
+      Value* x = pop();
+      push(intrinsic(llvm::Intrinsic::cttz, {x->getType()}, {x, b_.getFalse()}));
+      return;
+    }
+    case Op::I32Popcnt: case Op::I64Popcnt: unary_intr(llvm::Intrinsic::ctpop); return;
+    case Op::I32Add: case Op::I64Add: binop(llvm::Instruction::Add); return;
+    case Op::I32Sub: case Op::I64Sub: binop(llvm::Instruction::Sub); return;
+    case Op::I32Mul: case Op::I64Mul: binop(llvm::Instruction::Mul); return;
+    case Op::I32DivS: case Op::I64DivS: divide(true, false); return;
+    case Op::I32DivU: case Op::I64DivU: divide(false, false); return;
+    case Op::I32RemS: case Op::I64RemS: divide(true, true); return;
+    case Op::I32RemU: case Op::I64RemU: divide(false, true); return;
+    case Op::I32And: case Op::I64And: binop(llvm::Instruction::And); return;
+    case Op::I32Or: case Op::I64Or: binop(llvm::Instruction::Or); return;
+    case Op::I32Xor: case Op::I64Xor: binop(llvm::Instruction::Xor); return;
+    case Op::I32Shl: case Op::I64Shl: shift(llvm::Instruction::Shl); return;
+    case Op::I32ShrS: case Op::I64ShrS: shift(llvm::Instruction::AShr); return;
+    case Op::I32ShrU: case Op::I64ShrU: shift(llvm::Instruction::LShr); return;
+    case Op::I32Rotl: case Op::I64Rotl: {
+      Value* n = pop();
+      Value* x = pop();
+      push(intrinsic(llvm::Intrinsic::fshl, {x->getType()}, {x, x, n}));
+      return;
+    }
+    case Op::I32Rotr: case Op::I64Rotr: {
+      Value* n = pop();
+      Value* x = pop();
+      push(intrinsic(llvm::Intrinsic::fshr, {x->getType()}, {x, x, n}));
+      return;
+    }
+    // ---- float arithmetic (soft float: LLVM calls the AEABI helpers)
+    case Op::F32Abs: case Op::F64Abs: unary_intr(llvm::Intrinsic::fabs); return;
+    case Op::F32Neg: case Op::F64Neg: push(b_.CreateFNeg(pop())); return;
+    case Op::F32Ceil: case Op::F64Ceil: unary_intr(llvm::Intrinsic::ceil); return;
+    case Op::F32Floor: case Op::F64Floor: unary_intr(llvm::Intrinsic::floor); return;
+    case Op::F32Trunc: case Op::F64Trunc: unary_intr(llvm::Intrinsic::trunc); return;
+    case Op::F32Nearest: case Op::F64Nearest: unary_intr(llvm::Intrinsic::roundeven); return;
+    case Op::F32Sqrt: case Op::F64Sqrt: unary_intr(llvm::Intrinsic::sqrt); return;
+    case Op::F32Add: case Op::F64Add: binop(llvm::Instruction::FAdd); return;
+    case Op::F32Sub: case Op::F64Sub: binop(llvm::Instruction::FSub); return;
+    case Op::F32Mul: case Op::F64Mul: binop(llvm::Instruction::FMul); return;
+    case Op::F32Div: case Op::F64Div: binop(llvm::Instruction::FDiv); return;
+    case Op::F32Min: case Op::F64Min: binary_intr(llvm::Intrinsic::minimum); return;
+    case Op::F32Max: case Op::F64Max: binary_intr(llvm::Intrinsic::maximum); return;
+    case Op::F32Copysign: case Op::F64Copysign: binary_intr(llvm::Intrinsic::copysign); return;
+    // ---- conversions
+    case Op::I32WrapI64: push(b_.CreateTrunc(pop(), i32)); return;
+    case Op::I32TruncF32S: case Op::I32TruncF64S: push(checked_trunc(pop(), i32, true)); return;
+    case Op::I32TruncF32U: case Op::I32TruncF64U: push(checked_trunc(pop(), i32, false)); return;
+    case Op::I64TruncF32S: case Op::I64TruncF64S: push(checked_trunc(pop(), i64, true)); return;
+    case Op::I64TruncF32U: case Op::I64TruncF64U: push(checked_trunc(pop(), i64, false)); return;
+    case Op::I64ExtendI32S: push(b_.CreateSExt(pop(), i64)); return;
+    case Op::I64ExtendI32U: push(b_.CreateZExt(pop(), i64)); return;
+    case Op::F32ConvertI32S: case Op::F32ConvertI64S: push(b_.CreateSIToFP(pop(), b_.getFloatTy())); return;
+    case Op::F32ConvertI32U: case Op::F32ConvertI64U: push(b_.CreateUIToFP(pop(), b_.getFloatTy())); return;
+    case Op::F64ConvertI32S: case Op::F64ConvertI64S: push(b_.CreateSIToFP(pop(), b_.getDoubleTy())); return;
+    case Op::F64ConvertI32U: case Op::F64ConvertI64U: push(b_.CreateUIToFP(pop(), b_.getDoubleTy())); return;
+    case Op::F32DemoteF64: push(b_.CreateFPTrunc(pop(), b_.getFloatTy())); return;
+    case Op::F64PromoteF32: push(b_.CreateFPExt(pop(), b_.getDoubleTy())); return;
+    case Op::I32ReinterpretF32: push(b_.CreateBitCast(pop(), i32)); return;
+    case Op::I64ReinterpretF64: push(b_.CreateBitCast(pop(), i64)); return;
+    case Op::F32ReinterpretI32: push(b_.CreateBitCast(pop(), b_.getFloatTy())); return;
+    case Op::F64ReinterpretI64: push(b_.CreateBitCast(pop(), b_.getDoubleTy())); return;
+    case Op::I32Extend8S: case Op::I64Extend8S: sext_in(b_.getInt8Ty()); return;
+    case Op::I32Extend16S: case Op::I64Extend16S: sext_in(b_.getInt16Ty()); return;
+    case Op::I64Extend32S: sext_in(i32); return;
+    case Op::I32TruncSatF32S: case Op::I32TruncSatF64S: { Value* x = pop(); push(intrinsic(llvm::Intrinsic::fptosi_sat, {i32, x->getType()}, {x})); return; }
+    case Op::I32TruncSatF32U: case Op::I32TruncSatF64U: { Value* x = pop(); push(intrinsic(llvm::Intrinsic::fptoui_sat, {i32, x->getType()}, {x})); return; }
+    case Op::I64TruncSatF32S: case Op::I64TruncSatF64S: { Value* x = pop(); push(intrinsic(llvm::Intrinsic::fptosi_sat, {i64, x->getType()}, {x})); return; }
+    case Op::I64TruncSatF32U: case Op::I64TruncSatF64U: { Value* x = pop(); push(intrinsic(llvm::Intrinsic::fptoui_sat, {i64, x->getType()}, {x})); return; }
+    default:
+      (void)fconst;
+      unsupported_here("not dissolved yet");
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<llvm::Module>> lower(const Module& m, const Options& opts, llvm::LLVMContext& ctx) {
+  try {
+    Lowering l(m, opts, ctx);
+    auto mod = l.run();
+    std::string msg;
+    llvm::raw_string_ostream os(msg);
+    if (llvm::verifyModule(*mod, &os)) GUST_DIE("lowering produced invalid IR: " + os.str());
+    return mod;
+  } catch (Failure& f) {
+    return f.error;
+  }
+}
+
+}  // namespace gust::dissolve

@@ -1,0 +1,19 @@
+// Internal interface between the lowering and the object emitter.
+#pragma once
+#include <memory>
+
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include "dissolve/dissolve.h"
+
+namespace gust::dissolve {
+
+// wasm -> LLVM IR. The result has no target set; emit() sets it.
+[[nodiscard]] Result<std::unique_ptr<llvm::Module>> lower(const wasm::Module& m, const Options& opts,
+                                                          llvm::LLVMContext& ctx);
+
+// LLVM IR -> optimised IR -> Thumb-2 ELF object.
+[[nodiscard]] Result<Output> emit(llvm::Module& mod, const Options& opts);
+
+}  // namespace gust::dissolve
