@@ -24,7 +24,7 @@ struct DissolveArgs {
 int run_dissolve(const DissolveArgs& a) {
   namespace fs = std::filesystem;
   std::ifstream in(a.input, std::ios::binary);
-  if (!in) return report(Error{Error::Kind::Input, "cannot read the input file", {}, {}, {}, a.input});
+  if (!in) return report(Error::make(Error::Kind::Input, "cannot read the input file", a.input));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto mod = wasm::decode(std::move(bytes));
   if (!mod) { Error e = mod.error(); e.where = a.input; return report(e); }
@@ -44,12 +44,12 @@ int run_dissolve(const DissolveArgs& a) {
     if (!o) {
       std::error_code ec;
       fs::remove(partial, ec);
-      return report(Error{Error::Kind::Input, "cannot write the output file", {}, {}, {}, a.output});
+      return report(Error::make(Error::Kind::Input, "cannot write the output file", a.output));
     }
   }
   std::error_code ec;
   fs::rename(partial, a.output, ec);
-  if (ec) return report(Error{Error::Kind::Input, "cannot write the output file: " + ec.message(), {}, {}, {}, a.output});
+  if (ec) return report(Error::make(Error::Kind::Input, "cannot write the output file: " + ec.message(), a.output));
 
   if (a.dump == "ir") std::cout << out->ir;
   if (a.dump == "obj") {

@@ -69,7 +69,7 @@ int run_attached(const fs::path& elf, double timeout) {
 // as a received line contains the expected text.
 int run_gated(const fs::path& elf, const RunArgs& a) {
   int to_qemu[2], from_qemu[2];
-  if (pipe(to_qemu) != 0 || pipe(from_qemu) != 0) return report(Error{Error::Kind::Tool, "cannot create pipes"});
+  if (pipe(to_qemu) != 0 || pipe(from_qemu) != 0) return report(Error::make(Error::Kind::Tool, "cannot create pipes"));
   pid_t pid = spawn(qemu_argv(elf), to_qemu[0], from_qemu[1]);
   close(to_qemu[0]);
   close(from_qemu[1]);
@@ -127,7 +127,7 @@ int run_node(const RunArgs& a) {
     if (!rep) return report(rep.error());
     elf = rep->elf;
   } else if (!fs::exists(elf)) {
-    return report(Error{Error::Kind::Input, "no image at " + elf.string() + ": run gust build first"});
+    return report(Error::make(Error::Kind::Input, "no image at " + elf.string() + ": run gust build first"));
   }
   fprintf(stderr, "gust: booting %s in qemu-system-arm -M stm32vldiscovery (USART1 on this terminal)\n",
           elf.filename().c_str());

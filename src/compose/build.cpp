@@ -94,6 +94,21 @@ std::string bridge_source(const Node& n, const Chip& c) {
 
 }  // namespace
 
+Result<void> compile_driver(const fs::path& source, const fs::path& wasm_out, uint32_t wasm_stack,
+                            const std::vector<std::string>& extra_flags) {
+  const fs::path root = project_root(source.parent_path());
+  std::vector<std::string> argv = {tool("GUST_CLANG", "clang-19"), "--target=wasm32", "-mcpu=mvp", "-msign-ext",
+                                   "-Oz", "-std=c++20", "-nostdlib", "-ffreestanding", "-fno-exceptions",
+                                   "-fno-rtti", "-I", (root / "include").string(), "-Wl,--no-entry",
+                                   "-Wl,--strip-all", "-Wl,--stack-first",
+                                   "-Wl,-z,stack-size=" + std::to_string(wasm_stack)};
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  argv.insert(argv.end(), {"-o", wasm_out.string(), source.string()});
+  ToolRun r = run_tool(argv);
+  if (r.status != 0) return tool_error("clang-19 --target=wasm32 (" + source.filename().string() + ")", r);
+  return {};
+}
+
 nlohmann::json Report::json() const {
   nlohmann::json j;
   j["node"] = node;
@@ -166,7 +181,6 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
     return e;
   };
 
-  const std::string clang = tool("GUST_CLANG", "clang-19");
   const std::string gcc = tool("GUST_ARM_GCC", "arm-none-eabi-gcc");
   const std::string objcopy = tool("GUST_ARM_OBJCOPY", "arm-none-eabi-objcopy");
   const fs::path fw = root / "firmware" / "stm32f100";
@@ -186,12 +200,7 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
     const std::string driver_name = d.source.parent_path().filename().string();
     progress(++step, total, "compile " + d.source.filename().string() + " -> " + wasm_file.filename().string() +
                                 " (clang-19 --target=wasm32)");
-    ToolRun r = run_tool({clang, "--target=wasm32", "-mcpu=mvp", "-msign-ext", "-Oz", "-std=c++20", "-nostdlib",
-                          "-ffreestanding", "-fno-exceptions", "-fno-rtti", "-I", (root / "include").string(),
-                          "-Wl,--no-entry", "-Wl,--strip-all", "-Wl,--stack-first",
-                          "-Wl,-z,stack-size=" + std::to_string(d.wasm_stack), "-o", wasm_file.string(),
-                          d.source.string()});
-    if (r.status != 0) return fail(tool_error("clang-19 (driver " + d.instance + ")", r));
+    if (auto r = compile_driver(d.source, wasm_file, d.wasm_stack); !r) return fail(r.error());
 
     progress(++step, total, "dissolve " + wasm_file.filename().string() + " -> " + obj.filename().string() +
                                 " (prefix " + d.instance + "_)");
@@ -216,7 +225,7 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
 
   progress(++step, total, "generate the linker script and the node's bridge from chips/" + chip->name + ".toml");
   const std::string bridge_c = bridge_source(node, *chip);
-  if (!write_file(tmp / "bridge_node.c", bridge_c.data(), bridge_c.size())) return fail(Error{Error::Kind::Input, "cannot write " + (tmp / "bridge_node.c").string()});
+  if (!write_file(tmp / "bridge_node.c", bridge_c.data(), bridge_c.size())) return fail(Error::make(Error::Kind::Input, "cannot write " + (tmp / "bridge_node.c").string()));
   const std::string ld = linker_script(*chip, chip->sram_size);
   write_file(tmp / (node.name + ".ld"), ld.data(), ld.size());
 
@@ -319,7 +328,7 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
 
   fs::remove_all(out, ec);
   fs::rename(tmp, out, ec);
-  if (ec) return fail(Error{Error::Kind::Input, "cannot move the image into " + out.string() + ": " + ec.message()});
+  if (ec) return fail(Error::make(Error::Kind::Input, "cannot move the image into " + out.string() + ": " + ec.message()));
   rep.elf = out / elf.filename();
   rep.bin = out / bin.filename();
   return rep;

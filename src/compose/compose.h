@@ -63,6 +63,11 @@ ToolRun run_tool(const std::vector<std::string>& argv);
 // The name of a tool, overridable through the environment (GUST_CLANG, ...).
 std::string tool(const char* env, const char* fallback);
 
+// clang-19 --target=wasm32 with the flags every gust driver is built with:
+// MVP plus sign extension, -Oz, no libc, the shadow stack first in memory.
+[[nodiscard]] Result<void> compile_driver(const fs::path& source, const fs::path& wasm_out, uint32_t wasm_stack,
+                                          const std::vector<std::string>& extra_flags = {});
+
 // What gust reads back from objects and images.
 struct ObjectFacts {
   std::map<std::string, uint64_t> section_sizes;  // by section name

@@ -24,6 +24,14 @@ struct Error {
   std::string opcode;            // the opcode's text form, where one applies
   std::string where;             // file:line:column, or a file name
 
+  static Error make(Kind k, std::string msg, std::string where = {}) {
+    Error e;
+    e.kind = k;
+    e.message = std::move(msg);
+    e.where = std::move(where);
+    return e;
+  }
+
   // "0000001d: error: func 3: i32.add: type mismatch ..." style one-liner.
   std::string str() const;
 };

@@ -129,7 +129,7 @@ void read_instr(Reader& r, Instr& in, bool has_data_count) {
     code = r.u32();
   } else if (prefix == 0xFD) {
     r.fail_at(in.offset, "unsupported feature: SIMD opcode 0xfd", Error::Kind::Unsupported);
-  } else if (prefix >= 0xFB || prefix == 0x06 || prefix == 0x07 || prefix == 0x08 || prefix == 0x09 ||
+  } else if (prefix == 0xFB || prefix == 0xFE || prefix == 0x06 || prefix == 0x07 || prefix == 0x08 || prefix == 0x09 ||
              prefix == 0x18 || prefix == 0x19 || prefix == 0x12 || prefix == 0x13 || prefix == 0x14 ||
              prefix == 0x15) {
     // Exceptions, tail calls, function references, GC, threads.

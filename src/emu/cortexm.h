@@ -1,0 +1,79 @@
+// An emulated Cortex-M3 (Unicorn) that runs linked Thumb-2 code: dissolved
+// objects, native builds of the same source, or spec-suite modules. Every
+// symbol the objects leave undefined becomes a stub whose call is handled on
+// the host, so the seam's imports can be scripted by a test or a benchmark.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "wasm/error.h"
+
+struct uc_struct;
+
+namespace gust::emu {
+
+namespace fs = std::filesystem;
+
+constexpr uint32_t kFlashBase = 0x08000000;
+constexpr uint32_t kSramBase = 0x20000000;
+
+class CortexM {
+ public:
+  // Links the objects (and libgcc) into one image in `workdir`, with a stub
+  // for each undefined symbol, and loads it. `sram_bytes` is mapped at
+  // 0x20000000; the stack starts at its top.
+  [[nodiscard]] static Result<std::unique_ptr<CortexM>> load(const std::vector<fs::path>& objects,
+                                                             const fs::path& workdir, uint32_t sram_bytes = 1 << 20);
+  ~CortexM();
+
+  // A host function behind a stub: reads its arguments with arg(), sets its
+  // result with set_result().
+  using Host = std::function<void(CortexM&)>;
+  void on_import(const std::string& symbol, Host fn) { hosts_[symbol] = std::move(fn); }
+
+  struct Call {
+    bool ok = false;          // returned normally
+    bool trapped = false;     // reached gust_trap
+    uint32_t trap_code = 0;
+    uint32_t r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+    uint64_t instructions = 0;  // executed, when counting is on
+    std::string fault;          // the emulator's error, if it stopped otherwise
+  };
+  // Calls a function by symbol with argument words (AAPCS: r0-r3, then the
+  // stack). The caller places 64-bit values in even register pairs.
+  Call call(const std::string& symbol, const std::vector<uint32_t>& words);
+
+  bool has(const std::string& symbol) const { return symbols_.count(symbol) != 0; }
+  uint32_t address(const std::string& symbol) const;
+  std::vector<std::string> stubs() const;  // the undefined symbols that became stubs
+  uint32_t arg(int n) const;              // r0..r3 inside a host call
+  void set_result(uint32_t r0, uint32_t r1 = 0);
+  void count_instructions(bool on) { counting_ = on; }
+  uint64_t code_bytes(const std::string& symbol) const;  // st_size of a function
+  bool read(uint32_t addr, void* out, size_t n) const;
+  bool write(uint32_t addr, const void* in, size_t n);
+
+ private:
+  CortexM() = default;
+  static void hook_code(uc_struct* uc, uint64_t address, uint32_t size, void* self);
+
+  uc_struct* uc_ = nullptr;
+  std::map<std::string, uint32_t> symbols_;
+  std::map<std::string, uint64_t> sizes_;
+  std::map<uint32_t, std::string> stub_at_;
+  std::map<std::string, Host> hosts_;
+  uint32_t stub_lo_ = 0, stub_hi_ = 0;
+  uint32_t stack_top_ = 0;
+  bool counting_ = false;
+  uint64_t count_ = 0;
+  bool trapped_ = false;
+  uint32_t trap_code_ = 0;
+  std::string host_error_;
+};
+
+}  // namespace gust::emu

@@ -1,0 +1,278 @@
+// WIT text -> Package: a hand-written lexer and recursive-descent parser.
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "wit/wit.h"
+
+namespace gust::wit {
+
+namespace {
+
+struct Token {
+  enum Kind { Ident, Punct, End } kind = End;
+  std::string text;
+  int line = 1, col = 1;
+};
+
+class Parser {
+ public:
+  Parser(const std::string& text, const std::string& file) : s_(text), file_(file) { advance(); }
+  Package package();
+
+ private:
+  [[noreturn]] void fail(const Token& at, const std::string& msg) {
+    throw Failure{Error::make(Error::Kind::Input, msg,
+                              file_ + ":" + std::to_string(at.line) + ":" + std::to_string(at.col))};
+  }
+  void skip_space();
+  void advance();
+  bool is(const char* punct) const { return tok_.kind == Token::Punct && tok_.text == punct; }
+  bool is_word(const char* w) const { return tok_.kind == Token::Ident && tok_.text == w; }
+  void expect(const char* punct) {
+    if (!is(punct)) fail(tok_, std::string("expected '") + punct + "', found " + describe());
+    advance();
+  }
+  std::string ident() {
+    if (tok_.kind != Token::Ident) fail(tok_, "expected a name, found " + describe());
+    std::string s = tok_.text;
+    advance();
+    return s;
+  }
+  std::string describe() const {
+    return tok_.kind == Token::End ? "the end of the file" : "'" + tok_.text + "'";
+  }
+  Type type();
+  Func func_sig(std::string name, int line);
+  Interface interface();
+  World world();
+
+  const std::string& s_;
+  std::string file_;
+  size_t pos_ = 0;
+  int line_ = 1, col_ = 1;
+  Token tok_;
+};
+
+void Parser::skip_space() {
+  for (;;) {
+    if (pos_ >= s_.size()) return;
+    char c = s_[pos_];
+    if (c == '\n') { ++line_; col_ = 1; ++pos_; continue; }
+    if (isspace(static_cast<unsigned char>(c))) { ++col_; ++pos_; continue; }
+    if (c == '/' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '/') {
+      while (pos_ < s_.size() && s_[pos_] != '\n') ++pos_;
+      continue;
+    }
+    if (c == '/' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '*') {
+      Token at{Token::Punct, "/*", line_, col_};
+      pos_ += 2;
+      col_ += 2;
+      while (pos_ + 1 < s_.size() && !(s_[pos_] == '*' && s_[pos_ + 1] == '/')) {
+        if (s_[pos_] == '\n') { ++line_; col_ = 1; } else ++col_;
+        ++pos_;
+      }
+      if (pos_ + 1 >= s_.size()) fail(at, "unterminated block comment");
+      pos_ += 2;
+      col_ += 2;
+      continue;
+    }
+    return;
+  }
+}
+
+void Parser::advance() {
+  skip_space();
+  tok_ = Token{Token::End, "", line_, col_};
+  if (pos_ >= s_.size()) return;
+  char c = s_[pos_];
+  if (isalpha(static_cast<unsigned char>(c)) || c == '%' || c == '_') {
+    size_t start = pos_;
+    if (c == '%') ++pos_;  // %name escapes a keyword
+    while (pos_ < s_.size() && (isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '-' || s_[pos_] == '_')) ++pos_;
+    tok_.kind = Token::Ident;
+    tok_.text = s_.substr(start, pos_ - start);
+    if (tok_.text[0] == '%') tok_.text.erase(0, 1);
+    col_ += int(pos_ - start);
+    return;
+  }
+  if (c == '-' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '>') {
+    tok_.kind = Token::Punct;
+    tok_.text = "->";
+    pos_ += 2;
+    col_ += 2;
+    return;
+  }
+  if (std::string("{}();:,<>=./@*").find(c) != std::string::npos) {
+    tok_.kind = Token::Punct;
+    tok_.text = std::string(1, c);
+    ++pos_;
+    ++col_;
+    return;
+  }
+  tok_.text = std::string(1, c);
+  fail(tok_, "unexpected character '" + tok_.text + "'");
+}
+
+Type Parser::type() {
+  static const std::set<std::string> scalars = {"u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "bool"};
+  Token at = tok_;
+  Type t;
+  t.name = ident();
+  if (scalars.count(t.name)) return t;
+  if (t.name == "list" || t.name == "option") {
+    expect("<");
+    t.args.push_back(type());
+    expect(">");
+    return t;
+  }
+  if (t.name == "result") {
+    if (!is("<")) return t;
+    advance();
+    t.args.push_back(type());
+    if (is(",")) {
+      advance();
+      t.args.push_back(type());
+    }
+    expect(">");
+    return t;
+  }
+  fail(at, "unknown type '" + t.name + "' (gust:hal uses integers, bool, list, option and result)");
+}
+
+Func Parser::func_sig(std::string name, int line) {
+  Func f;
+  f.name = std::move(name);
+  f.line = line;
+  if (!is_word("func")) fail(tok_, "expected 'func', found " + describe());
+  advance();
+  expect("(");
+  std::set<std::string> seen;
+  while (!is(")")) {
+    Token at = tok_;
+    Param p;
+    p.name = ident();
+    if (!seen.insert(p.name).second) fail(at, "parameter '" + p.name + "' named twice");
+    expect(":");
+    p.type = type();
+    f.params.push_back(std::move(p));
+    if (!is(")")) expect(",");
+  }
+  advance();
+  if (is("->")) {
+    advance();
+    f.results.push_back(type());
+  }
+  expect(";");
+  return f;
+}
+
+Interface Parser::interface() {
+  Interface i;
+  i.name = ident();
+  expect("{");
+  std::set<std::string> seen;
+  while (!is("}")) {
+    if (tok_.kind == Token::End) fail(tok_, "interface '" + i.name + "' is not closed");
+    Token at = tok_;
+    std::string name = ident();
+    if (!seen.insert(name).second) fail(at, "function '" + name + "' declared twice in interface '" + i.name + "'");
+    expect(":");
+    i.funcs.push_back(func_sig(name, at.line));
+  }
+  advance();
+  return i;
+}
+
+World Parser::world() {
+  World w;
+  w.name = ident();
+  expect("{");
+  while (!is("}")) {
+    if (tok_.kind == Token::End) fail(tok_, "world '" + w.name + "' is not closed");
+    Token at = tok_;
+    std::string kw = ident();
+    if (kw == "import") {
+      w.imports.push_back(ident());
+      expect(";");
+    } else if (kw == "export") {
+      Token nat = tok_;
+      std::string name = ident();
+      expect(":");
+      w.exports.push_back(func_sig(name, nat.line));
+    } else {
+      fail(at, "expected 'import' or 'export' in world '" + w.name + "', found '" + kw + "'");
+    }
+  }
+  advance();
+  return w;
+}
+
+Package Parser::package() {
+  Package p;
+  if (!is_word("package")) fail(tok_, "a WIT file starts with 'package ns:name;'");
+  advance();
+  p.name = ident();
+  expect(":");
+  p.name += ":" + ident();
+  expect(";");
+  while (tok_.kind != Token::End) {
+    Token at = tok_;
+    std::string kw = ident();
+    if (kw == "interface") p.interfaces.push_back(interface());
+    else if (kw == "world") p.worlds.push_back(world());
+    else fail(at, "expected 'interface' or 'world', found '" + kw + "'");
+  }
+  for (const auto& w : p.worlds)
+    for (const auto& imp : w.imports)
+      if (!p.interface(imp)) fail(Token{}, "world '" + w.name + "' imports unknown interface '" + imp + "'");
+  return p;
+}
+
+}  // namespace
+
+std::string Type::str() const {
+  if (args.empty()) return name;
+  std::string s = name + "<";
+  for (size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + args[i].str();
+  return s + ">";
+}
+
+const Interface* Package::interface(const std::string& n) const {
+  for (const auto& i : interfaces)
+    if (i.name == n) return &i;
+  return nullptr;
+}
+
+const World* Package::world(const std::string& n) const {
+  for (const auto& w : worlds)
+    if (w.name == n) return &w;
+  return nullptr;
+}
+
+std::string c_name(const std::string& kebab) {
+  std::string s = kebab;
+  for (char& c : s)
+    if (c == '-') c = '_';
+  return s;
+}
+
+Result<Package> parse(const std::string& text, const std::string& file) {
+  try {
+    Parser p(text, file);
+    return p.package();
+  } catch (Failure& f) {
+    return f.error;
+  }
+}
+
+Result<Package> parse_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return Error::make(Error::Kind::Input, "cannot read the WIT file", file.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse(ss.str(), file.string());
+}
+
+}  // namespace gust::wit

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The command line as a script sees it: exit codes, located error messages,
+# and no half-written output after a failure.
+# usage: cli_test.sh path/to/gust project-root
+set -u
+gust=$1
+root=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME EXPECTED_STATUS PATTERN -- command...
+  local name=$1 want=$2 pattern=$3
+  shift 4
+  local out status
+  out=$("$@" 2>&1)
+  status=$?
+  if [ "$status" -ne "$want" ]; then
+    echo "FAIL $name: exit $status, wanted $want"; echo "$out" | head -20; failed=$((failed + 1)); return
+  fi
+  if [ -n "$pattern" ] && ! grep -qE -- "$pattern" <<<"$out"; then
+    echo "FAIL $name: output lacks /$pattern/"; echo "$out" | head -20; failed=$((failed + 1)); return
+  fi
+  echo "ok   $name"
+  passed=$((passed + 1))
+}
+
+check help 0 "dissolve" -- "$gust" --help
+check dissolve-help 0 "--prefix" -- "$gust" dissolve --help
+check build-help 0 "--json" -- "$gust" build --help
+check run-help 0 "--expect" -- "$gust" run --help
+check no-subcommand 2 "" -- "$gust"
+check missing-input 2 "" -- "$gust" dissolve "$work/none.wasm" -o "$work/none.o"
+
+printf '\0asm\1\0\0\0\1\5\1\140' >"$work/short.wasm"
+check malformed-wasm 1 "00000008: error: malformed: unexpected end" -- "$gust" dissolve "$work/short.wasm" -o "$work/short.o"
+[ ! -e "$work/short.o" ] && [ ! -e "$work/short.o.partial" ] && echo "ok   malformed-leaves-nothing" && passed=$((passed + 1)) ||
+  { echo "FAIL malformed-leaves-nothing"; failed=$((failed + 1)); }
+
+# A SIMD instruction: v128.const is opcode 0xfd 0x0c.
+printf '\0asm\1\0\0\0\1\4\1\140\0\0\3\2\1\0\12\26\1\24\0\375\14\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\32\13' >"$work/simd.wasm"
+check simd-unsupported 1 "unsupported: func 0: .*SIMD" -- "$gust" dissolve "$work/simd.wasm" -o "$work/simd.o"
+
+cat >"$work/bad.toml" <<'TOML'
+name = "bad"
+chip = "stm32f100rb"
+app = 42
+TOML
+check manifest-type 1 "bad.toml:3:7: error: 'app' must be a string" -- "$gust" build "$work/bad.toml" --out "$work/out"
+printf 'name = "x"\nchip = [\n' >"$work/syntax.toml"
+check manifest-syntax 1 "syntax.toml:[0-9]+:[0-9]+: error" -- "$gust" build "$work/syntax.toml" --out "$work/out"
+
+# Over budget: a 9000-byte main stack on an 8 KiB part.
+mkdir -p "$work/nodes"
+sed -e 's/^stack = .*/stack = 9000/' -e 's/^name = .*/name = "too-big"/' \
+  -e "s|\\.\\./|$root/|g" "$root/nodes/f100-uart-thin.toml" >"$work/nodes/too-big.toml"
+check over-budget 1 "over by [0-9]+ B" -- "$gust" build "$work/nodes/too-big.toml" --out "$work/out"
+[ ! -e "$work/out/too-big" ] && ! ls "$work/out" 2>/dev/null | grep -q partial && echo "ok   over-budget-leaves-no-image" &&
+  passed=$((passed + 1)) || { echo "FAIL over-budget-leaves-no-image"; failed=$((failed + 1)); }
+
+check build-json 0 '"sram_budget": 8192' -- "$gust" build "$root/nodes/f100-uart-thin.toml" --json --out "$work/out"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,103 @@
+// The seam is declared once, in wit/gust-hal.wit. Until `gust bind` generates
+// the guest header, include/gust/hal.h is written by hand: these tests check
+// that both name the same functions with the same signatures.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "dissolve/dissolve.h"
+#include "support.h"
+#include "wit/wit.h"
+
+namespace gust::test {
+namespace {
+
+// The C type a WIT scalar has at the seam.
+std::string c_type(const wit::Type& t) {
+  static const std::map<std::string, std::string> m = {
+      {"u8", "uint8_t"}, {"u16", "uint16_t"}, {"u32", "uint32_t"}, {"u64", "uint64_t"},
+      {"s8", "int8_t"},  {"s16", "int16_t"},  {"s32", "int32_t"},  {"s64", "int64_t"}, {"bool", "bool"}};
+  auto it = m.find(t.name);
+  return it == m.end() ? "?" : it->second;
+}
+
+struct Decl {
+  std::string ret, symbol;
+  std::vector<std::string> params;
+};
+
+// GUST_HAL_IMPORT("iface", "fn") <ret> <symbol>(<type> <name>, ...);
+std::map<std::string, Decl> header_imports() {
+  std::ifstream in(source_root() / "include/gust/hal.h");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  std::regex decl(R"re(GUST_HAL_IMPORT\("([\w-]+)", "([\w-]+)"\)\s+(\w+)\s+(\w+)\(([^)]*)\);)re");
+  std::map<std::string, Decl> out;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), decl); it != std::sregex_iterator(); ++it) {
+    Decl d;
+    d.ret = (*it)[3];
+    d.symbol = (*it)[4];
+    std::stringstream ps((*it)[5].str());
+    for (std::string p; std::getline(ps, p, ',');) {
+      std::stringstream words(p);
+      std::string type;
+      words >> type;
+      if (!type.empty() && type != "void") d.params.push_back(type);
+    }
+    out[(*it)[1].str() + "/" + (*it)[2].str()] = d;
+  }
+  return out;
+}
+
+TEST(Wit, TheHalFileParses) {
+  auto pkg = wit::parse_file(source_root() / "wit/gust-hal.wit");
+  ASSERT_TRUE(pkg) << pkg.error().str();
+  EXPECT_EQ(pkg->name, "gust:hal");
+  for (const char* w : {"driver-thin", "driver-mid", "driver-fat"}) EXPECT_TRUE(pkg->world(w)) << w;
+  for (const char* i : {"mmio", "irq", "uart-byte", "uart-block"}) EXPECT_TRUE(pkg->interface(i)) << i;
+}
+
+TEST(Wit, TheHandWrittenHeaderMirrorsTheThinWorldsImports) {
+  auto pkg = wit::parse_file(source_root() / "wit/gust-hal.wit");
+  ASSERT_TRUE(pkg);
+  auto decls = header_imports();
+  size_t expected = 0;
+  for (const auto& iface : pkg->world("driver-thin")->imports) {
+    for (const auto& f : pkg->interface(iface)->funcs) {
+      ++expected;
+      const std::string key = iface + "/" + f.name;
+      ASSERT_TRUE(decls.count(key)) << "hal.h does not declare " << key;
+      const Decl& d = decls[key];
+      EXPECT_EQ(d.symbol, dissolve::import_symbol("gust:hal/" + iface, f.name)) << key;
+      EXPECT_EQ(d.ret, f.results.empty() ? "void" : c_type(f.results[0])) << key;
+      ASSERT_EQ(d.params.size(), f.params.size()) << key;
+      for (size_t i = 0; i < f.params.size(); ++i) EXPECT_EQ(d.params[i], c_type(f.params[i].type)) << key;
+    }
+  }
+  EXPECT_EQ(decls.size(), expected) << "hal.h declares imports the thin world does not have";
+}
+
+TEST(Wit, ErrorsNameFileLineAndColumn) {
+  auto r = wit::parse("package gust:hal;\ninterface mmio {\n  read32: func(offset: u33) -> u32;\n}\n", "x.wit");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().where, "x.wit:3:24") << r.error().str();
+  EXPECT_NE(r.error().message.find("unknown type 'u33'"), std::string::npos);
+}
+
+TEST(Wit, AnUnclosedInterfaceIsAnError) {
+  auto r = wit::parse("package a:b;\ninterface i {\n  f: func();\n", "y.wit");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().where, "y.wit:4:1") << r.error().str();
+}
+
+TEST(Wit, ImportSymbolsAreDocumentedMangling) {
+  EXPECT_EQ(dissolve::import_symbol("gust:hal/mmio", "read32"), "gust_hal_mmio__read32");
+  EXPECT_EQ(dissolve::import_symbol("gust:hal/uart-byte", "rx-ready", "usart2_"), "usart2_gust_hal_uart_byte__rx_ready");
+}
+
+}  // namespace
+}  // namespace gust::test
