@@ -18,6 +18,14 @@ struct Options {
   // Size of the linear memory region in bytes. Default: the module's minimum
   // pages. A module that never touches memory gets no region at all.
   std::optional<uint64_t> memory_bytes;
+  // How far memory.grow may take the region, in bytes. Default: no growth
+  // beyond the initial size (grow returns -1), as on an 8 KiB part.
+  std::optional<uint64_t> memory_max_bytes;
+  // Entries table.grow may add beyond a table's minimum.
+  uint32_t table_growth = 0;
+  // Imported memories and tables become the module's own (the spec suite's
+  // `spectest` host provides them fresh to each importer).
+  bool own_imported_memory = false;
   // Bounds checks on every memory access the dissolver cannot prove safe.
   bool bounds_checks = true;
   // LLVM's pipeline: "Oz", "Os", "O2" or "O0".

@@ -116,6 +116,7 @@ class Lowering {
   }
   Value* checked_trunc(Value* x, llvm::Type* to, bool is_signed);
   Value* table_slot(uint32_t table, Value* index, unsigned code);
+  void fill_table(uint32_t table, Value* at, Value* value, Value* n);
   [[noreturn]] void unsupported_here(const std::string& what) {
     unsupported(at_, func_index_, op_, what);
   }
@@ -127,8 +128,20 @@ class Lowering {
   llvm::IRBuilder<> b_;
   std::vector<llvm::Function*> funcs_;
   std::vector<llvm::GlobalVariable*> globals_;
-  std::vector<llvm::GlobalVariable*> tables_;
-  std::vector<uint64_t> table_sizes_;
+  struct Table {
+    llvm::GlobalVariable* slots = nullptr;  // [capacity x ptr]
+    llvm::GlobalVariable* size = nullptr;   // i32 current size, when it can grow
+    uint64_t min = 0, capacity = 0;
+  };
+  std::vector<Table> tables2_;
+  std::vector<llvm::GlobalVariable*> elem_segs_;     // passive/declared segment contents, or null
+  std::vector<llvm::GlobalVariable*> elem_lens_;     // i32 length, 0 once dropped
+  std::vector<llvm::GlobalVariable*> data_segs_;
+  std::vector<llvm::GlobalVariable*> data_lens_;
+  llvm::GlobalVariable* memory_pages_ = nullptr;  // i32 current pages, when memory can grow
+  uint64_t memory_capacity_ = 0;                  // bytes placed
+  Value* table_size(uint32_t t);
+  void define_segments();
   std::map<uint32_t, llvm::Constant*> descriptors_;
   llvm::StructType* desc_type_ = nullptr;
   llvm::GlobalVariable* memory_ = nullptr;
@@ -194,10 +207,21 @@ bool Lowering::uses_memory() const {
 
 void Lowering::define_memory() {
   if (m_.num_memories() == 0 || !uses_memory()) return;
-  if (m_.imported(ExternKind::Memory))
-    unsupported(m_.imports[0].offset, 0, Op::Nop, "imported memory is not dissolved yet");
-  memory_size_ = o_.memory_bytes ? *o_.memory_bytes : m_.memories[0].min * kPage;
-  std::vector<uint8_t> image(memory_size_, 0);
+  if (m_.imported(ExternKind::Memory) && !o_.own_imported_memory)
+    unsupported(m_.import_of(ExternKind::Memory, 0)->offset, 0, Op::Nop, "imported memory is not dissolved yet");
+  Limits lim = m_.memory_limits(0);
+  memory_size_ = o_.memory_bytes ? *o_.memory_bytes : lim.min * kPage;
+  memory_capacity_ = memory_size_;
+  if (o_.memory_max_bytes && !o_.memory_bytes) {
+    uint64_t max_pages = lim.max ? *lim.max : 65536;
+    max_pages = std::min(max_pages, *o_.memory_max_bytes / kPage);
+    if (max_pages > lim.min) {
+      memory_capacity_ = max_pages * kPage;
+      memory_pages_ = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
+                                               b_.getInt32(uint32_t(lim.min)), "wasm_memory_pages");
+    }
+  }
+  std::vector<uint8_t> image(memory_capacity_, 0);
   bool any = false;
   for (const auto& d : m_.datas) {
     if (d.mode != SegmentMode::Active) continue;
@@ -215,7 +239,7 @@ void Lowering::define_memory() {
     std::memcpy(image.data() + at, d.bytes.data(), d.bytes.size());
     any = any || !d.bytes.empty();
   }
-  auto* arr = llvm::ArrayType::get(b_.getInt8Ty(), memory_size_);
+  auto* arr = llvm::ArrayType::get(b_.getInt8Ty(), memory_capacity_);
   llvm::Constant* init = any ? llvm::ConstantDataArray::get(ctx_, image)
                              : static_cast<llvm::Constant*>(llvm::ConstantAggregateZero::get(arr));
   memory_ = new llvm::GlobalVariable(*mod_, arr, false, llvm::GlobalValue::InternalLinkage, init, "wasm_memory");
@@ -265,34 +289,70 @@ void Lowering::define_globals() {
 
 void Lowering::define_tables() {
   for (uint32_t t = 0; t < m_.num_tables(); ++t) {
-    if (m_.import_of(ExternKind::Table, t))
-      unsupported(0, 0, Op::Nop, "imported tables are not dissolved yet");
+    if (m_.import_of(ExternKind::Table, t) && !o_.own_imported_memory)
+      unsupported(m_.import_of(ExternKind::Table, t)->offset, 0, Op::Nop, "imported tables are not dissolved yet");
     TableType tt = m_.table_type(t);
-    const uint64_t n = tt.limits.min;
-    if (n > 65536) {
+    Table tab;
+    tab.min = tt.limits.min;
+    const uint64_t max = tt.limits.max ? *tt.limits.max : UINT32_MAX;
+    tab.capacity = std::min<uint64_t>(max, tab.min + o_.table_growth);
+    if (tab.capacity > 65536) {
       Error e;
       e.kind = Error::Kind::Limit;
-      e.message = "table " + std::to_string(t) + " has " + std::to_string(n) + " entries, more than gust places";
+      e.message = "table " + std::to_string(t) + " needs " + std::to_string(tab.capacity) + " entries, more than gust places";
       throw Failure{e};
     }
-    std::vector<llvm::Constant*> slots(n, llvm::ConstantPointerNull::get(b_.getPtrTy()));
+    std::vector<llvm::Constant*> slots(tab.capacity, llvm::ConstantPointerNull::get(b_.getPtrTy()));
     for (const auto& e : m_.elems) {
       if (e.mode != SegmentMode::Active || e.table != t) continue;
       if (e.offset.op != Op::I32Const) unsupported(e.offset.offset, 0, e.offset.op, "element offset from an imported global");
       const uint64_t at = uint32_t(e.offset.value);
-      if (at + e.items.size() > n) {
+      if (at + e.items.size() > tab.min) {
         Error err;
         err.kind = Error::Kind::Limit;
         err.offset = e.position;
-        err.message = "element segment out of bounds of table " + std::to_string(t);
+        err.message = "element segment out of bounds of table " + std::to_string(t) + " (out of bounds table access)";
         throw Failure{err};
       }
       for (size_t k = 0; k < e.items.size(); ++k) slots[at + k] = const_value(e.items[k]);
     }
-    auto* arr = llvm::ArrayType::get(b_.getPtrTy(), n);
-    tables_.push_back(new llvm::GlobalVariable(*mod_, arr, false, llvm::GlobalValue::InternalLinkage,
-                                               llvm::ConstantArray::get(arr, slots), "wasm_table" + std::to_string(t)));
-    table_sizes_.push_back(n);
+    auto* arr = llvm::ArrayType::get(b_.getPtrTy(), tab.capacity);
+    tab.slots = new llvm::GlobalVariable(*mod_, arr, false, llvm::GlobalValue::InternalLinkage,
+                                         llvm::ConstantArray::get(arr, slots), "wasm_table" + std::to_string(t));
+    if (tab.capacity > tab.min)
+      tab.size = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
+                                          b_.getInt32(uint32_t(tab.min)), "wasm_table_size" + std::to_string(t));
+    tables2_.push_back(tab);
+  }
+}
+
+// Passive segments stay in flash for memory.init / table.init; a length
+// global per segment drops to 0 at data.drop / elem.drop. Active and
+// declarative segments count as dropped once instantiated.
+void Lowering::define_segments() {
+  for (size_t i = 0; i < m_.datas.size(); ++i) {
+    const auto& d = m_.datas[i];
+    const bool passive = d.mode == SegmentMode::Passive;
+    auto* arr = llvm::ArrayType::get(b_.getInt8Ty(), passive ? d.bytes.size() : 0);
+    data_segs_.push_back(new llvm::GlobalVariable(
+        *mod_, arr, true, llvm::GlobalValue::InternalLinkage,
+        passive ? llvm::ConstantDataArray::get(ctx_, d.bytes) : llvm::ConstantAggregateZero::get(arr),
+        "wasm_data" + std::to_string(i)));
+    data_lens_.push_back(new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
+                                                  b_.getInt32(passive ? uint32_t(d.bytes.size()) : 0),
+                                                  "wasm_data_len" + std::to_string(i)));
+  }
+  for (size_t i = 0; i < m_.elems.size(); ++i) {
+    const auto& e = m_.elems[i];
+    const bool passive = e.mode == SegmentMode::Passive;
+    std::vector<llvm::Constant*> items;
+    if (passive)
+      for (const auto& it : e.items) items.push_back(const_value(it));
+    auto* arr = llvm::ArrayType::get(b_.getPtrTy(), items.size());
+    elem_segs_.push_back(new llvm::GlobalVariable(*mod_, arr, true, llvm::GlobalValue::InternalLinkage,
+                                                  llvm::ConstantArray::get(arr, items), "wasm_elem" + std::to_string(i)));
+    elem_lens_.push_back(new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
+                                                  b_.getInt32(uint32_t(items.size())), "wasm_elem_len" + std::to_string(i)));
   }
 }
 
@@ -313,6 +373,19 @@ void Lowering::declare_functions() {
 }
 
 void Lowering::export_symbols() {
+  std::map<uint32_t, int> seen_globals;
+  for (const auto& e : m_.exports) {
+    if (e.kind != ExternKind::Global) continue;
+    if (!o_.keep_exports.empty() && !o_.keep_exports.count(e.name)) continue;
+    llvm::GlobalVariable* g = globals_[e.index];
+    if (g->hasInternalLinkage() && !seen_globals.count(e.index)) {
+      g->setName(o_.prefix + e.name);
+      g->setLinkage(llvm::GlobalValue::ExternalLinkage);
+    } else {
+      llvm::GlobalAlias::create(llvm::GlobalValue::ExternalLinkage, o_.prefix + e.name, g);
+    }
+    seen_globals[e.index]++;
+  }
   std::map<uint32_t, int> seen;
   for (const auto& e : m_.exports) {
     if (e.kind != ExternKind::Func) continue;
@@ -341,6 +414,7 @@ std::unique_ptr<llvm::Module> Lowering::run() {
   define_memory();
   define_globals();
   define_tables();
+  define_segments();
   const uint32_t base = m_.imported(ExternKind::Func);
   for (uint32_t i = 0; i < m_.functions.size(); ++i) lower_function(base + i);
   export_symbols();
@@ -406,12 +480,24 @@ void Lowering::trap_if(Value* cond, unsigned code) {
   b_.SetInsertPoint(ok);
 }
 
-Value* Lowering::memory_bytes() { return b_.getInt64(memory_size_); }
+Value* Lowering::memory_bytes() {
+  if (!memory_pages_) return b_.getInt64(memory_size_);
+  return b_.CreateMul(b_.CreateZExt(b_.CreateLoad(b_.getInt32Ty(), memory_pages_), b_.getInt64Ty()), b_.getInt64(kPage));
+}
+
+Value* Lowering::table_size(uint32_t t) {
+  const Table& tab = tables2_[t];
+  if (!tab.size) return b_.getInt32(uint32_t(tab.min));
+  return b_.CreateLoad(b_.getInt32Ty(), tab.size);
+}
 
 // base + addr + offset, after checking addr + offset + size <= memory size.
 Value* Lowering::address(Value* addr, uint32_t offset, unsigned size) {
   if (!memory_) GUST_DIE("memory access without a region");
-  if (o_.bounds_checks) {
+  if (o_.bounds_checks && memory_pages_) {
+    Value* end = b_.CreateAdd(b_.CreateZExt(addr, b_.getInt64Ty()), b_.getInt64(uint64_t(offset) + size));
+    trap_if(b_.CreateICmpUGT(end, memory_bytes()), GUST_TRAP_MEMORY_OOB);
+  } else if (o_.bounds_checks) {
     const uint64_t need = uint64_t(offset) + size;
     if (need > memory_size_) {
       trap_if(b_.getTrue(), GUST_TRAP_MEMORY_OOB);
@@ -421,8 +507,8 @@ Value* Lowering::address(Value* addr, uint32_t offset, unsigned size) {
               GUST_TRAP_MEMORY_OOB);
     }
   }
-  Value* ea = addr;
-  if (offset) ea = b_.CreateAdd(addr, b_.getInt32(offset), "", /*NUW*/ o_.bounds_checks);
+  Value* ea = b_.CreateZExt(addr, b_.getInt64Ty());
+  if (offset) ea = b_.CreateAdd(ea, b_.getInt64(offset), "", /*NUW*/ true);
   return b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {ea});
 }
 
@@ -514,8 +600,29 @@ Value* Lowering::checked_trunc(Value* x, llvm::Type* to, bool is_signed) {
 }
 
 Value* Lowering::table_slot(uint32_t table, Value* index, unsigned code) {
-  trap_if(b_.CreateICmpUGE(index, b_.getInt32(uint32_t(table_sizes_[table]))), code);
-  return b_.CreateInBoundsGEP(tables_[table]->getValueType(), tables_[table], {b_.getInt32(0), index});
+  trap_if(b_.CreateICmpUGE(index, table_size(table)), code);
+  const Table& t = tables2_[table];
+  return b_.CreateInBoundsGEP(t.slots->getValueType(), t.slots, {b_.getInt32(0), index});
+}
+
+// for (i = 0; i < n; ++i) table[at + i] = value, bounds already checked.
+void Lowering::fill_table(uint32_t table, Value* at, Value* value, Value* n) {
+  const Table& t = tables2_[table];
+  BasicBlock* head = BasicBlock::Create(ctx_, "fill", fn_);
+  BasicBlock* body = BasicBlock::Create(ctx_, "fill_body", fn_);
+  BasicBlock* done = BasicBlock::Create(ctx_, "fill_done", fn_);
+  BasicBlock* entry = b_.GetInsertBlock();
+  b_.CreateBr(head);
+  b_.SetInsertPoint(head);
+  auto* i = b_.CreatePHI(b_.getInt32Ty(), 2);
+  i->addIncoming(b_.getInt32(0), entry);
+  b_.CreateCondBr(b_.CreateICmpULT(i, n), body, done);
+  b_.SetInsertPoint(body);
+  Value* slot = b_.CreateInBoundsGEP(t.slots->getValueType(), t.slots, {b_.getInt32(0), b_.CreateAdd(at, i)});
+  b_.CreateStore(value, slot);
+  i->addIncoming(b_.CreateAdd(i, b_.getInt32(1)), body);
+  b_.CreateBr(head);
+  b_.SetInsertPoint(done);
 }
 
 void Lowering::lower_instr(const Instr& in) {
@@ -763,8 +870,88 @@ void Lowering::lower_instr(const Instr& in) {
       b_.CreateStore(v, slot);
       return;
     }
-    case Op::TableSize: push(b_.getInt32(uint32_t(table_sizes_[in.a]))); return;
-    case Op::TableGrow: pop(); pop(); push(b_.getInt32(uint32_t(-1))); return;  // tables are placed at their minimum
+    case Op::TableSize: push(table_size(in.a)); return;
+    case Op::TableGrow: {
+      Value* n = pop();
+      Value* init = pop();
+      const Table& t = tables2_[in.a];
+      if (!t.size) {
+        push(b_.CreateSelect(b_.CreateICmpEQ(n, b_.getInt32(0)), b_.getInt32(uint32_t(t.min)), b_.getInt32(uint32_t(-1))));
+        return;
+      }
+      Value* old = b_.CreateLoad(i32, t.size);
+      Value* want = b_.CreateAdd(b_.CreateZExt(old, i64), b_.CreateZExt(n, i64));
+      BasicBlock* grow = BasicBlock::Create(ctx_, "table_grow", fn_);
+      BasicBlock* done = BasicBlock::Create(ctx_, "table_grown", fn_);
+      BasicBlock* here = b_.GetInsertBlock();
+      b_.CreateCondBr(b_.CreateICmpULE(want, b_.getInt64(t.capacity)), grow, done);
+      b_.SetInsertPoint(grow);
+      b_.CreateStore(b_.CreateTrunc(want, i32), t.size);
+      fill_table(in.a, old, init, n);
+      BasicBlock* grow_end = b_.GetInsertBlock();
+      b_.CreateBr(done);
+      b_.SetInsertPoint(done);
+      auto* phi = b_.CreatePHI(i32, 2);
+      phi->addIncoming(b_.getInt32(uint32_t(-1)), here);
+      phi->addIncoming(old, grow_end);
+      push(phi);
+      return;
+    }
+    case Op::TableFill: {
+      Value* n = pop();
+      Value* v = pop();
+      Value* at = pop();
+      trap_if(b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(at, i64), b_.CreateZExt(n, i64)),
+                               b_.CreateZExt(table_size(in.a), i64)), GUST_TRAP_TABLE_ACCESS_OOB);
+      fill_table(in.a, at, v, n);
+      return;
+    }
+    case Op::TableCopy: {  // a = destination table, b = source table
+      Value* n = pop();
+      Value* src = pop();
+      Value* dst = pop();
+      Value* bad = b_.CreateOr(
+          b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(src, i64), b_.CreateZExt(n, i64)), b_.CreateZExt(table_size(in.b), i64)),
+          b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(dst, i64), b_.CreateZExt(n, i64)), b_.CreateZExt(table_size(in.a), i64)));
+      trap_if(bad, GUST_TRAP_TABLE_ACCESS_OOB);
+      const Table& d = tables2_[in.a];
+      const Table& s = tables2_[in.b];
+      Value* dp = b_.CreateInBoundsGEP(d.slots->getValueType(), d.slots, {b_.getInt32(0), dst});
+      Value* sp = b_.CreateInBoundsGEP(s.slots->getValueType(), s.slots, {b_.getInt32(0), src});
+      b_.CreateMemMove(dp, llvm::MaybeAlign(4), sp, llvm::MaybeAlign(4), b_.CreateMul(n, b_.getInt32(4)));
+      return;
+    }
+    case Op::TableInit: {  // a = segment, b = table
+      Value* n = pop();
+      Value* src = pop();
+      Value* dst = pop();
+      Value* bad = b_.CreateOr(
+          b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(src, i64), b_.CreateZExt(n, i64)),
+                           b_.CreateZExt(b_.CreateLoad(i32, elem_lens_[in.a]), i64)),
+          b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(dst, i64), b_.CreateZExt(n, i64)), b_.CreateZExt(table_size(in.b), i64)));
+      trap_if(bad, GUST_TRAP_TABLE_ACCESS_OOB);
+      const Table& d = tables2_[in.b];
+      Value* dp = b_.CreateInBoundsGEP(d.slots->getValueType(), d.slots, {b_.getInt32(0), dst});
+      Value* sp = b_.CreateInBoundsGEP(elem_segs_[in.a]->getValueType(), elem_segs_[in.a], {b_.getInt32(0), src});
+      b_.CreateMemCpy(dp, llvm::MaybeAlign(4), sp, llvm::MaybeAlign(4), b_.CreateMul(n, b_.getInt32(4)));
+      return;
+    }
+    case Op::ElemDrop: b_.CreateStore(b_.getInt32(0), elem_lens_[in.a]); return;
+    case Op::DataDrop: b_.CreateStore(b_.getInt32(0), data_lens_[in.a]); return;
+    case Op::MemoryInit: {
+      Value* n = pop();
+      Value* src = pop();
+      Value* dst = pop();
+      Value* bad = b_.CreateOr(
+          b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(src, i64), b_.CreateZExt(n, i64)),
+                           b_.CreateZExt(b_.CreateLoad(i32, data_lens_[in.a]), i64)),
+          b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(dst, i64), b_.CreateZExt(n, i64)), memory_bytes()));
+      trap_if(bad, GUST_TRAP_MEMORY_OOB);
+      Value* dp = b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {b_.CreateZExt(dst, i64)});
+      Value* sp = b_.CreateInBoundsGEP(data_segs_[in.a]->getValueType(), data_segs_[in.a], {b_.getInt32(0), src});
+      b_.CreateMemCpy(dp, llvm::MaybeAlign(1), sp, llvm::MaybeAlign(1), n);
+      return;
+    }
     // ---- memory
     case Op::I32Load: load(i32, i32, false); return;
     case Op::I64Load: load(i64, i64, false); return;
@@ -787,11 +974,22 @@ void Lowering::lower_instr(const Instr& in) {
     case Op::I32Store8: case Op::I64Store8: store(b_.getInt8Ty()); return;
     case Op::I32Store16: case Op::I64Store16: store(b_.getInt16Ty()); return;
     case Op::I64Store32: store(i32); return;
-    case Op::MemorySize: push(b_.getInt32(uint32_t(memory_size_ / kPage))); return;
+    case Op::MemorySize:
+      push(memory_pages_ ? static_cast<Value*>(b_.CreateLoad(i32, memory_pages_)) : b_.getInt32(uint32_t(memory_size_ / kPage)));
+      return;
     case Op::MemoryGrow: {
+      Value* delta = pop();
+      if (memory_pages_) {
+        // Pages up to the placed capacity; beyond it -1, as the spec allows.
+        Value* old = b_.CreateLoad(i32, memory_pages_);
+        Value* want = b_.CreateAdd(b_.CreateZExt(old, i64), b_.CreateZExt(delta, i64));
+        Value* ok = b_.CreateICmpULE(want, b_.getInt64(memory_capacity_ / kPage));
+        b_.CreateStore(b_.CreateSelect(ok, b_.CreateTrunc(want, i32), old), memory_pages_);
+        push(b_.CreateSelect(ok, old, b_.getInt32(uint32_t(-1))));
+        return;
+      }
       // The region is placed at its full size: growing by 0 succeeds, any
       // other growth fails with -1, as the spec allows.
-      Value* delta = pop();
       push(b_.CreateSelect(b_.CreateICmpEQ(delta, b_.getInt32(0)), b_.getInt32(uint32_t(memory_size_ / kPage)),
                            b_.getInt32(uint32_t(-1))));
       return;
@@ -807,11 +1005,11 @@ void Lowering::lower_instr(const Instr& in) {
       Value* bad = oob(dst);
       if (in.op == Op::MemoryCopy) bad = b_.CreateOr(bad, oob(src_or_val));
       trap_if(bad, GUST_TRAP_MEMORY_OOB);
-      Value* d = b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {dst});
+      Value* d = b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {b_.CreateZExt(dst, i64)});
       if (in.op == Op::MemoryFill) {
         b_.CreateMemSet(d, b_.CreateTrunc(src_or_val, b_.getInt8Ty()), n, llvm::MaybeAlign(1));
       } else {
-        Value* s = b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {src_or_val});
+        Value* s = b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {b_.CreateZExt(src_or_val, i64)});
         b_.CreateMemMove(d, llvm::MaybeAlign(1), s, llvm::MaybeAlign(1), n);
       }
       return;

@@ -24,11 +24,14 @@ constexpr uint32_t kSramBase = 0x20000000;
 
 class CortexM {
  public:
-  // Links the objects (and libgcc) into one image in `workdir`, with a stub
-  // for each undefined symbol, and loads it. `sram_bytes` is mapped at
-  // 0x20000000; the stack starts at its top.
+  // Links the objects (and libgcc, libm) into one image in `workdir`, with a
+  // stub for each undefined symbol that `extra_asm` does not define, and
+  // loads it. SRAM at 0x20000000 holds the stack first (`stack_bytes`, so an
+  // overflow faults instead of corrupting data), then .data and .bss.
   [[nodiscard]] static Result<std::unique_ptr<CortexM>> load(const std::vector<fs::path>& objects,
-                                                             const fs::path& workdir, uint32_t sram_bytes = 1 << 20);
+                                                             const fs::path& workdir,
+                                                             const std::string& extra_asm = "",
+                                                             uint32_t stack_bytes = 256 << 10);
   ~CortexM();
 
   // A host function behind a stub: reads its arguments with arg(), sets its
@@ -47,13 +50,17 @@ class CortexM {
   // Calls a function by symbol with argument words (AAPCS: r0-r3, then the
   // stack). The caller places 64-bit values in even register pairs.
   Call call(const std::string& symbol, const std::vector<uint32_t>& words);
+  // The same with the four argument registers and the stack words given apart.
+  Call call_raw(uint32_t address, const uint32_t regs[4], const std::vector<uint32_t>& stack_words);
+  uint32_t sp() const;
+  uint32_t scratch() const { return scratch_; }  // 4 KiB of SRAM free for the caller's use
 
   bool has(const std::string& symbol) const { return symbols_.count(symbol) != 0; }
   uint32_t address(const std::string& symbol) const;
   std::vector<std::string> stubs() const;  // the undefined symbols that became stubs
   uint32_t arg(int n) const;              // r0..r3 inside a host call
   void set_result(uint32_t r0, uint32_t r1 = 0);
-  void count_instructions(bool on) { counting_ = on; }
+  void count_instructions(bool on);
   uint64_t code_bytes(const std::string& symbol) const;  // st_size of a function
   bool read(uint32_t addr, void* out, size_t n) const;
   bool write(uint32_t addr, const void* in, size_t n);
@@ -69,6 +76,10 @@ class CortexM {
   std::map<std::string, Host> hosts_;
   uint32_t stub_lo_ = 0, stub_hi_ = 0;
   uint32_t stack_top_ = 0;
+  uint32_t scratch_ = 0;
+  uint64_t time_limit_us_ = 10'000'000;
+  size_t count_hook_ = 0;
+  int nesting_ = 0;
   bool counting_ = false;
   uint64_t count_ = 0;
   bool trapped_ = false;
