@@ -19,5 +19,6 @@ std::filesystem::path default_out_root();
 void add_dissolve(CLI::App& app);
 void add_build(CLI::App& app);
 void add_run(CLI::App& app);
+void add_spec(CLI::App& app);
 
 }  // namespace gust::cli

@@ -17,7 +17,9 @@ namespace gust::dissolve {
 
 namespace {
 
-constexpr const char* kTriple = "thumbv7m-none-eabi";
+// The normalised form: "thumbv7m-none-eabi" unnormalised would leave the EABI
+// environment unset, and LLVM would call __addsf3 instead of __aeabi_fadd.
+constexpr const char* kTriple = "thumbv7m-unknown-none-eabi";
 constexpr const char* kCpu = "cortex-m3";
 
 std::unique_ptr<llvm::TargetMachine> target_machine() {
@@ -60,7 +62,7 @@ Result<Output> emit(llvm::Module& mod, const Options& opts) {
   for (llvm::Function& f : mod) {
     if (f.isDeclaration()) continue;
     f.addFnAttr("target-cpu", kCpu);
-    f.addFnAttr("target-features", "+soft-float,+thumb-mode");
+    f.addFnAttr("target-features", "+armv7-m,+hwdiv,+soft-float,+thumb-mode");
     f.addFnAttr("frame-pointer", "none");
     if (opts.opt_level == "Oz" || opts.opt_level == "Os") f.addFnAttr(llvm::Attribute::OptimizeForSize);
     if (opts.opt_level == "Oz") f.addFnAttr(llvm::Attribute::MinSize);

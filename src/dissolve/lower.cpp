@@ -68,6 +68,7 @@ class Lowering {
   llvm::FunctionType* fn_type(const FuncType& t);
   llvm::Type* result_type(const FuncType& t);
   bool uses_memory() const;
+  bool uses_op(Op op) const;
   void declare_functions();
   void define_memory();
   void define_globals();
@@ -75,6 +76,7 @@ class Lowering {
   llvm::Constant* descriptor(uint32_t func);
   llvm::Constant* const_value(const ConstExpr& c);
   void export_symbols();
+  void define_start();
 
   // Function bodies.
   struct Ctrl {
@@ -115,6 +117,8 @@ class Lowering {
     return b_.CreateCall(llvm::Intrinsic::getDeclaration(mod_.get(), id, tys), args);
   }
   Value* checked_trunc(Value* x, llvm::Type* to, bool is_signed);
+  Value* float_min_max(bool is_min);
+  Value* float_unary(llvm::Intrinsic::ID constrained);
   Value* table_slot(uint32_t table, Value* index, unsigned code);
   void fill_table(uint32_t table, Value* at, Value* value, Value* n);
   [[noreturn]] void unsupported_here(const std::string& what) {
@@ -187,6 +191,18 @@ llvm::FunctionType* Lowering::fn_type(const FuncType& t) {
   return llvm::FunctionType::get(result_type(t), ps, false);
 }
 
+bool Lowering::uses_op(Op op) const {
+  for (const auto& f : m_.functions) {
+    Reader r(m_.bytes, f.body_begin, f.body_end);
+    Instr in;
+    while (!r.at_end()) {
+      read_instr(r, in, true);
+      if (in.op == op) return true;
+    }
+  }
+  return false;
+}
+
 bool Lowering::uses_memory() const {
   if (!m_.datas.empty()) return true;
   for (const auto& e : m_.exports)
@@ -212,7 +228,7 @@ void Lowering::define_memory() {
   Limits lim = m_.memory_limits(0);
   memory_size_ = o_.memory_bytes ? *o_.memory_bytes : lim.min * kPage;
   memory_capacity_ = memory_size_;
-  if (o_.memory_max_bytes && !o_.memory_bytes) {
+  if (o_.memory_max_bytes && !o_.memory_bytes && uses_op(Op::MemoryGrow)) {
     uint64_t max_pages = lim.max ? *lim.max : 65536;
     max_pages = std::min(max_pages, *o_.memory_max_bytes / kPage);
     if (max_pages > lim.min) {
@@ -225,8 +241,7 @@ void Lowering::define_memory() {
   bool any = false;
   for (const auto& d : m_.datas) {
     if (d.mode != SegmentMode::Active) continue;
-    if (d.offset.op != Op::I32Const)
-      unsupported(d.offset.offset, 0, d.offset.op, "data segment offset from an imported global");
+    if (d.offset.op != Op::I32Const) continue;  // placed at start-up, by gust_start
     const uint64_t at = uint32_t(d.offset.value);
     if (at + d.bytes.size() > memory_size_) {
       Error e;
@@ -278,9 +293,8 @@ void Lowering::define_globals() {
     }
     const Global& def = m_.globals[i - m_.imported(ExternKind::Global)];
     llvm::Constant* init;
-    if (def.init.op == Op::GlobalGet)
-      unsupported(def.init.offset, 0, Op::GlobalGet, "global initialised from an imported global");
-    init = const_value(def.init);
+    // An imported global's value is known only at start-up: gust_start copies it.
+    init = def.init.op == Op::GlobalGet ? llvm::Constant::getNullValue(type(gt.type)) : const_value(def.init);
     globals_.push_back(new llvm::GlobalVariable(*mod_, type(gt.type), !gt.mutable_,
                                                 llvm::GlobalValue::InternalLinkage, init,
                                                 "wasm_global" + std::to_string(i)));
@@ -305,7 +319,7 @@ void Lowering::define_tables() {
     std::vector<llvm::Constant*> slots(tab.capacity, llvm::ConstantPointerNull::get(b_.getPtrTy()));
     for (const auto& e : m_.elems) {
       if (e.mode != SegmentMode::Active || e.table != t) continue;
-      if (e.offset.op != Op::I32Const) unsupported(e.offset.offset, 0, e.offset.op, "element offset from an imported global");
+      if (e.offset.op != Op::I32Const) continue;  // placed at start-up, by gust_start
       const uint64_t at = uint32_t(e.offset.value);
       if (at + e.items.size() > tab.min) {
         Error err;
@@ -378,6 +392,7 @@ void Lowering::export_symbols() {
     if (e.kind != ExternKind::Global) continue;
     if (!o_.keep_exports.empty() && !o_.keep_exports.count(e.name)) continue;
     llvm::GlobalVariable* g = globals_[e.index];
+    if (g->isDeclaration()) continue;  // a re-exported import: its symbol is the importer's to define
     if (g->hasInternalLinkage() && !seen_globals.count(e.index)) {
       g->setName(o_.prefix + e.name);
       g->setLinkage(llvm::GlobalValue::ExternalLinkage);
@@ -392,7 +407,17 @@ void Lowering::export_symbols() {
     if (!o_.keep_exports.empty() && !o_.keep_exports.count(e.name)) continue;
     llvm::Function* f = funcs_[e.index];
     const std::string sym = o_.prefix + e.name;
-    if (f->hasInternalLinkage() && !seen.count(e.index)) {
+    if (f->isDeclaration()) {
+      // A re-exported import: a thunk that calls it.
+      auto* thunk = llvm::Function::Create(f->getFunctionType(), llvm::GlobalValue::ExternalLinkage, sym, *mod_);
+      thunk->addFnAttr(llvm::Attribute::NoUnwind);
+      llvm::IRBuilder<> tb(BasicBlock::Create(ctx_, "entry", thunk));
+      std::vector<Value*> args;
+      for (auto& a : thunk->args()) args.push_back(&a);
+      Value* r = tb.CreateCall(f, args);
+      if (f->getReturnType()->isVoidTy()) tb.CreateRetVoid();
+      else tb.CreateRet(r);
+    } else if (f->hasInternalLinkage() && !seen.count(e.index)) {
       f->setName(sym);
       f->setLinkage(llvm::GlobalValue::ExternalLinkage);
     } else {
@@ -403,6 +428,9 @@ void Lowering::export_symbols() {
 }
 
 std::unique_ptr<llvm::Module> Lowering::run() {
+  b_.setIsFPConstrained(true);
+  b_.setDefaultConstrainedExcept(llvm::fp::ebStrict);
+  b_.setDefaultConstrainedRounding(llvm::RoundingMode::NearestTiesToEven);
   desc_type_ = llvm::StructType::get(ctx_, {b_.getPtrTy(), b_.getInt32Ty()});
   auto* trap_ty = llvm::FunctionType::get(b_.getVoidTy(), {b_.getInt32Ty()}, false);
   auto* trap = llvm::Function::Create(trap_ty, llvm::GlobalValue::ExternalLinkage, "gust_trap", *mod_);
@@ -418,16 +446,60 @@ std::unique_ptr<llvm::Module> Lowering::run() {
   const uint32_t base = m_.imported(ExternKind::Func);
   for (uint32_t i = 0; i < m_.functions.size(); ++i) lower_function(base + i);
   export_symbols();
-  if (m_.start) {
-    // The start function runs from <prefix>gust_start, which the firmware
-    // calls before it uses the instance.
-    auto* f = llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), false),
-                                     llvm::GlobalValue::ExternalLinkage, o_.prefix + "gust_start", *mod_);
-    b_.SetInsertPoint(BasicBlock::Create(ctx_, "entry", f));
-    b_.CreateCall(funcs_[*m_.start]);
-    b_.CreateRetVoid();
-  }
+  define_start();
   return std::move(mod_);
+}
+
+// What instantiation does at run time rather than at dissolve time: globals
+// and segment offsets that read imported globals, then the start function.
+// All of it runs from <prefix>gust_start, which the firmware (or the spec
+// runner) calls before it uses the instance. A module that needs none of it
+// has no gust_start.
+void Lowering::define_start() {
+  const uint32_t nimported = m_.imported(ExternKind::Global);
+  bool needed = m_.start.has_value();
+  for (const auto& g : m_.globals) needed = needed || g.init.op == Op::GlobalGet;
+  for (const auto& d : m_.datas) needed = needed || (d.mode == SegmentMode::Active && d.offset.op == Op::GlobalGet);
+  for (const auto& e : m_.elems) needed = needed || (e.mode == SegmentMode::Active && e.offset.op == Op::GlobalGet);
+  if (!needed) return;
+  fn_ = llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), false), llvm::GlobalValue::ExternalLinkage,
+                               o_.prefix + "gust_start", *mod_);
+  fn_->addFnAttr(llvm::Attribute::NoUnwind);
+  fn_->addFnAttr(llvm::Attribute::StrictFP);
+  trap_blocks_.clear();
+  b_.SetInsertPoint(BasicBlock::Create(ctx_, "entry", fn_));
+  auto read_global = [&](uint64_t index) {
+    return b_.CreateLoad(globals_[index]->getValueType(), globals_[index]);
+  };
+  for (size_t i = 0; i < m_.globals.size(); ++i)
+    if (m_.globals[i].init.op == Op::GlobalGet) b_.CreateStore(read_global(m_.globals[i].init.value), globals_[nimported + i]);
+  llvm::Type* i64 = b_.getInt64Ty();
+  for (size_t i = 0; i < m_.elems.size(); ++i) {
+    const auto& e = m_.elems[i];
+    if (e.mode != SegmentMode::Active || e.offset.op != Op::GlobalGet) continue;
+    Value* at = read_global(e.offset.value);
+    trap_if(b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(at, i64), b_.getInt64(e.items.size())),
+                             b_.CreateZExt(table_size(e.table), i64)), GUST_TRAP_TABLE_ACCESS_OOB);
+    const Table& t = tables2_[e.table];
+    for (size_t k = 0; k < e.items.size(); ++k)
+      b_.CreateStore(const_value(e.items[k]), b_.CreateInBoundsGEP(t.slots->getValueType(), t.slots,
+                                                                   {b_.getInt32(0), b_.CreateAdd(at, b_.getInt32(uint32_t(k)))}));
+  }
+  for (size_t i = 0; i < m_.datas.size(); ++i) {
+    const auto& d = m_.datas[i];
+    if (d.mode != SegmentMode::Active || d.offset.op != Op::GlobalGet) continue;
+    Value* at = read_global(d.offset.value);
+    trap_if(b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(at, i64), b_.getInt64(d.bytes.size())), memory_bytes()),
+            GUST_TRAP_MEMORY_OOB);
+    if (d.bytes.empty()) continue;
+    auto* src = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getInt8Ty(), d.bytes.size()), true,
+                                         llvm::GlobalValue::InternalLinkage, llvm::ConstantDataArray::get(ctx_, d.bytes),
+                                         "wasm_data_init" + std::to_string(i));
+    b_.CreateMemCpy(b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {b_.CreateZExt(at, i64)}), llvm::MaybeAlign(1), src,
+                    llvm::MaybeAlign(1), d.bytes.size());
+  }
+  if (m_.start) b_.CreateCall(funcs_[*m_.start]);
+  b_.CreateRetVoid();
 }
 
 // ---- function bodies -------------------------------------------------------
@@ -546,6 +618,9 @@ void Lowering::lower_function(uint32_t index) {
   dead_ = false;
   dead_depth_ = 0;
 
+  // Float operations are constrained (strict): LLVM must not fold x * 1.0 to
+  // x, which would hand out a signalling NaN where wasm quietens it.
+  fn_->addFnAttr(llvm::Attribute::StrictFP);
   BasicBlock* entry = BasicBlock::Create(ctx_, "entry", fn_);
   b_.SetInsertPoint(entry);
   local_types_ = ftype_->params;
@@ -597,6 +672,32 @@ Value* Lowering::checked_trunc(Value* x, llvm::Type* to, bool is_signed) {
                                  b_.CreateFCmpOLT(x, llvm::ConstantFP::get(x->getType(), hi)));
   trap_if(b_.CreateNot(in_range), GUST_TRAP_INT_OVERFLOW);
   return is_signed ? b_.CreateFPToSI(x, to) : b_.CreateFPToUI(x, to);
+}
+
+// ceil, floor, trunc, nearest and sqrt through libm, except that a NaN
+// comes back quietened (x + x), as wasm requires and newlib does not do.
+Value* Lowering::float_unary(llvm::Intrinsic::ID constrained) {
+  Value* x = pop();
+  Value* r = b_.CreateConstrainedFPCall(llvm::Intrinsic::getDeclaration(mod_.get(), constrained, {x->getType()}), {x});
+  return b_.CreateSelect(b_.CreateFCmpUNO(x, x), b_.CreateFAdd(x, x), r);
+}
+
+// wasm min/max: NaN if either is NaN, and -0 below +0. LLVM's
+// llvm.minimum has these semantics but no soft-float lowering on ARM.
+Value* Lowering::float_min_max(bool is_min) {
+  Value* b = pop();
+  Value* a = pop();
+  llvm::Type* ft = a->getType();
+  llvm::Type* it = ft->isFloatTy() ? b_.getInt32Ty() : b_.getInt64Ty();
+  Value* ai = b_.CreateBitCast(a, it);
+  Value* bi = b_.CreateBitCast(b, it);
+  // Equal operands differ at most in the sign of zero: OR keeps -0 for min,
+  // AND keeps +0 for max.
+  Value* same = b_.CreateBitCast(is_min ? b_.CreateOr(ai, bi) : b_.CreateAnd(ai, bi), ft);
+  Value* pick = b_.CreateSelect(is_min ? b_.CreateFCmpOLT(a, b) : b_.CreateFCmpOGT(a, b), a, b);
+  Value* r = b_.CreateSelect(b_.CreateFCmpOEQ(a, b), same, pick);
+  // A NaN operand: a + b propagates it, quietened.
+  return b_.CreateSelect(b_.CreateFCmpUNO(a, b), b_.CreateFAdd(a, b), r);
 }
 
 Value* Lowering::table_slot(uint32_t table, Value* index, unsigned code) {
@@ -769,6 +870,7 @@ void Lowering::lower_instr(const Instr& in) {
         for (auto* p : c.end_phis) p->eraseFromParent();
         c.end_phis.clear();
         dead_ = true;
+        if (ctrls_.size() > 1) c.end_bb->eraseFromParent();
       } else {
         dead_ = false;
         for (auto* p : c.end_phis) push(p);
@@ -1087,17 +1189,18 @@ void Lowering::lower_instr(const Instr& in) {
     // ---- float arithmetic (soft float: LLVM calls the AEABI helpers)
     case Op::F32Abs: case Op::F64Abs: unary_intr(llvm::Intrinsic::fabs); return;
     case Op::F32Neg: case Op::F64Neg: push(b_.CreateFNeg(pop())); return;
-    case Op::F32Ceil: case Op::F64Ceil: unary_intr(llvm::Intrinsic::ceil); return;
-    case Op::F32Floor: case Op::F64Floor: unary_intr(llvm::Intrinsic::floor); return;
-    case Op::F32Trunc: case Op::F64Trunc: unary_intr(llvm::Intrinsic::trunc); return;
-    case Op::F32Nearest: case Op::F64Nearest: unary_intr(llvm::Intrinsic::roundeven); return;
-    case Op::F32Sqrt: case Op::F64Sqrt: unary_intr(llvm::Intrinsic::sqrt); return;
-    case Op::F32Add: case Op::F64Add: binop(llvm::Instruction::FAdd); return;
-    case Op::F32Sub: case Op::F64Sub: binop(llvm::Instruction::FSub); return;
-    case Op::F32Mul: case Op::F64Mul: binop(llvm::Instruction::FMul); return;
-    case Op::F32Div: case Op::F64Div: binop(llvm::Instruction::FDiv); return;
-    case Op::F32Min: case Op::F64Min: binary_intr(llvm::Intrinsic::minimum); return;
-    case Op::F32Max: case Op::F64Max: binary_intr(llvm::Intrinsic::maximum); return;
+    case Op::F32Ceil: case Op::F64Ceil: push(float_unary(llvm::Intrinsic::experimental_constrained_ceil)); return;
+    case Op::F32Floor: case Op::F64Floor: push(float_unary(llvm::Intrinsic::experimental_constrained_floor)); return;
+    case Op::F32Trunc: case Op::F64Trunc: push(float_unary(llvm::Intrinsic::experimental_constrained_trunc)); return;
+    // nearest is rint: ties to even is the default rounding mode
+    case Op::F32Nearest: case Op::F64Nearest: push(float_unary(llvm::Intrinsic::experimental_constrained_rint)); return;
+    case Op::F32Sqrt: case Op::F64Sqrt: push(float_unary(llvm::Intrinsic::experimental_constrained_sqrt)); return;
+    case Op::F32Add: case Op::F64Add: { Value* r = pop(); Value* l = pop(); push(b_.CreateFAdd(l, r)); return; }
+    case Op::F32Sub: case Op::F64Sub: { Value* r = pop(); Value* l = pop(); push(b_.CreateFSub(l, r)); return; }
+    case Op::F32Mul: case Op::F64Mul: { Value* r = pop(); Value* l = pop(); push(b_.CreateFMul(l, r)); return; }
+    case Op::F32Div: case Op::F64Div: { Value* r = pop(); Value* l = pop(); push(b_.CreateFDiv(l, r)); return; }
+    case Op::F32Min: case Op::F64Min: push(float_min_max(true)); return;
+    case Op::F32Max: case Op::F64Max: push(float_min_max(false)); return;
     case Op::F32Copysign: case Op::F64Copysign: binary_intr(llvm::Intrinsic::copysign); return;
     // ---- conversions
     case Op::I32WrapI64: push(b_.CreateTrunc(pop(), i32)); return;

@@ -61,9 +61,11 @@ Result<std::unique_ptr<CortexM>> CortexM::load(const std::vector<fs::path>& obje
   static const std::set<std::string> from_libs = {"ceilf", "ceil", "floorf", "floor", "truncf", "trunc", "roundevenf",
                                              "roundeven", "sqrtf", "sqrt", "fminf", "fmin", "fmaxf", "fmax",
                                              "memcpy", "memmove", "memset", "nearbyintf", "nearbyint", "rintf", "rint"};
-  std::string stubs = ".syntax unified\n.thumb\n" + extra_asm + "\n.section .text.gust_stubs,\"ax\"\n.p2align 2\n";
+  std::string stubs = ".syntax unified\n.thumb\n.section .note.GNU-stack,\"\",%progbits\n" + extra_asm + "\n.section .text.gust_stubs,\"ax\"\n.p2align 2\n";
+  std::set<std::string> stubbed;
   for (const auto& s : needed) {
     if (defined.count(s) || s.rfind("__", 0) == 0 || from_libs.count(s)) continue;
+    stubbed.insert(s);
     stubs += ".global " + s + "\n.type " + s + ", %function\n.thumb_func\n" + s + ":\n  bx lr\n  nop\n";
   }
   const fs::path stub_s = workdir / "stubs.s", stub_o = workdir / "stubs.o", ld = workdir / "harness.ld",
@@ -132,8 +134,8 @@ Result<std::unique_ptr<CortexM>> CortexM::load(const std::vector<fs::path>& obje
     cpu->sizes_[name->str()] = llvm::object::ELFSymbolRef(sym).getSize();
   }
   cpu->stub_lo_ = UINT32_MAX;
-  for (const auto& s : needed) {
-    if (defined.count(s) || !cpu->symbols_.count(s)) continue;
+  for (const auto& s : stubbed) {
+    if (!cpu->symbols_.count(s)) continue;
     const uint32_t at = cpu->symbols_[s];
     cpu->stub_at_[at] = s;
     cpu->stub_lo_ = std::min(cpu->stub_lo_, at);
@@ -206,6 +208,21 @@ uint32_t CortexM::arg(int n) const {
 void CortexM::set_result(uint32_t r0, uint32_t r1) {
   uc_reg_write(uc_, UC_ARM_REG_R0, &r0);
   uc_reg_write(uc_, UC_ARM_REG_R1, &r1);
+}
+
+void CortexM::set_results(const uint32_t r[4]) {
+  for (int i = 0; i < 4; ++i) uc_reg_write(uc_, UC_ARM_REG_R0 + i, &r[i]);
+}
+
+void CortexM::raise_trap(uint32_t code) {
+  trapped_ = true;
+  trap_code_ = code;
+  uc_emu_stop(uc_);
+}
+
+void CortexM::raise_fault(const std::string& why) {
+  host_error_ = why;
+  uc_emu_stop(uc_);
 }
 
 bool CortexM::read(uint32_t addr, void* out, size_t n) const { return uc_mem_read(uc_, addr, out, n) == UC_ERR_OK; }

@@ -60,6 +60,12 @@ class CortexM {
   std::vector<std::string> stubs() const;  // the undefined symbols that became stubs
   uint32_t arg(int n) const;              // r0..r3 inside a host call
   void set_result(uint32_t r0, uint32_t r1 = 0);
+  void set_results(const uint32_t r[4]);
+  // From a host function: stop the current call as a trap with this code
+  // (a trap in another instance that the host called into).
+  void raise_trap(uint32_t code);
+  // From a host function: stop the current call with a fault.
+  void raise_fault(const std::string& why);
   void count_instructions(bool on);
   uint64_t code_bytes(const std::string& symbol) const;  // st_size of a function
   bool read(uint32_t addr, void* out, size_t n) const;
