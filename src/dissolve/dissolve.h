@@ -26,6 +26,10 @@ struct Options {
   // Imported memories and tables become the module's own (the spec suite's
   // `spectest` host provides them fresh to each importer).
   bool own_imported_memory = false;
+  // The host's memory and table behind such imports (the spectest module's:
+  // one page up to two, ten entries up to twenty).
+  wasm::Limits host_memory{1, 2};
+  wasm::Limits host_table{10, 20};
   // Bounds checks on every memory access the dissolver cannot prove safe.
   bool bounds_checks = true;
   // LLVM's pipeline: "Oz", "Os", "O2" or "O0".
@@ -45,6 +49,10 @@ struct Output {
 //   gust:hal/mmio read32 -> gust_hal_mmio__read32
 std::string import_symbol(const std::string& module, const std::string& name,
                           const std::string& prefix = "");
+
+// The symbol an export becomes: the prefix and the name when the name is a
+// C identifier; otherwise the prefix, "gust_x_" and the name's bytes in hex.
+std::string export_symbol(const std::string& name, const std::string& prefix = "");
 
 // Runs the whole back half of the pipeline on a validated module.
 [[nodiscard]] Result<Output> dissolve(const wasm::Module& m, const Options& opts);

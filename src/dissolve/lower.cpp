@@ -31,6 +31,19 @@ std::string import_symbol(const std::string& module, const std::string& name, co
   return prefix + clean(module) + "__" + clean(name);
 }
 
+std::string export_symbol(const std::string& name, const std::string& prefix) {
+  bool plain = !name.empty() && !isdigit(static_cast<unsigned char>(name[0]));
+  for (char c : name) plain = plain && (isalnum(static_cast<unsigned char>(c)) || c == '_');
+  if (plain) return prefix + name;
+  static const char* hex = "0123456789abcdef";
+  std::string s = prefix + "gust_x_";
+  for (unsigned char c : name) {
+    s += hex[c >> 4];
+    s += hex[c & 15];
+  }
+  return s;
+}
+
 namespace {
 
 constexpr uint64_t kPage = 65536;
@@ -225,7 +238,7 @@ void Lowering::define_memory() {
   if (m_.num_memories() == 0 || !uses_memory()) return;
   if (m_.imported(ExternKind::Memory) && !o_.own_imported_memory)
     unsupported(m_.import_of(ExternKind::Memory, 0)->offset, 0, Op::Nop, "imported memory is not dissolved yet");
-  Limits lim = m_.memory_limits(0);
+  const Limits lim = m_.imported(ExternKind::Memory) ? o_.host_memory : m_.memory_limits(0);
   memory_size_ = o_.memory_bytes ? *o_.memory_bytes : lim.min * kPage;
   memory_capacity_ = memory_size_;
   if (o_.memory_max_bytes && !o_.memory_bytes && uses_op(Op::MemoryGrow)) {
@@ -286,8 +299,10 @@ void Lowering::define_globals() {
   for (uint32_t i = 0; i < m_.num_globals(); ++i) {
     GlobalType gt = m_.global_type(i);
     if (auto* im = m_.import_of(ExternKind::Global, i)) {
-      auto* g = new llvm::GlobalVariable(*mod_, type(gt.type), !gt.mutable_, llvm::GlobalValue::ExternalLinkage,
-                                         nullptr, import_symbol(im->module, im->name, o_.prefix));
+      const std::string sym = import_symbol(im->module, im->name, o_.prefix);
+      llvm::GlobalVariable* g = mod_->getGlobalVariable(sym);
+      if (!g)
+        g = new llvm::GlobalVariable(*mod_, type(gt.type), !gt.mutable_, llvm::GlobalValue::ExternalLinkage, nullptr, sym);
       globals_.push_back(g);
       continue;
     }
@@ -295,7 +310,8 @@ void Lowering::define_globals() {
     llvm::Constant* init;
     // An imported global's value is known only at start-up: gust_start copies it.
     init = def.init.op == Op::GlobalGet ? llvm::Constant::getNullValue(type(gt.type)) : const_value(def.init);
-    globals_.push_back(new llvm::GlobalVariable(*mod_, type(gt.type), !gt.mutable_,
+    const bool set_at_start = def.init.op == Op::GlobalGet;
+    globals_.push_back(new llvm::GlobalVariable(*mod_, type(gt.type), !gt.mutable_ && !set_at_start,
                                                 llvm::GlobalValue::InternalLinkage, init,
                                                 "wasm_global" + std::to_string(i)));
   }
@@ -306,6 +322,7 @@ void Lowering::define_tables() {
     if (m_.import_of(ExternKind::Table, t) && !o_.own_imported_memory)
       unsupported(m_.import_of(ExternKind::Table, t)->offset, 0, Op::Nop, "imported tables are not dissolved yet");
     TableType tt = m_.table_type(t);
+    if (m_.import_of(ExternKind::Table, t)) tt.limits = o_.host_table;
     Table tab;
     tab.min = tt.limits.min;
     const uint64_t max = tt.limits.max ? *tt.limits.max : UINT32_MAX;
@@ -394,10 +411,10 @@ void Lowering::export_symbols() {
     llvm::GlobalVariable* g = globals_[e.index];
     if (g->isDeclaration()) continue;  // a re-exported import: its symbol is the importer's to define
     if (g->hasInternalLinkage() && !seen_globals.count(e.index)) {
-      g->setName(o_.prefix + e.name);
+      g->setName(export_symbol(e.name, o_.prefix));
       g->setLinkage(llvm::GlobalValue::ExternalLinkage);
     } else {
-      llvm::GlobalAlias::create(llvm::GlobalValue::ExternalLinkage, o_.prefix + e.name, g);
+      llvm::GlobalAlias::create(llvm::GlobalValue::ExternalLinkage, export_symbol(e.name, o_.prefix), g);
     }
     seen_globals[e.index]++;
   }
@@ -406,7 +423,7 @@ void Lowering::export_symbols() {
     if (e.kind != ExternKind::Func) continue;
     if (!o_.keep_exports.empty() && !o_.keep_exports.count(e.name)) continue;
     llvm::Function* f = funcs_[e.index];
-    const std::string sym = o_.prefix + e.name;
+    const std::string sym = export_symbol(e.name, o_.prefix);
     if (f->isDeclaration()) {
       // A re-exported import: a thunk that calls it.
       auto* thunk = llvm::Function::Create(f->getFunctionType(), llvm::GlobalValue::ExternalLinkage, sym, *mod_);

@@ -206,7 +206,6 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
   // instance with a matching type.
   std::string data_asm;
   std::vector<std::pair<std::string, emu::CortexM::Host>> hosts;
-  uint32_t func_i = 0, global_i = 0;
   for (const auto& im : m.imports) {
     const std::string sym = dissolve::import_symbol(im.module, im.name, kPrefix);
     auto unlinkable = [&](const std::string& why) {
@@ -235,6 +234,7 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
         auto g = globals.find(im.name);
         if (g == globals.end() || g->second.first != im.global.type || im.global.mutable_) { unlinkable("no such global"); return r; }
         const uint64_t v = g->second.second;
+        if (data_asm.find(".global " + sym + "\n") != std::string::npos) continue;
         data_asm += ".section .data." + sym + ",\"aw\"\n.p2align 3\n.global " + sym + "\n" + sym + ":\n";
         data_asm += is64(g->second.first) ? ".word " + std::to_string(uint32_t(v)) + ", " + std::to_string(uint32_t(v >> 32)) + "\n"
                                           : ".word " + std::to_string(uint32_t(v)) + "\n";
@@ -255,7 +255,7 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
         const wasm::FuncType& have = from->module.func_type(ex->index);
         if (!(want == have)) { unlinkable("incompatible import type"); return r; }
         emu::CortexM* callee = from->cpu.get();
-        const uint32_t addr = callee->address(kPrefix + im.name);
+        const uint32_t addr = callee->address(dissolve::export_symbol(im.name, kPrefix));
         const size_t nstack = stack_words(want.params);
         hosts.push_back({sym, [callee, addr, nstack](emu::CortexM& caller) {
           uint32_t regs[4] = {caller.arg(0), caller.arg(1), caller.arg(2), caller.arg(3)};
@@ -270,8 +270,9 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
       } else if (im.kind == wasm::ExternKind::Global) {
         const wasm::GlobalType have = from->module.global_type(ex->index);
         if (have.type != im.global.type || have.mutable_ != im.global.mutable_) { unlinkable("incompatible import type"); return r; }
+        if (data_asm.find(".global " + sym + "\n") != std::string::npos) continue;
         uint32_t words[2] = {0, 0};
-        from->cpu->read(from->cpu->address(kPrefix + im.name), words, is64(have.type) ? 8 : 4);
+        from->cpu->read(from->cpu->address(dissolve::export_symbol(im.name, kPrefix)), words, is64(have.type) ? 8 : 4);
         data_asm += ".section .data." + sym + ",\"aw\"\n.p2align 3\n.global " + sym + "\n" + sym + ":\n.word " +
                     std::to_string(words[0]) + (is64(have.type) ? ", " + std::to_string(words[1]) : "") + "\n";
       } else {
@@ -283,8 +284,6 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
       unlinkable("no module registered under that name");
       return r;
     }
-    func_i += im.kind == wasm::ExternKind::Func;
-    global_i += im.kind == wasm::ExternKind::Global;
   }
 
   dissolve::Options dopts;
@@ -343,7 +342,7 @@ Outcome Runner::invoke(Instance& in, const std::string& field, const json& args)
   Placement p = place(ft.params, values, sret ? 1 : 0);
   const uint32_t buf = in.cpu->scratch();
   if (sret) p.regs[0] = buf;
-  auto c = in.cpu->call_raw(in.cpu->address(kPrefix + field), p.regs, p.stack);
+  auto c = in.cpu->call_raw(in.cpu->address(dissolve::export_symbol(field, kPrefix)), p.regs, p.stack);
   if (c.trapped) {
     o.kind = Outcome::Trap;
     o.trap = c.trap_code;
@@ -386,7 +385,8 @@ Outcome Runner::get(Instance& in, const std::string& field) {
     if (e.name != field || e.kind != wasm::ExternKind::Global) continue;
     const wasm::GlobalType gt = in.module.global_type(e.index);
     uint64_t v = 0;
-    if (!in.cpu->has(kPrefix + field) || !in.cpu->read(in.cpu->address(kPrefix + field), &v, is64(gt.type) ? 8 : 4)) {
+    const std::string sym = dissolve::export_symbol(field, kPrefix);
+    if (!in.cpu->has(sym) || !in.cpu->read(in.cpu->address(sym), &v, is64(gt.type) ? 8 : 4)) {
       o.message = "cannot read global \"" + field + "\"";
       return o;
     }
