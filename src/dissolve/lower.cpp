@@ -47,6 +47,8 @@ std::string export_symbol(const std::string& name, const std::string& prefix) {
 namespace {
 
 constexpr uint64_t kPage = 65536;
+constexpr uint64_t kMaxRegion = 256ull << 20;     // of the 512 MiB Cortex-M SRAM space
+constexpr uint64_t kMaxDataRegion = 16ull << 20;  // stored byte for byte in .data
 
 [[noreturn]] void unsupported(size_t at, uint32_t func, Op op, const std::string& what) {
   Error e;
@@ -250,7 +252,19 @@ void Lowering::define_memory() {
                                                b_.getInt32(uint32_t(lim.min)), "wasm_memory_pages");
     }
   }
-  std::vector<uint8_t> image(memory_capacity_, 0);
+  // A region gust places statically: it must fit the Cortex-M SRAM space,
+  // and one with initial contents is stored whole in the object.
+  bool has_data = false;
+  for (const auto& d : m_.datas) has_data = has_data || (d.mode == SegmentMode::Active && !d.bytes.empty());
+  const uint64_t cap = has_data ? kMaxDataRegion : kMaxRegion;
+  if (memory_capacity_ > cap) {
+    Error e;
+    e.kind = Error::Kind::Limit;
+    e.message = "a " + std::to_string(memory_capacity_) + "-byte linear memory region is larger than gust places (" +
+                std::to_string(cap) + " bytes" + (has_data ? " with data segments" : "") + ")";
+    throw Failure{e};
+  }
+  std::vector<uint8_t> image(has_data ? memory_capacity_ : 0, 0);
   bool any = false;
   for (const auto& d : m_.datas) {
     if (d.mode != SegmentMode::Active) continue;
@@ -264,7 +278,7 @@ void Lowering::define_memory() {
                   ") lies outside the " + std::to_string(memory_size_) + "-byte memory region";
       throw Failure{e};
     }
-    std::memcpy(image.data() + at, d.bytes.data(), d.bytes.size());
+    if (!d.bytes.empty()) std::memcpy(image.data() + at, d.bytes.data(), d.bytes.size());
     any = any || !d.bytes.empty();
   }
   auto* arr = llvm::ArrayType::get(b_.getInt8Ty(), memory_capacity_);
@@ -426,13 +440,13 @@ void Lowering::export_symbols() {
     const std::string sym = export_symbol(e.name, o_.prefix);
     if (f->isDeclaration()) {
       // A re-exported import: a thunk that calls it.
-      auto* thunk = llvm::Function::Create(f->getFunctionType(), llvm::GlobalValue::ExternalLinkage, sym, *mod_);
+      auto* thunk = llvm::Function::Create(fn_type(m_.func_type(e.index)), llvm::GlobalValue::ExternalLinkage, sym, *mod_);
       thunk->addFnAttr(llvm::Attribute::NoUnwind);
       llvm::IRBuilder<> tb(BasicBlock::Create(ctx_, "entry", thunk));
       std::vector<Value*> args;
       for (auto& a : thunk->args()) args.push_back(&a);
-      Value* r = tb.CreateCall(f, args);
-      if (f->getReturnType()->isVoidTy()) tb.CreateRetVoid();
+      Value* r = tb.CreateCall(llvm::FunctionCallee(thunk->getFunctionType(), f), args);
+      if (thunk->getReturnType()->isVoidTy()) tb.CreateRetVoid();
       else tb.CreateRet(r);
     } else if (f->hasInternalLinkage() && !seen.count(e.index)) {
       f->setName(sym);
@@ -943,7 +957,9 @@ void Lowering::lower_instr(const Instr& in) {
       dead_ = true;
       return;
     case Op::Call: {
-      for (auto* v : call(funcs_[in.a], m_.func_type(in.a))) push(v);
+      // Through the wasm type: two imports may share a symbol with different types.
+      const FuncType& ft = m_.func_type(in.a);
+      for (auto* v : call(llvm::FunctionCallee(fn_type(ft), funcs_[in.a]), ft)) push(v);
       return;
     }
     case Op::CallIndirect: {
