@@ -276,6 +276,22 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
         data_asm += ".section .data." + sym + ",\"aw\"\n.p2align 3\n.global " + sym + "\n" + sym + ":\n.word " +
                     std::to_string(words[0]) + (is64(have.type) ? ", " + std::to_string(words[1]) : "") + "\n";
       } else {
+        // Limits and element types are checked as the spec's import matching
+        // does; the sharing itself is not built yet.
+        wasm::Limits have, want;
+        if (im.kind == wasm::ExternKind::Table) {
+          const wasm::TableType t = from->module.table_type(ex->index);
+          if (t.elem != im.table.elem) { unlinkable("incompatible import type"); return r; }
+          have = t.limits;
+          want = im.table.limits;
+        } else {
+          have = from->module.memory_limits(ex->index);
+          want = im.memory;
+        }
+        if (have.min < want.min || (want.max && (!have.max || *have.max > *want.max))) {
+          unlinkable("incompatible import type");
+          return r;
+        }
         r.kind = Loaded::Unsupported;
         r.message = std::string("a ") + wasm::name(im.kind) + " imported from another module is not dissolved yet";
         return r;
