@@ -61,5 +61,15 @@ check over-budget 1 "over by [0-9]+ B" -- "$gust" build "$work/nodes/too-big.tom
 
 check build-json 0 '"sram_budget": 8192' -- "$gust" build "$root/nodes/f100-uart-thin.toml" --json --out "$work/out"
 
+# --prove gates the build: a mutant that skips the TXE wait gets no image.
+sed -e 's/^name = .*/name = "mutant"/' -e "s|\\.\\./|$root/|g" \
+  -e 's/^peripheral = "usart1"/peripheral = "usart1"\ndefines = ["GUST_MUTANT_NO_TXE_WAIT"]/' \
+  "$root/nodes/f100-uart-thin.toml" >"$work/nodes/mutant.toml"
+check prove-gate 1 "does not pass its proofs" -- "$gust" build "$work/nodes/mutant.toml" --prove --out "$work/out"
+[ ! -e "$work/out/mutant" ] && echo "ok   prove-gate-leaves-no-image" && passed=$((passed + 1)) ||
+  { echo "FAIL prove-gate-leaves-no-image"; failed=$((failed + 1)); }
+check mutant-builds-without-prove 0 "mutant" -- "$gust" build "$work/nodes/mutant.toml" --out "$work/out"
+check prove-passes 0 '"status": "VERIFICATION SUCCESSFUL"' -- "$gust" build "$root/nodes/f100-uart-thin.toml" --prove --json --out "$work/out"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

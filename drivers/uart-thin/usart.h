@@ -41,7 +41,13 @@ constexpr int32_t UART_RX_FAULT = -2;
 
 // An error flag takes priority over RXNE: a byte that arrived with ORE, NE,
 // FE or PE set is never handed out.
+//
+// GUST_MUTANT_SWAP_PRIORITY builds a deliberately wrong mutant (RXNE before
+// the error flags) that the proofs must catch; no shipped build defines it.
 static inline usart_rx_action usart_rx_decide(uint32_t sr) {
+#ifdef GUST_MUTANT_SWAP_PRIORITY
+  if (sr & usart::SR_RXNE) return USART_RX_DATA;
+#endif
   if (sr & usart::SR_ERRORS) return USART_RX_ERROR;
   if (sr & usart::SR_RXNE) return USART_RX_DATA;
   return USART_RX_NONE;

@@ -20,5 +20,6 @@ void add_dissolve(CLI::App& app);
 void add_build(CLI::App& app);
 void add_run(CLI::App& app);
 void add_spec(CLI::App& app);
+void add_prove(CLI::App& app);
 
 }  // namespace gust::cli

@@ -22,7 +22,8 @@ namespace {
 
 struct BuildArgs {
   std::string manifest, out;
-  bool json = false;
+  bool json = false, prove = false;
+  uint32_t unwind = 8;
 };
 
 int run_build(const BuildArgs& a) {
@@ -30,6 +31,8 @@ int run_build(const BuildArgs& a) {
   if (!node) return report(node.error());
   compose::BuildOptions opts;
   opts.out_root = a.out.empty() ? default_out_root() : fs::path(a.out);
+  opts.prove = a.prove;
+  opts.unwind = a.unwind;
   auto rep = compose::build(*node, opts);
   if (!rep) return report(rep.error());
   if (a.json) std::cout << rep->json().dump(2) << "\n";
@@ -45,6 +48,8 @@ void add_build(CLI::App& app) {
   c->add_option("manifest", a->manifest, "The node manifest (TOML)")->required();
   c->add_option("--out", a->out, "Folder for images (default: build/nodes beside the gust binary)");
   c->add_flag("--json", a->json, "Print the report as one JSON object");
+  c->add_flag("--prove", a->prove, "Run every driver's proof harnesses first; no image unless all succeed");
+  c->add_option("--unwind", a->unwind, "Loop bound for --prove");
   c->callback([a] { exit_status = run_build(*a); });
 }
 

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   gust::cli::add_build(app);
   gust::cli::add_run(app);
   gust::cli::add_spec(app);
+  gust::cli::add_prove(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -11,6 +11,7 @@
 
 #include "compose/compose.h"
 #include "dissolve/dissolve.h"
+#include "prove/prove.h"
 #include "wasm/module.h"
 
 namespace gust::compose {
@@ -124,6 +125,7 @@ nlohmann::json Report::json() const {
   for (const auto& c : components)
     j["components"].push_back({{"name", c.name}, {"kind", c.kind}, {"text", c.text}, {"data", c.data}, {"bss", c.bss}});
   j["tcb"] = {{"bytes", tcb_bytes}, {"imports", tcb_imports}};
+  if (!proofs.empty()) j["proofs"] = proofs;
   return j;
 }
 
@@ -184,7 +186,7 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
   const std::string gcc = tool("GUST_ARM_GCC", "arm-none-eabi-gcc");
   const std::string objcopy = tool("GUST_ARM_OBJCOPY", "arm-none-eabi-objcopy");
   const fs::path fw = root / "firmware" / "stm32f100";
-  const int total = int(node.drivers.size()) * 2 + 4;
+  const int total = int(node.drivers.size()) * (opts.prove ? 3 : 2) + 4;
   int step = 0;
 
   Report rep;
@@ -200,13 +202,43 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
     const std::string driver_name = d.source.parent_path().filename().string();
     progress(++step, total, "compile " + d.source.filename().string() + " -> " + wasm_file.filename().string() +
                                 " (clang-19 --target=wasm32)");
-    if (auto r = compile_driver(d.source, wasm_file, d.wasm_stack); !r) return fail(r.error());
+    std::vector<std::string> defines;
+    for (const auto& def : d.defines) defines.push_back("-D" + def);
+    if (auto r = compile_driver(d.source, wasm_file, d.wasm_stack, defines); !r) return fail(r.error());
 
-    progress(++step, total, "dissolve " + wasm_file.filename().string() + " -> " + obj.filename().string() +
-                                " (prefix " + d.instance + "_)");
     auto mod = wasm::decode(read_bytes(wasm_file));
     if (!mod) { Error e = mod.error(); e.where = wasm_file.string(); return fail(e); }
     if (auto v = wasm::validate(*mod); !v) { Error e = v.error(); e.where = wasm_file.string(); return fail(e); }
+    if (opts.prove) {
+      progress(++step, total, "prove " + d.instance + " (" + d.proofs.filename().string() + ", Z3)");
+      if (d.proofs.empty())
+        return fail(Error::make(Error::Kind::Input, "--prove: driver instance '" + d.instance + "' has no proofs", node.file.string()));
+      const fs::path proofs_wasm = tmp / (d.instance + ".proofs.wasm");
+      if (auto r = compile_driver(d.proofs, proofs_wasm, 0, {"-Wl,--allow-undefined", "-I", d.source.parent_path().string()}); !r)
+        return fail(r.error());
+      auto pm = wasm::decode(read_bytes(proofs_wasm));
+      if (!pm) { Error e = pm.error(); e.where = proofs_wasm.string(); return fail(e); }
+      prove::Options po;
+      po.unwind = opts.unwind;
+      auto verdicts = prove::prove(*pm, &*mod, po);
+      bool all = !verdicts.empty();
+      for (const auto& v : verdicts) {
+        fprintf(stderr, "      %s\n", v.text().substr(0, v.text().find('\n')).c_str());
+        all = all && v.status == prove::Verdict::Successful;
+        rep.proofs.push_back({{"driver", d.instance}, {"harness", v.harness}, {"status", prove::status_name(v.status)},
+                              {"seconds", v.seconds}});
+      }
+      if (!all) {
+        std::string why;
+        for (const auto& v : verdicts)
+          if (v.status != prove::Verdict::Successful) why += v.text();
+        return fail(Error::make(Error::Kind::Input, "--prove: driver instance '" + d.instance +
+                                                         "' does not pass its proofs; no image built:\n" + why,
+                                node.file.string()));
+      }
+    }
+    progress(++step, total, "dissolve " + wasm_file.filename().string() + " -> " + obj.filename().string() +
+                                " (prefix " + d.instance + "_)");
     dissolve::Options dopts;
     dopts.prefix = d.instance + "_";
     uint64_t data_end = 0;

@@ -38,6 +38,8 @@ struct DriverInstance {
   std::string seam;      // thin, mid or fat
   std::string peripheral;
   uint32_t wasm_stack = 0;  // shadow-stack bytes in the driver's linear memory
+  fs::path proofs;          // C++ proof harnesses for `gust build --prove`, if any
+  std::vector<std::string> defines;  // preprocessor definitions for the driver's build
 };
 
 struct Node {
@@ -89,6 +91,7 @@ struct Report {
   std::vector<Component> components;
   uint64_t tcb_bytes = 0;
   std::vector<std::string> tcb_imports;
+  nlohmann::json proofs = nlohmann::json::array();  // with --prove: one verdict per harness
   nlohmann::json json() const;
   std::string table() const;
 };
@@ -96,6 +99,8 @@ struct Report {
 struct BuildOptions {
   fs::path out_root;  // images go to out_root/<node name>/
   bool verbose = false;
+  bool prove = false;  // run every driver's proofs; refuse the image unless all succeed
+  uint32_t unwind = 8;
 };
 
 // The whole pipeline for one node. Progress goes to stderr.

@@ -149,6 +149,17 @@ Result<Node> load_node(const fs::path& file) {
         throw Failure{at(file, df.need("seam")->source(), "seam '" + di.seam + "' is not built yet (thin only)")};
       di.peripheral = df.str("peripheral");
       di.wasm_stack = df.u32_or("wasm_stack", 0);
+      if (const toml::array* defs = d.as_table()->get_as<toml::array>("defines")) {
+        for (const auto& def : *defs) {
+          if (!def.is_string()) throw Failure{at(file, def.source(), "a define must be a string")};
+          di.defines.push_back(**def.as_string());
+        }
+      }
+      if (d.as_table()->get("proofs")) {
+        di.proofs = dir / df.str("proofs");
+        if (!fs::exists(di.proofs))
+          throw Failure{at(file, df.need("proofs")->source(), "proof source " + di.proofs.string() + " not found")};
+      }
       for (const auto& other : n.drivers)
         if (other.instance == di.instance)
           throw Failure{at(file, df.need("instance")->source(), "instance '" + di.instance + "' named twice")};
