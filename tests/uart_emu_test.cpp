@@ -16,7 +16,7 @@
 // The native build of drivers/uart-thin/uart.cpp, linked into this test.
 extern "C" {
 void uart_init(uint32_t pclk_hz, uint32_t baud);
-void uart_tx_byte(uint32_t byte);
+void uart_tx_byte(uint8_t byte);
 int32_t uart_rx();
 bool uart_rx_fired();
 }
@@ -144,10 +144,10 @@ TEST_F(UartEmu, RxMatchesNativeOnEveryLowSrByteAndRandomHighBits) {
 TEST_F(UartEmu, TxWaitsForTxeThenWritesDrOnce) {
   UsartModel m;
   m.sr = {0, 0, usart::SR_RXNE, usart::SR_TXE};
-  Both b = run(m, "uart_tx_byte", {0x1A5});
+  Both b = run(m, "uart_tx_byte", {0xA5});  // a u8, zero-extended as AAPCS has the caller do
   EXPECT_EQ(b.emulated.trace, b.native.trace);
   ASSERT_EQ(b.native.trace.size(), 5u);
-  EXPECT_EQ(b.native.trace.back(), "w4=165");  // the byte, masked to 8 bits
+  EXPECT_EQ(b.native.trace.back(), "w4=165");
 }
 
 TEST_F(UartEmu, InitMatchesNative) {

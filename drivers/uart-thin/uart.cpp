@@ -1,6 +1,6 @@
 // Thin-seam STM32 USART driver: the whole protocol runs in wasm, the bridge
 // only grants the register window and the interrupt line (wit: driver-thin).
-#include <gust/hal.h>
+#include <gust/driver-thin.h>
 
 #include "usart.h"
 
@@ -20,12 +20,12 @@ GUST_EXPORT("uart_init") void uart_init(uint32_t pclk_hz, uint32_t baud) {
 // Waits for the transmit data register to empty, then sends one byte.
 // GUST_MUTANT_NO_TXE_WAIT builds a mutant that skips the wait, for the
 // proofs to catch; no shipped build defines it.
-GUST_EXPORT("uart_tx_byte") void uart_tx_byte(uint32_t byte) {
+GUST_EXPORT("uart_tx_byte") void uart_tx_byte(uint8_t byte) {
 #ifndef GUST_MUTANT_NO_TXE_WAIT
   while (!(gust_hal_mmio__read32(SR) & SR_TXE)) {
   }
 #endif
-  gust_hal_mmio__write32(DR, byte & 0xFF);
+  gust_hal_mmio__write32(DR, byte);
 }
 
 // One received byte, UART_RX_EMPTY when none, UART_RX_FAULT when the byte

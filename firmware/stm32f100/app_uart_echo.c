@@ -9,7 +9,7 @@
 
 /* The console instance of the dissolved uart driver (see the node manifest). */
 void console_uart_init(uint32_t pclk_hz, uint32_t baud);
-void console_uart_tx_byte(uint32_t byte);
+void console_uart_tx_byte(uint8_t byte);
 int32_t console_uart_rx(void);
 bool console_uart_rx_fired(void);
 
@@ -25,6 +25,6 @@ int main(void) {
   for (;;) {
     if (!console_uart_rx_fired()) continue;
     for (int32_t c; (c = console_uart_rx()) != -1;)
-      if (c >= 0) console_uart_tx_byte((uint32_t)c);
+      if (c >= 0) console_uart_tx_byte((uint8_t)c);
   }
 }

@@ -21,5 +21,6 @@ void add_build(CLI::App& app);
 void add_run(CLI::App& app);
 void add_spec(CLI::App& app);
 void add_prove(CLI::App& app);
+void add_bind(CLI::App& app);
 
 }  // namespace gust::cli

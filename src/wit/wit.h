@@ -50,6 +50,11 @@ struct Package {
 [[nodiscard]] Result<Package> parse(const std::string& text, const std::string& file);
 [[nodiscard]] Result<Package> parse_file(const std::filesystem::path& file);
 
+// Generates the guest (driver) or host (bridge) header for a world.
+// `file` names the WIT file in messages and in the header's first line.
+[[nodiscard]] Result<std::string> bind(const Package& pkg, const std::string& world, bool host,
+                                       const std::string& file);
+
 // kebab-case to the snake_case C name: rx-ready -> rx_ready.
 std::string c_name(const std::string& kebab);
 
