@@ -33,13 +33,13 @@ static inline void rcc_enable(uint32_t reg, uint32_t bit) {
     if (off & ~((size)-4u)) gust_trap(GUST_TRAP_MMIO_WINDOW);                    \
     *(volatile uint32_t*)((base) + off) = value;                                 \
   }                                                                              \
-  uint32_t inst##_gust_hal_mmio__read8(uint32_t off) {                           \
+  uint8_t inst##_gust_hal_mmio__read8(uint32_t off) {                            \
     if (off & ~((size)-1u)) gust_trap(GUST_TRAP_MMIO_WINDOW);                    \
     return *(volatile uint8_t*)((base) + off);                                   \
   }                                                                              \
-  void inst##_gust_hal_mmio__write8(uint32_t off, uint32_t value) {              \
+  void inst##_gust_hal_mmio__write8(uint32_t off, uint8_t value) {               \
     if (off & ~((size)-1u)) gust_trap(GUST_TRAP_MMIO_WINDOW);                    \
-    *(volatile uint8_t*)((base) + off) = (uint8_t)value;                         \
+    *(volatile uint8_t*)((base) + off) = value;                                  \
   }
 
 /* irq, split phase: the handler latches the line and masks it in the NVIC,

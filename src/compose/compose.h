@@ -40,6 +40,8 @@ struct DriverInstance {
   uint32_t wasm_stack = 0;  // shadow-stack bytes in the driver's linear memory
   fs::path proofs;          // C++ proof harnesses for `gust build --prove`, if any
   std::vector<std::string> defines;  // preprocessor definitions for the driver's build
+  std::optional<uint32_t> memory;    // linear memory region bytes (default: its data and shadow stack)
+  uint32_t tx_ring = 64, rx_ring = 64;  // fat seam: the bridge's ring buffers
 };
 
 struct Node {

@@ -145,8 +145,16 @@ Result<Node> load_node(const fs::path& file) {
       if (!fs::exists(di.source))
         throw Failure{at(file, df.need("source")->source(), "driver source " + di.source.string() + " not found")};
       di.seam = df.str_or("seam", "thin");
-      if (di.seam != "thin")
-        throw Failure{at(file, df.need("seam")->source(), "seam '" + di.seam + "' is not built yet (thin only)")};
+      if (di.seam != "thin" && di.seam != "mid" && di.seam != "fat")
+        throw Failure{at(file, df.need("seam")->source(), "seam must be thin, mid or fat, not '" + di.seam + "'")};
+      if (d.as_table()->get("memory")) di.memory = df.u32("memory");
+      di.tx_ring = df.u32_or("tx_ring", 64);
+      di.rx_ring = df.u32_or("rx_ring", 64);
+      for (const char* key : {"tx_ring", "rx_ring"}) {
+        const uint32_t v = std::string(key) == "tx_ring" ? di.tx_ring : di.rx_ring;
+        if (v == 0 || (v & (v - 1)))
+          throw Failure{at(file, df.need(key)->source(), std::string(key) + " must be a power of two")};
+      }
       di.peripheral = df.str("peripheral");
       di.wasm_stack = df.u32_or("wasm_stack", 0);
       if (const toml::array* defs = d.as_table()->get_as<toml::array>("defines")) {

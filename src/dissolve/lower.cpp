@@ -418,6 +418,17 @@ void Lowering::declare_functions() {
 }
 
 void Lowering::export_symbols() {
+  // An exported memory that the module uses: the region under the export's
+  // name and its size in <name>__bytes, for a bridge that moves blocks of
+  // bytes in and out of it (it checks every address against the size).
+  for (const auto& e : m_.exports) {
+    if (e.kind != ExternKind::Memory || !memory_ || !memory_->hasInternalLinkage()) continue;
+    const std::string sym = export_symbol(e.name, o_.prefix);
+    memory_->setName(sym);
+    memory_->setLinkage(llvm::GlobalValue::ExternalLinkage);
+    new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
+                             b_.getInt32(uint32_t(memory_size_)), sym + "__bytes");
+  }
   std::map<uint32_t, int> seen_globals;
   for (const auto& e : m_.exports) {
     if (e.kind != ExternKind::Global) continue;
