@@ -51,15 +51,17 @@ check manifest-type 1 "bad.toml:3:7: error: 'app' must be a string" -- "$gust" b
 printf 'name = "x"\nchip = [\n' >"$work/syntax.toml"
 check manifest-syntax 1 "syntax.toml:[0-9]+:[0-9]+: error" -- "$gust" build "$work/syntax.toml" --out "$work/out"
 
-# Over budget: a 9000-byte main stack on an 8 KiB part.
+# Over budget: the fat seam with two 4 KiB rings on an 8 KiB part.
 mkdir -p "$work/nodes"
-sed -e 's/^stack = .*/stack = 9000/' -e 's/^name = .*/name = "too-big"/' \
-  -e "s|\\.\\./|$root/|g" "$root/nodes/f100-uart-thin.toml" >"$work/nodes/too-big.toml"
-check over-budget 1 "over by [0-9]+ B" -- "$gust" build "$work/nodes/too-big.toml" --out "$work/out"
+sed -e 's/^name = .*/name = "too-big"/' -e 's/^tx_ring = .*/tx_ring = 4096/' -e 's/^rx_ring = .*/rx_ring = 4096/' \
+  -e "s|\\.\\./|$root/|g" "$root/nodes/f100-uart-fat.toml" >"$work/nodes/too-big.toml"
+check over-budget 1 "image over budget: SRAM [0-9]+ B of 8192 B, over by [0-9]+ B" -- "$gust" build "$work/nodes/too-big.toml" --out "$work/out"
+check over-budget-names-bridge 1 "bridge \(trusted\): [0-9]+ B \(data 0, bss 8[0-9][0-9][0-9]" -- "$gust" build "$work/nodes/too-big.toml" --out "$work/out"
 [ ! -e "$work/out/too-big" ] && ! ls "$work/out" 2>/dev/null | grep -q partial && echo "ok   over-budget-leaves-no-image" &&
   passed=$((passed + 1)) || { echo "FAIL over-budget-leaves-no-image"; failed=$((failed + 1)); }
 
 check build-json 0 '"sram_budget": 8192' -- "$gust" build "$root/nodes/f100-uart-thin.toml" --json --out "$work/out"
+check build-json-stack 0 '"stack_bytes": [1-9][0-9]*' -- "$gust" build "$root/nodes/f100-uart-thin.toml" --json --out "$work/out"
 
 # --prove gates the build: a mutant that skips the TXE wait gets no image.
 sed -e 's/^name = .*/name = "mutant"/' -e "s|\\.\\./|$root/|g" \

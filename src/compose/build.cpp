@@ -135,10 +135,12 @@ nlohmann::json Report::json() const {
   j["flash_budget"] = flash_budget;
   j["sram_bytes"] = sram_bytes;
   j["sram_budget"] = sram_budget;
-  j["stack_reserve"] = stack_reserve;
+  j["stack_bytes"] = stack_bytes;
+  j["stack_path"] = stack_path;
   j["components"] = nlohmann::json::array();
   for (const auto& c : components)
-    j["components"].push_back({{"name", c.name}, {"kind", c.kind}, {"text", c.text}, {"data", c.data}, {"bss", c.bss}});
+    j["components"].push_back(
+        {{"name", c.name}, {"kind", c.kind}, {"text", c.text}, {"data", c.data}, {"bss", c.bss}, {"stack", c.stack}});
   j["tcb"] = {{"bytes", tcb_bytes}, {"imports", tcb_imports}};
   if (!proofs.empty()) j["proofs"] = proofs;
   return j;
@@ -148,16 +150,19 @@ std::string Report::table() const {
   std::ostringstream s;
   char line[160];
   s << "node " << node << " (" << chip << ")\n";
-  snprintf(line, sizeof line, "  %-22s %-8s %7s %7s %7s %7s %7s\n", "component", "kind", "text", "data", "bss",
-           "flash", "sram");
+  snprintf(line, sizeof line, "  %-22s %-8s %7s %7s %7s %7s %7s %7s\n", "component", "kind", "text", "data", "bss",
+           "stack", "flash", "sram");
   s << line;
   for (const auto& c : components) {
-    snprintf(line, sizeof line, "  %-22s %-8s %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 "\n",
-             c.name.c_str(), c.kind.c_str(), c.text, c.data, c.bss, c.text + c.data, c.data + c.bss);
+    snprintf(line, sizeof line,
+             "  %-22s %-8s %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 "\n",
+             c.name.c_str(), c.kind.c_str(), c.text, c.data, c.bss, c.stack, c.text + c.data, c.data + c.bss + c.stack);
     s << line;
   }
-  snprintf(line, sizeof line, "  %-22s %-8s %47" PRIu64 "\n", "main stack (reserved)", "", stack_reserve);
+  snprintf(line, sizeof line, "  worst-case stack %" PRIu64 " B:", stack_bytes);
   s << line;
+  for (const auto& f : stack_path) s << " " << f;
+  s << "\n";
   snprintf(line, sizeof line, "  flash %" PRIu64 " / %" PRIu64 " B, sram %" PRIu64 " / %" PRIu64 " B (%.1f%%)\n",
            flash_bytes, flash_budget, sram_bytes, sram_budget, 100.0 * double(sram_bytes) / double(sram_budget));
   s << line;
@@ -346,8 +351,22 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
     rep.sram_bytes += c.data + c.bss;
     if (c.kind == "trusted") rep.tcb_bytes += c.text + c.data;
   }
-  rep.stack_reserve = node.stack;
-  rep.sram_bytes += node.stack;
+  // Worst-case stack from the call graph: SRAM = .data + .bss + stack.
+  std::vector<std::pair<fs::path, std::string>> for_stack;
+  for (const auto& o : objects) for_stack.push_back({o, component_of[o].first});
+  auto stack = analyze_stack(for_stack, *chip, node.stack_bounds);
+  if (!stack) return fail(stack.error());
+  if (!stack->bounded) {
+    std::string why;
+    for (const auto& u : stack->unbounded) why += "\n  " + u;
+    return fail(Error::make(Error::Kind::Limit,
+                            "the worst-case stack is unbounded; give [stack_bounds] in the manifest:" + why,
+                            node.file.string()));
+  }
+  for (auto& c : rep.components) c.stack = stack->by_component[c.name];
+  rep.stack_bytes = stack->total;
+  rep.stack_path = stack->path;
+  rep.sram_bytes += stack->total;
   rep.sram_budget = chip->sram_size;
   rep.flash_budget = chip->flash_size;
   rep.tcb_imports.assign(imports.begin(), imports.end());
@@ -358,9 +377,11 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
     msg << "image over budget: " << (sram ? "SRAM " : "flash ") << (sram ? rep.sram_bytes : rep.flash_bytes) << " B of "
         << (sram ? rep.sram_budget : rep.flash_budget) << " B, over by "
         << (sram ? rep.sram_bytes - rep.sram_budget : rep.flash_bytes - rep.flash_budget) << " B. Shares:";
-    for (const auto& c : rep.components)
-      msg << "\n  " << c.name << " (" << c.kind << "): " << (sram ? c.data + c.bss : c.text + c.data) << " B";
-    if (sram) msg << "\n  main stack (reserved): " << node.stack << " B";
+    for (const auto& c : rep.components) {
+      msg << "\n  " << c.name << " (" << c.kind << "): ";
+      if (sram) msg << c.data + c.bss + c.stack << " B (data " << c.data << ", bss " << c.bss << ", stack " << c.stack << ")";
+      else msg << c.text + c.data << " B";
+    }
     Error e;
     e.kind = Error::Kind::Limit;
     e.where = node.file.string();

@@ -48,7 +48,7 @@ struct Node {
   fs::path file;
   std::string name, chip, banner;
   fs::path app;
-  uint32_t stack = 512;  // main stack reserve
+  std::map<std::string, uint64_t> stack_bounds;  // function -> worst-case stack, where analysis cannot tell
   std::vector<DriverInstance> drivers;
 };
 
@@ -82,14 +82,15 @@ struct ObjectFacts {
 
 struct Component {
   std::string name, kind;  // kind: wasm, trusted, boot, app
-  uint64_t text = 0, data = 0, bss = 0;
+  uint64_t text = 0, data = 0, bss = 0, stack = 0;
 };
 
 struct Report {
   std::string node, chip;
   fs::path elf, bin;
   uint64_t flash_bytes = 0, flash_budget = 0;
-  uint64_t sram_bytes = 0, sram_budget = 0, stack_reserve = 0;
+  uint64_t sram_bytes = 0, sram_budget = 0, stack_bytes = 0;
+  std::vector<std::string> stack_path;
   std::vector<Component> components;
   uint64_t tcb_bytes = 0;
   std::vector<std::string> tcb_imports;
@@ -107,6 +108,19 @@ struct BuildOptions {
 
 // The whole pipeline for one node. Progress goes to stderr.
 [[nodiscard]] Result<Report> build(const Node& node, const BuildOptions& opts);
+
+// Worst-case stack of an image, from its objects (each with the component
+// it belongs to). `bounds` gives a function's worst-case depth where the
+// analysis cannot (recursion, an indirect call, a frame of dynamic size).
+struct StackReport {
+  bool bounded = false;
+  uint64_t total = 0, thread_bytes = 0, interrupt_bytes = 0;
+  std::map<std::string, uint64_t> by_component;  // each component's share of the worst path
+  std::vector<std::string> path;                 // the worst path, thread then interrupt
+  std::vector<std::string> unbounded;            // why not bounded
+};
+[[nodiscard]] Result<StackReport> analyze_stack(const std::vector<std::pair<fs::path, std::string>>& objects,
+                                                const Chip& chip, const std::map<std::string, uint64_t>& bounds);
 
 // Per-input-file section sizes from a GNU ld map file.
 struct MapEntry {

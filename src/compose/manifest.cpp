@@ -129,7 +129,15 @@ Result<Node> load_node(const fs::path& file) {
     n.chip = f.str("chip");
     n.banner = f.str_or("banner", "gust-" + n.name.substr(n.name.find('-') + 1));
     n.app = dir / f.str("app");
-    n.stack = f.u32_or("stack", 512);
+    if (const toml::table* b = doc->get_as<toml::table>("stack_bounds")) {
+      for (const auto& [fn, v] : *b) {
+        if (!v.is_integer() || **v.as_integer() < 0)
+          throw Failure{at(file, v.source(), "a stack bound is a byte count")};
+        n.stack_bounds[std::string(fn.str())] = uint64_t(**v.as_integer());
+      }
+    }
+    if (doc->get("stack"))
+      throw Failure{at(file, f.need("stack")->source(), "'stack' is computed now (worst-case call graph); give 'stack_bounds' for what the analysis cannot bound")};
     if (!fs::exists(n.app)) throw Failure{at(file, f.need("app")->source(), "app source " + n.app.string() + " not found")};
     const toml::array* drivers = doc->get_as<toml::array>("driver");
     if (!drivers) throw Failure{at(file, doc->source(), "no [[driver]] entries")};

@@ -37,6 +37,7 @@ std::unique_ptr<llvm::TargetMachine> target_machine() {
   to.FloatABIType = llvm::FloatABI::Soft;
   to.FunctionSections = true;
   to.DataSections = true;
+  to.EmitStackSizeSection = true;  // .stack_sizes: read by the SRAM oracle, not loaded
   return std::unique_ptr<llvm::TargetMachine>(t->createTargetMachine(
       kTriple, kCpu, "+soft-float", to, llvm::Reloc::Static, llvm::CodeModel::Small, llvm::CodeGenOptLevel::Aggressive));
 }
