@@ -63,6 +63,21 @@ check over-budget-names-bridge 1 "bridge \(trusted\): [0-9]+ B \(data 0, bss 8[0
 check build-json 0 '"sram_budget": 8192' -- "$gust" build "$root/nodes/f100-uart-thin.toml" --json --out "$work/out"
 check build-json-stack 0 '"stack_bytes": [1-9][0-9]*' -- "$gust" build "$root/nodes/f100-uart-thin.toml" --json --out "$work/out"
 
+# Recursion is unbounded unless the manifest bounds it.
+cat >"$work/recursive_app.c" <<'C'
+#include <stdbool.h>
+#include <stdint.h>
+void console_uart_init(uint32_t, uint32_t);
+void console_uart_tx_byte(uint8_t);
+int depth(int n) { if (n <= 1) return n; console_uart_tx_byte('x'); return depth(n - 1) + depth(n - 2); }
+int main(void) { console_uart_init(8000000, 115200); return depth(3); }
+C
+sed -e 's/^name = .*/name = "recursive"/' -e "s|^app = .*|app = \"$work/recursive_app.c\"|" -e "s|\\.\\./|$root/|g" \
+  "$root/nodes/f100-uart-thin.toml" >"$work/nodes/recursive.toml"
+check recursion-unbounded 1 "stack is unbounded.*recursion through depth" -- "$gust" build "$work/nodes/recursive.toml" --out "$work/out"
+printf '\n[stack_bounds]\ndepth = 96\n' >>"$work/nodes/recursive.toml"
+check recursion-bounded 0 '"stack_bytes": [0-9]+' -- "$gust" build "$work/nodes/recursive.toml" --json --out "$work/out"
+
 # --prove gates the build: a mutant that skips the TXE wait gets no image.
 sed -e 's/^name = .*/name = "mutant"/' -e "s|\\.\\./|$root/|g" \
   -e 's/^peripheral = "usart1"/peripheral = "usart1"\ndefines = ["GUST_MUTANT_NO_TXE_WAIT"]/' \

@@ -163,6 +163,57 @@ void CortexM::count_instructions(bool on) {
   }
 }
 
+Result<void> CortexM::read_image(const fs::path& elf) {
+  auto buf = llvm::MemoryBuffer::getFile(elf.string());
+  if (!buf) return Error::make(Error::Kind::Input, "cannot read the image", elf.string());
+  auto obj = llvm::object::ObjectFile::createObjectFile((*buf)->getMemBufferRef());
+  if (!obj) return Error::make(Error::Kind::Input, "the image is not ELF", elf.string());
+  for (const auto& sec : (*obj)->sections()) {
+    if (!(llvm::object::ELFSectionRef(sec).getFlags() & llvm::ELF::SHF_ALLOC) || sec.getSize() == 0 || sec.isBSS())
+      continue;
+    auto contents = sec.getContents();
+    if (contents && uc_mem_write(uc_, sec.getAddress(), contents->data(), contents->size()) != UC_ERR_OK)
+      return Error::make(Error::Kind::Limit, "a section lies outside the emulated memory", elf.string());
+  }
+  for (const auto& sym : (*obj)->symbols()) {
+    auto name = sym.getName();
+    auto addr = sym.getAddress();
+    if (!name || !addr || name->empty()) continue;
+    symbols_[name->str()] = uint32_t(*addr) & ~1u;
+    sizes_[name->str()] = llvm::object::ELFSymbolRef(sym).getSize();
+  }
+  return {};
+}
+
+Result<std::unique_ptr<CortexM>> CortexM::load_image(const fs::path& elf, uint32_t mmio_base, uint32_t window,
+                                                     MmioRead read, MmioWrite write) {
+  std::unique_ptr<CortexM> cpu(new CortexM());
+  if (uc_open(UC_ARCH_ARM, uc_mode(UC_MODE_THUMB | UC_MODE_MCLASS), &cpu->uc_) != UC_ERR_OK)
+    return Error::make(Error::Kind::Tool, "unicorn cannot open an ARM M-class core");
+  uc_ctl_set_cpu_model(cpu->uc_, UC_CPU_ARM_CORTEX_M3);
+  uc_mem_map(cpu->uc_, kFlashBase, kFlashSize, UC_PROT_READ | UC_PROT_EXEC);
+  uc_mem_map(cpu->uc_, kSramBase, 0x10000, UC_PROT_ALL);
+  uc_mem_map(cpu->uc_, 0x40021000, 0x1000, UC_PROT_ALL);  // RCC: enables are plain writes here
+  uc_mem_map(cpu->uc_, 0xE000E000, 0x1000, UC_PROT_ALL);  // NVIC and SysTick registers
+  uc_mem_map(cpu->uc_, kReturnMagic, 0x1000, UC_PROT_ALL);
+  cpu->mmio_read_ = std::move(read);
+  cpu->mmio_write_ = std::move(write);
+  uc_mmio_map(
+      cpu->uc_, mmio_base, window,
+      [](uc_engine*, uint64_t offset, unsigned, void* self) -> uint64_t {
+        return static_cast<CortexM*>(self)->mmio_read_(uint32_t(offset));
+      },
+      cpu.get(),
+      [](uc_engine*, uint64_t offset, unsigned, uint64_t value, void* self) {
+        static_cast<CortexM*>(self)->mmio_write_(uint32_t(offset), uint32_t(value));
+      },
+      cpu.get());
+  cpu->stack_top_ = kSramBase + 0x10000;
+  cpu->scratch_ = kSramBase + 0x8000;
+  if (auto r = cpu->read_image(elf); !r) return r.error();
+  return cpu;
+}
+
 void CortexM::hook_code(uc_struct* uc, uint64_t address, uint32_t, void* self_ptr) {
   auto* self = static_cast<CortexM*>(self_ptr);
   auto it = self->stub_at_.find(uint32_t(address));

@@ -32,6 +32,13 @@ class CortexM {
                                                              const fs::path& workdir,
                                                              const std::string& extra_asm = "",
                                                              uint32_t stack_bytes = 256 << 10);
+  // Loads an image linked elsewhere (a node's .elf): its flash and SRAM as the
+  // chip has them, plain memory for the system control space and RCC, and
+  // `window` bytes at `mmio_base` served by the callbacks (a device model).
+  using MmioRead = std::function<uint32_t(uint32_t offset)>;
+  using MmioWrite = std::function<void(uint32_t offset, uint32_t value)>;
+  [[nodiscard]] static Result<std::unique_ptr<CortexM>> load_image(const fs::path& elf, uint32_t mmio_base,
+                                                                   uint32_t window, MmioRead read, MmioWrite write);
   ~CortexM();
 
   // A host function behind a stub: reads its arguments with arg(), sets its
@@ -86,6 +93,9 @@ class CortexM {
   uint64_t time_limit_us_ = 10'000'000;
   size_t count_hook_ = 0;
   int nesting_ = 0;
+  MmioRead mmio_read_;
+  MmioWrite mmio_write_;
+  Result<void> read_image(const fs::path& elf);
   bool counting_ = false;
   uint64_t count_ = 0;
   bool trapped_ = false;
