@@ -169,8 +169,7 @@ Result<StackReport> analyze_stack(const std::vector<std::pair<fs::path, std::str
         if (type != R_ARM_THM_CALL && type != R_ARM_THM_JUMP24 && type != R_ARM_THM_JUMP19 &&
             type != R_ARM_THM_JUMP11 && type != R_ARM_THM_JUMP8)
           continue;
-        for (const auto& f : here)
-          if (target != f) fns[f].calls.push_back(target);
+        for (const auto& f : here) fns[f].calls.push_back(target);
       }
     }
     for (auto& [name, f] : fns) {
