@@ -117,3 +117,36 @@ TEST(ThinDriver, GustTrapIsImportedOnlyWhereATrapCanOccur) {
 
 }  // namespace
 }  // namespace gust::test
+
+namespace gust::test {
+namespace {
+
+TEST(ThinNode, ReportHasNoDriverSramAndExactlyTheSeamImports) {
+  auto node = compose::load_node(source_root() / "nodes/f100-uart-thin.toml");
+  ASSERT_TRUE(node) << node.error().str();
+  compose::BuildOptions o;
+  o.out_root = scratch("thin-node");
+  auto rep = compose::build(*node, o);
+  ASSERT_TRUE(rep) << rep.error().str();
+  const nlohmann::json j = rep->json();
+  int wasm = 0;
+  for (const auto& c : j["components"]) {
+    if (c["kind"] != "wasm") continue;
+    ++wasm;
+    EXPECT_EQ(c["data"], 0);
+    EXPECT_EQ(c["bss"], 0);
+  }
+  EXPECT_EQ(wasm, 1);
+  EXPECT_EQ(j["tcb"]["imports"], (std::vector<std::string>{"console_gust_hal_irq__poll", "console_gust_hal_mmio__read32",
+                                                           "console_gust_hal_mmio__write32"}));
+  EXPECT_LE(j["sram_bytes"].get<uint64_t>(), j["sram_budget"].get<uint64_t>());
+  EXPECT_EQ(j["sram_budget"], 8192);
+  // SRAM is .data + .bss + the worst-case stack, which is never zero.
+  uint64_t data_bss = 0;
+  for (const auto& c : j["components"]) data_bss += c["data"].get<uint64_t>() + c["bss"].get<uint64_t>();
+  EXPECT_GT(j["stack_bytes"].get<uint64_t>(), 0u);
+  EXPECT_EQ(j["sram_bytes"].get<uint64_t>(), data_bss + j["stack_bytes"].get<uint64_t>());
+}
+
+}  // namespace
+}  // namespace gust::test
