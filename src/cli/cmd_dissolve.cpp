@@ -87,6 +87,8 @@ void add_dissolve(CLI::App& app) {
   c->add_option("--memory-bytes", a->memory_bytes, "Size of the linear memory region (default: the module's minimum pages)");
   c->add_option("-O,--opt", a->opts.opt_level, "LLVM pipeline: Oz (default), Os, O2, O0");
   c->add_option("--export", a->exports, "Keep only these exports (repeatable); the others become internal");
+  c->add_option("--bridge", a->opts.bridge_bitcode, "Inline this bridge (LLVM bitcode for thumbv7m) into the object")
+      ->check(CLI::ExistingFile);
   c->add_flag("--no-bounds-checks", a->no_bounds, "Leave out memory bounds checks (unsafe: for measurement only)");
   c->add_option("--dump", a->dump, "Also print the optimised IR (ir) or the disassembly (obj)")->check(CLI::IsMember({"ir", "obj"}));
   c->add_flag("--json", a->json, "Print sizes and symbols as JSON");

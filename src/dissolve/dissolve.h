@@ -34,6 +34,11 @@ struct Options {
   bool bounds_checks = true;
   // LLVM's pipeline: "Oz", "Os", "O2" or "O0".
   std::string opt_level = "Oz";
+  // Bridge inlining: LLVM bitcode of the bridge (clang-19 -emit-llvm for
+  // thumbv7m) linked into the module before optimisation, so a window check
+  // on a constant offset folds away. The imports it defines vanish from the
+  // object, and with them the TCB's audit trail of import relocations.
+  std::string bridge_bitcode;
   // Exports to keep; empty keeps all. The others become internal, so the
   // optimiser may inline or drop them.
   std::set<std::string> keep_exports;

@@ -1,8 +1,12 @@
 // Stage 4: LLVM IR -> LLVM's optimisation pipeline -> Thumb-2 ELF object for
 // the Cortex-M3 (thumbv7m-none-eabi, soft float, one section per function).
 #include <mutex>
+#include <set>
 
 #include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IRReader/IRReader.h>
+#include <llvm/Linker/Linker.h>
+#include <llvm/Support/SourceMgr.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
@@ -98,10 +102,41 @@ Result<Output> emit(llvm::Module& mod, const Options& opts) {
   return out;
 }
 
+// Links the bridge's bitcode in: the imports it defines become internal
+// functions that the optimiser inlines.
+static Result<void> link_bridge(llvm::Module& mod, const std::string& path) {
+  llvm::SMDiagnostic diag;
+  std::unique_ptr<llvm::Module> bridge = llvm::parseIRFile(path, diag, mod.getContext());
+  if (!bridge) return Error::make(Error::Kind::Input, "cannot read the bridge bitcode: " + diag.getMessage().str(), path);
+  bridge->setTargetTriple(mod.getTargetTriple());
+  bridge->setDataLayout(mod.getDataLayout());
+  std::set<std::string> own;  // what the module defined before the bridge came in
+  for (llvm::Function& f : mod)
+    if (!f.isDeclaration()) own.insert(f.getName().str());
+  for (llvm::GlobalVariable& g : mod.globals()) own.insert(g.getName().str());
+  if (llvm::Linker::linkModules(mod, std::move(bridge)))
+    return Error::make(Error::Kind::Input, "the bridge bitcode does not link with the module", path);
+  // Everything the bridge brought becomes local to this object: the inlined
+  // copies serve this module only, and nothing clashes with a bridge object.
+  for (llvm::Function& f : mod) {
+    if (f.isDeclaration() || own.count(f.getName().str())) continue;
+    f.addFnAttr(llvm::Attribute::StrictFP);  // inlines into the strict wasm functions
+    f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  }
+  for (llvm::GlobalVariable& g : mod.globals())
+    if (!g.isDeclaration() && !own.count(g.getName().str())) g.setLinkage(llvm::GlobalValue::InternalLinkage);
+  return {};
+}
+
 Result<Output> dissolve(const wasm::Module& m, const Options& opts) {
   llvm::LLVMContext ctx;
   auto mod = lower(m, opts, ctx);
   if (!mod) return mod.error();
+  if (!opts.bridge_bitcode.empty()) {
+    (*mod)->setTargetTriple(kTriple);
+    (*mod)->setDataLayout(target_machine()->createDataLayout());
+    if (auto r = link_bridge(**mod, opts.bridge_bitcode); !r) return r.error();
+  }
   return emit(**mod, opts);
 }
 

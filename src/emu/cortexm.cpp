@@ -185,6 +185,21 @@ Result<void> CortexM::read_image(const fs::path& elf) {
   return {};
 }
 
+void CortexM::map_mmio(uint32_t base, uint32_t size, MmioRead read, MmioWrite write) {
+  mmio_read_ = std::move(read);
+  mmio_write_ = std::move(write);
+  uc_mmio_map(
+      uc_, base, size,
+      [](uc_engine*, uint64_t offset, unsigned, void* self) -> uint64_t {
+        return static_cast<CortexM*>(self)->mmio_read_(uint32_t(offset));
+      },
+      this,
+      [](uc_engine*, uint64_t offset, unsigned, uint64_t value, void* self) {
+        static_cast<CortexM*>(self)->mmio_write_(uint32_t(offset), uint32_t(value));
+      },
+      this);
+}
+
 Result<std::unique_ptr<CortexM>> CortexM::load_image(const fs::path& elf, uint32_t mmio_base, uint32_t window,
                                                      MmioRead read, MmioWrite write) {
   std::unique_ptr<CortexM> cpu(new CortexM());
@@ -196,18 +211,7 @@ Result<std::unique_ptr<CortexM>> CortexM::load_image(const fs::path& elf, uint32
   uc_mem_map(cpu->uc_, 0x40021000, 0x1000, UC_PROT_ALL);  // RCC: enables are plain writes here
   uc_mem_map(cpu->uc_, 0xE000E000, 0x1000, UC_PROT_ALL);  // NVIC and SysTick registers
   uc_mem_map(cpu->uc_, kReturnMagic, 0x1000, UC_PROT_ALL);
-  cpu->mmio_read_ = std::move(read);
-  cpu->mmio_write_ = std::move(write);
-  uc_mmio_map(
-      cpu->uc_, mmio_base, window,
-      [](uc_engine*, uint64_t offset, unsigned, void* self) -> uint64_t {
-        return static_cast<CortexM*>(self)->mmio_read_(uint32_t(offset));
-      },
-      cpu.get(),
-      [](uc_engine*, uint64_t offset, unsigned, uint64_t value, void* self) {
-        static_cast<CortexM*>(self)->mmio_write_(uint32_t(offset), uint32_t(value));
-      },
-      cpu.get());
+  cpu->map_mmio(mmio_base, window, std::move(read), std::move(write));
   cpu->stack_top_ = kSramBase + 0x10000;
   cpu->scratch_ = kSramBase + 0x8000;
   if (auto r = cpu->read_image(elf); !r) return r.error();

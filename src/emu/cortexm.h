@@ -39,6 +39,8 @@ class CortexM {
   using MmioWrite = std::function<void(uint32_t offset, uint32_t value)>;
   [[nodiscard]] static Result<std::unique_ptr<CortexM>> load_image(const fs::path& elf, uint32_t mmio_base,
                                                                    uint32_t window, MmioRead read, MmioWrite write);
+  // Serves `size` bytes at `base` with a device model (after load()).
+  void map_mmio(uint32_t base, uint32_t size, MmioRead read, MmioWrite write);
   ~CortexM();
 
   // A host function behind a stub: reads its arguments with arg(), sets its
