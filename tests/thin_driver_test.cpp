@@ -150,3 +150,32 @@ TEST(ThinNode, ReportHasNoDriverSramAndExactlyTheSeamImports) {
 
 }  // namespace
 }  // namespace gust::test
+
+namespace gust::test {
+namespace {
+
+TEST(Dissolve, MarksFunctionsThatCallIndirectlyForTheStackOracle) {
+  fs::path dir = scratch("indirect");
+  std::ofstream(dir / "m.wat") << "(module (type $t (func (result i32)))\n"
+                                  "  (table 1 funcref) (elem (i32.const 0) $one)\n"
+                                  "  (func $one (result i32) (i32.const 1))\n"
+                                  "  (func (export \"via_table\") (param i32) (result i32)\n"
+                                  "    (call_indirect (type $t) (local.get 0)))\n"
+                                  "  (func (export \"direct\") (result i32) (call $one))\n"
+                                  "  (func (export \"clear\") (table.set (i32.const 0) (ref.null func))))\n";
+  auto r = compose::run_tool({"wat2wasm", (dir / "m.wat").string(), "-o", (dir / "m.wasm").string()});
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto m = wasm::decode(read_file(dir / "m.wasm"));
+  ASSERT_TRUE(m);
+  auto out = dissolve::dissolve(*m, {});
+  ASSERT_TRUE(out) << out.error().str();
+  const std::string obj(out->object.begin(), out->object.end());
+  // The section holds exactly the indirect caller's name.
+  EXPECT_NE(obj.find(".gust.indirect"), std::string::npos);
+  EXPECT_NE(obj.find(std::string("via_table") + '\0'), std::string::npos);
+  const size_t sec = obj.find(std::string("via_table") + '\0');
+  EXPECT_EQ(obj.find(std::string("direct") + '\0', sec), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gust::test

@@ -63,6 +63,7 @@ std::string linker_script(const Chip& c, uint64_t sram_length) {
     << "    _edata = .;\n  } > SRAM AT > FLASH\n"
     << "  .bss (NOLOAD) : {\n    . = ALIGN(4);\n    _sbss = .;\n    *(.bss .bss.* COMMON)\n    . = ALIGN(4);\n"
     << "    _ebss = .;\n  } > SRAM\n"
+    << "  /DISCARD/ : { *(.gust.*) }\n"
     << "}\n";
   return s.str();
 }
@@ -292,7 +293,7 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
   for (const auto& n : natives) {
     const fs::path obj = tmp / (n.src.stem().string() + ".o");
     ToolRun r = run_tool({gcc, "-Os", "-mcpu=" + chip->cpu, "-mthumb", "-std=c11", "-ffreestanding",
-                          "-ffunction-sections", "-fdata-sections", "-fstack-usage", "-Wall", "-Werror",
+                          "-ffunction-sections", "-fdata-sections", "-fstack-usage", "-fcallgraph-info", "-Wall", "-Werror",
                           "-I", (root / "include").string(), "-I", fw.string(),
                           "-DGUST_BANNER=\"" + node.banner + "\"", "-c", n.src.string(), "-o", obj.string()});
     if (r.status != 0) return fail(tool_error("arm-none-eabi-gcc (" + n.src.filename().string() + ")", r));

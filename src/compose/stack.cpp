@@ -26,6 +26,7 @@ struct Fn {
   std::optional<uint64_t> frame;   // bytes, if known
   bool dynamic = false;            // gcc: a frame of dynamic size
   std::vector<std::string> calls;  // callee names (resolved globally, or local to the object)
+  bool indirect = false;           // calls through a pointer: its callees are unknown
   std::string object;
 };
 
@@ -43,6 +44,21 @@ void read_su(const fs::path& su, std::map<std::string, std::pair<uint64_t, bool>
     std::getline(ls, kind, '\t');
     const std::string fn = where.substr(where.rfind(':') + 1);
     out[fn] = {std::stoull(size), kind.find("dynamic") != std::string::npos && kind.find("bounded") == std::string::npos};
+  }
+}
+
+// gcc -fcallgraph-info writes a VCG graph; an indirect call is an edge to a
+// node titled "__indirect_call" (or, for some versions, its label), from the
+// calling function's node "file.c:line:col:name".
+void read_ci_indirect(const fs::path& ci, std::set<std::string>& out) {
+  std::ifstream in(ci);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("edge:") == std::string::npos || line.find("__indirect_call") == std::string::npos) continue;
+    const size_t s = line.find("sourcename: \"");
+    if (s == std::string::npos) continue;
+    const size_t b = s + 13, e = line.find('"', b);
+    const std::string src = line.substr(b, e - b);
+    out.insert(src.substr(src.rfind(':') + 1));
   }
 }
 
@@ -67,6 +83,12 @@ Result<StackReport> analyze_stack(const std::vector<std::pair<fs::path, std::str
     fs::path su_path = path;
     su_path.replace_extension(".su");
     if (fs::exists(su_path)) read_su(su_path, su);
+    // Functions that call through a pointer: gcc's call graph (-fcallgraph-info)
+    // for native code, the .gust.indirect section for dissolved code.
+    std::set<std::string> indirect;
+    fs::path ci_path = path;
+    ci_path.replace_extension(".ci");
+    if (fs::exists(ci_path)) read_ci_indirect(ci_path, indirect);
 
     // Functions by section, and frames from .stack_sizes.
     std::map<uint64_t, std::vector<std::string>> fns_in_section;  // section index -> function names
@@ -172,6 +194,19 @@ Result<StackReport> analyze_stack(const std::vector<std::pair<fs::path, std::str
         for (const auto& f : here) fns[f].calls.push_back(target);
       }
     }
+    for (const auto& sec : obj->sections()) {
+      auto sname = sec.getName();
+      auto contents = sec.getContents();
+      if (!sname || *sname != ".gust.indirect" || !contents) continue;
+      std::string all = contents->str();
+      for (size_t at = 0; at < all.size();) {
+        const size_t end = all.find('\0', at);
+        indirect.insert(all.substr(at, end - at));
+        at = end == std::string::npos ? all.size() : end + 1;
+      }
+    }
+    for (const auto& name : indirect)
+      if (fns.count(name)) fns[name].indirect = true;
     for (auto& [name, f] : fns) {
       if (!is_global[name]) {
         local_fns[path.string()][name] = f;
@@ -210,6 +245,10 @@ Result<StackReport> analyze_stack(const std::vector<std::pair<fs::path, std::str
     }
     if (visiting.count(key)) {
       rep.unbounded.push_back("recursion through " + f.name);
+      return std::nullopt;
+    }
+    if (f.indirect) {
+      rep.unbounded.push_back(f.name + " makes an indirect call");
       return std::nullopt;
     }
     if (!f.frame || f.dynamic) {

@@ -5,7 +5,9 @@
 
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IRReader/IRReader.h>
+#include <llvm/IR/Instructions.h>
 #include <llvm/Linker/Linker.h>
+#include <llvm/Transforms/Utils/ModuleUtils.h>
 #include <llvm/Support/SourceMgr.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
@@ -44,6 +46,27 @@ std::unique_ptr<llvm::TargetMachine> target_machine() {
   to.EmitStackSizeSection = true;  // .stack_sizes: read by the SRAM oracle, not loaded
   return std::unique_ptr<llvm::TargetMachine>(t->createTargetMachine(
       kTriple, kCpu, "+soft-float", to, llvm::Reloc::Static, llvm::CodeModel::Small, llvm::CodeGenOptLevel::Aggressive));
+}
+
+// The functions that still make an indirect call after optimisation, by
+// symbol, NUL-separated, in a section of their own: the SRAM oracle reads it
+// (an indirect call leaves no relocation to follow), and the firmware's
+// linker script discards it.
+void note_indirect_callers(llvm::Module& mod) {
+  std::string names;
+  for (llvm::Function& f : mod) {
+    bool indirect = false;
+    for (auto& bb : f)
+      for (auto& inst : bb)
+        if (auto* call = llvm::dyn_cast<llvm::CallBase>(&inst); call && call->isIndirectCall()) indirect = true;
+    if (indirect) names += f.getName().str() + '\0';
+  }
+  if (names.empty()) return;
+  auto* init = llvm::ConstantDataArray::getString(mod.getContext(), names, false);
+  auto* g = new llvm::GlobalVariable(mod, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init,
+                                     "gust_indirect_callers");
+  g->setSection(".gust.indirect");
+  llvm::appendToUsed(mod, {g});
 }
 
 llvm::OptimizationLevel level(const std::string& name) {
@@ -87,6 +110,8 @@ Result<Output> emit(llvm::Module& mod, const Options& opts) {
   llvm::ModulePassManager mpm =
       lvl == llvm::OptimizationLevel::O0 ? pb.buildO0DefaultPipeline(lvl) : pb.buildPerModuleDefaultPipeline(lvl);
   mpm.run(mod, mam);
+
+  note_indirect_callers(mod);
 
   Output out;
   llvm::raw_string_ostream ir(out.ir);

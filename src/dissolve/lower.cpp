@@ -93,6 +93,7 @@ class Lowering {
   void export_symbols();
   void define_start();
 
+
   // Function bodies.
   struct Ctrl {
     Op op;
