@@ -162,7 +162,7 @@ TEST(Dissolve, MarksFunctionsThatCallIndirectlyForTheStackOracle) {
                                   "  (func (export \"via_table\") (param i32) (result i32)\n"
                                   "    (call_indirect (type $t) (local.get 0)))\n"
                                   "  (func (export \"direct\") (result i32) (call $one))\n"
-                                  "  (func (export \"clear\") (table.set (i32.const 0) (ref.null func))))\n";
+                                  "  (func (export \"clear\") (table.set 0 (i32.const 0) (ref.null func))))\n";
   auto r = compose::run_tool({"wat2wasm", (dir / "m.wat").string(), "-o", (dir / "m.wasm").string()});
   ASSERT_EQ(r.status, 0) << r.output;
   auto m = wasm::decode(read_file(dir / "m.wasm"));
