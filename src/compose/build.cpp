@@ -217,6 +217,40 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
   std::vector<std::string> objects;
   std::set<std::string> imports;
 
+  progress(++step, total, "generate the linker script and the node's bridge from chips/" + chip->name + ".toml");
+  const std::string bridge_c = bridge_source(node, *chip);
+  if (!write_file(tmp / "bridge_node.c", bridge_c.data(), bridge_c.size())) return fail(Error::make(Error::Kind::Input, "cannot write " + (tmp / "bridge_node.c").string()));
+  const std::string ld = linker_script(*chip, chip->sram_size);
+  write_file(tmp / (node.name + ".ld"), ld.data(), ld.size());
+
+  progress(++step, total, "compile bridge, boot and app (arm-none-eabi-gcc -Os)");
+  struct Native { fs::path src; std::string name, kind; };
+  const std::vector<Native> natives = {
+      {fw / "boot.c", "boot", "boot"},
+      {fw / "bridge.c", "bridge", "trusted"},
+      {tmp / "bridge_node.c", "bridge", "trusted"},
+      {node.app, "app", "app"},
+  };
+  for (const auto& n : natives) {
+    const fs::path obj = tmp / (n.src.stem().string() + ".o");
+    ToolRun r = run_tool({gcc, "-Os", "-mcpu=" + chip->cpu, "-mthumb", "-std=c11", "-ffreestanding",
+                          "-ffunction-sections", "-fdata-sections", "-fstack-usage", "-fcallgraph-info", "-Wall", "-Werror",
+                          "-I", (root / "include").string(), "-I", fw.string(),
+                          "-DGUST_BANNER=\"" + node.banner + "\"", "-c", n.src.string(), "-o", obj.string()});
+    if (r.status != 0) return fail(tool_error("arm-none-eabi-gcc (" + n.src.filename().string() + ")", r));
+    objects.push_back(obj.string());
+    component_of[obj.string()] = {n.name, n.kind};
+  }
+
+  // Per-node export pruning: a driver keeps only the exports that the
+  // native side calls; the rest become internal, to be inlined or dropped.
+  std::set<std::string> called;
+  for (const auto& o : objects) {
+    auto facts = read_object(o);
+    if (!facts) return fail(facts.error());
+    called.insert(facts->undefined.begin(), facts->undefined.end());
+  }
+
   for (const auto& d : node.drivers) {
     const fs::path wasm_file = tmp / (d.instance + ".wasm");
     const fs::path obj = tmp / (d.instance + ".o");
@@ -262,6 +296,10 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
                                 " (prefix " + d.instance + "_)");
     dissolve::Options dopts;
     dopts.prefix = d.instance + "_";
+    for (const auto& e : mod->exports)
+      if (e.kind == wasm::ExternKind::Func && called.count(dissolve::export_symbol(e.name, dopts.prefix)))
+        dopts.keep_exports.insert(e.name);
+    if (dopts.keep_exports.empty()) dopts.keep_exports.insert("");  // nothing called: keep no export
     uint64_t data_end = 0;
     for (const auto& seg : mod->datas)
       if (seg.offset.op == wasm::Op::I32Const) data_end = std::max<uint64_t>(data_end, uint32_t(seg.offset.value) + seg.bytes.size());
@@ -274,31 +312,6 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
     imports.insert(facts->undefined.begin(), facts->undefined.end());
     objects.push_back(obj.string());
     component_of[obj.string()] = {driver_name + "@" + d.instance, "wasm"};
-  }
-
-  progress(++step, total, "generate the linker script and the node's bridge from chips/" + chip->name + ".toml");
-  const std::string bridge_c = bridge_source(node, *chip);
-  if (!write_file(tmp / "bridge_node.c", bridge_c.data(), bridge_c.size())) return fail(Error::make(Error::Kind::Input, "cannot write " + (tmp / "bridge_node.c").string()));
-  const std::string ld = linker_script(*chip, chip->sram_size);
-  write_file(tmp / (node.name + ".ld"), ld.data(), ld.size());
-
-  progress(++step, total, "compile bridge, boot and app (arm-none-eabi-gcc -Os)");
-  struct Native { fs::path src; std::string name, kind; };
-  const std::vector<Native> natives = {
-      {fw / "boot.c", "boot", "boot"},
-      {fw / "bridge.c", "bridge", "trusted"},
-      {tmp / "bridge_node.c", "bridge", "trusted"},
-      {node.app, "app", "app"},
-  };
-  for (const auto& n : natives) {
-    const fs::path obj = tmp / (n.src.stem().string() + ".o");
-    ToolRun r = run_tool({gcc, "-Os", "-mcpu=" + chip->cpu, "-mthumb", "-std=c11", "-ffreestanding",
-                          "-ffunction-sections", "-fdata-sections", "-fstack-usage", "-fcallgraph-info", "-Wall", "-Werror",
-                          "-I", (root / "include").string(), "-I", fw.string(),
-                          "-DGUST_BANNER=\"" + node.banner + "\"", "-c", n.src.string(), "-o", obj.string()});
-    if (r.status != 0) return fail(tool_error("arm-none-eabi-gcc (" + n.src.filename().string() + ")", r));
-    objects.push_back(obj.string());
-    component_of[obj.string()] = {n.name, n.kind};
   }
 
   progress(++step, total, "link " + node.name + ".elf");
