@@ -2,15 +2,8 @@
 // gust bind again (tests/bind_test.sh --update rewrites the checked-in copies).
 // The guest side of world driver-mid: what a driver compiled to wasm imports and exports.
 #pragma once
+#include <gust/abi.h>
 #include <stdint.h>
-
-#if defined(__wasm__)
-#define GUST_IMPORT(module, name) __attribute__((import_module(module), import_name(name)))
-#define GUST_EXPORT(name) __attribute__((export_name(name)))
-#else  // a native build of the driver (tests, benchmarks) links against the same symbols
-#define GUST_IMPORT(module, name)
-#define GUST_EXPORT(name)
-#endif
 
 #ifdef __cplusplus
 extern "C" {

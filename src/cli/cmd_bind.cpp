@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "compose/compose.h"
 #include "wit/wit.h"
 
 namespace gust::cli {
@@ -23,15 +24,7 @@ int run_bind(const BindArgs& a) {
     std::cout << *text;
     return 0;
   }
-  const std::string partial = a.output + ".partial";
-  {
-    std::ofstream out(partial);
-    out << *text;
-    if (!out) return report(Error::make(Error::Kind::Input, "cannot write the header", a.output));
-  }
-  std::error_code ec;
-  std::filesystem::rename(partial, a.output, ec);
-  if (ec) return report(Error::make(Error::Kind::Input, "cannot write the header: " + ec.message(), a.output));
+  if (auto w = compose::write_atomically(a.output, text->data(), text->size()); !w) return report(w.error());
   return 0;
 }
 

@@ -36,20 +36,7 @@ int run_dissolve(const DissolveArgs& a) {
   auto out = dissolve::dissolve(*mod, opts);
   if (!out) { Error e = out.error(); e.where = a.input; return report(e); }
 
-  // Written beside the target and renamed, so a failure leaves nothing behind.
-  const std::string partial = a.output + ".partial";
-  {
-    std::ofstream o(partial, std::ios::binary);
-    o.write(reinterpret_cast<const char*>(out->object.data()), std::streamsize(out->object.size()));
-    if (!o) {
-      std::error_code ec;
-      fs::remove(partial, ec);
-      return report(Error::make(Error::Kind::Input, "cannot write the output file", a.output));
-    }
-  }
-  std::error_code ec;
-  fs::rename(partial, a.output, ec);
-  if (ec) return report(Error::make(Error::Kind::Input, "cannot write the output file: " + ec.message(), a.output));
+  if (auto w = compose::write_atomically(a.output, out->object.data(), out->object.size()); !w) return report(w.error());
 
   if (a.dump == "ir") std::cout << out->ir;
   if (a.dump == "obj") {

@@ -64,6 +64,9 @@ struct ToolRun {
   std::string output;
 };
 ToolRun run_tool(const std::vector<std::string>& argv);
+// Writes a file beside its target and renames it into place, so that a
+// failure never leaves a half-written file.
+[[nodiscard]] Result<void> write_atomically(const fs::path& file, const void* data, size_t size);
 // The name of a tool, overridable through the environment (GUST_CLANG, ...).
 std::string tool(const char* env, const char* fallback);
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 
 #include "compose/compose.h"
 
@@ -12,6 +13,25 @@ namespace gust::compose {
 std::string tool(const char* env, const char* fallback) {
   const char* v = getenv(env);
   return v && *v ? v : fallback;
+}
+
+Result<void> write_atomically(const fs::path& file, const void* data, size_t size) {
+  const fs::path partial = file.string() + ".partial";
+  std::error_code ec;
+  {
+    std::ofstream out(partial, std::ios::binary);
+    out.write(static_cast<const char*>(data), std::streamsize(size));
+    if (!out) {
+      fs::remove(partial, ec);
+      return Error::make(Error::Kind::Input, "cannot write the file", file.string());
+    }
+  }
+  fs::rename(partial, file, ec);
+  if (ec) {
+    fs::remove(partial, ec);
+    return Error::make(Error::Kind::Input, "cannot write the file: " + ec.message(), file.string());
+  }
+  return {};
 }
 
 ToolRun run_tool(const std::vector<std::string>& argv) {

@@ -134,6 +134,11 @@ class Lowering {
   }
   Value* checked_trunc(Value* x, llvm::Type* to, bool is_signed);
   Value* float_min_max(bool is_min);
+  // at + n > limit, computed in 64 bits so that no sum wraps.
+  Value* past_end(Value* at, Value* n, Value* limit) {
+    llvm::Type* i64 = b_.getInt64Ty();
+    return b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(at, i64), b_.CreateZExt(n, i64)), b_.CreateZExt(limit, i64));
+  }
   Value* float_unary(llvm::Intrinsic::ID constrained);
   Value* table_slot(uint32_t table, Value* index, unsigned code);
   void fill_table(uint32_t table, Value* at, Value* value, Value* n);
@@ -1048,8 +1053,7 @@ void Lowering::lower_instr(const Instr& in) {
       Value* n = pop();
       Value* v = pop();
       Value* at = pop();
-      trap_if(b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(at, i64), b_.CreateZExt(n, i64)),
-                               b_.CreateZExt(table_size(in.a), i64)), GUST_TRAP_TABLE_ACCESS_OOB);
+      trap_if(past_end(at, n, table_size(in.a)), GUST_TRAP_TABLE_ACCESS_OOB);
       fill_table(in.a, at, v, n);
       return;
     }
@@ -1057,9 +1061,7 @@ void Lowering::lower_instr(const Instr& in) {
       Value* n = pop();
       Value* src = pop();
       Value* dst = pop();
-      Value* bad = b_.CreateOr(
-          b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(src, i64), b_.CreateZExt(n, i64)), b_.CreateZExt(table_size(in.b), i64)),
-          b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(dst, i64), b_.CreateZExt(n, i64)), b_.CreateZExt(table_size(in.a), i64)));
+      Value* bad = b_.CreateOr(past_end(src, n, table_size(in.b)), past_end(dst, n, table_size(in.a)));
       trap_if(bad, GUST_TRAP_TABLE_ACCESS_OOB);
       const Table& d = tables2_[in.a];
       const Table& s = tables2_[in.b];
@@ -1072,10 +1074,7 @@ void Lowering::lower_instr(const Instr& in) {
       Value* n = pop();
       Value* src = pop();
       Value* dst = pop();
-      Value* bad = b_.CreateOr(
-          b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(src, i64), b_.CreateZExt(n, i64)),
-                           b_.CreateZExt(b_.CreateLoad(i32, elem_lens_[in.a]), i64)),
-          b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(dst, i64), b_.CreateZExt(n, i64)), b_.CreateZExt(table_size(in.b), i64)));
+      Value* bad = b_.CreateOr(past_end(src, n, b_.CreateLoad(i32, elem_lens_[in.a])), past_end(dst, n, table_size(in.b)));
       trap_if(bad, GUST_TRAP_TABLE_ACCESS_OOB);
       const Table& d = tables2_[in.b];
       Value* dp = b_.CreateInBoundsGEP(d.slots->getValueType(), d.slots, {b_.getInt32(0), dst});
@@ -1089,10 +1088,7 @@ void Lowering::lower_instr(const Instr& in) {
       Value* n = pop();
       Value* src = pop();
       Value* dst = pop();
-      Value* bad = b_.CreateOr(
-          b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(src, i64), b_.CreateZExt(n, i64)),
-                           b_.CreateZExt(b_.CreateLoad(i32, data_lens_[in.a]), i64)),
-          b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(dst, i64), b_.CreateZExt(n, i64)), memory_bytes()));
+      Value* bad = b_.CreateOr(past_end(src, n, b_.CreateLoad(i32, data_lens_[in.a])), past_end(dst, n, memory_bytes()));
       trap_if(bad, GUST_TRAP_MEMORY_OOB);
       Value* dp = b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {b_.CreateZExt(dst, i64)});
       Value* sp = b_.CreateInBoundsGEP(data_segs_[in.a]->getValueType(), data_segs_[in.a], {b_.getInt32(0), src});
@@ -1146,11 +1142,8 @@ void Lowering::lower_instr(const Instr& in) {
       Value* src_or_val = pop();
       Value* dst = pop();
       Value* size = memory_bytes();
-      auto oob = [&](Value* at) {
-        return b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(at, i64), b_.CreateZExt(n, i64)), size);
-      };
-      Value* bad = oob(dst);
-      if (in.op == Op::MemoryCopy) bad = b_.CreateOr(bad, oob(src_or_val));
+      Value* bad = past_end(dst, n, size);
+      if (in.op == Op::MemoryCopy) bad = b_.CreateOr(bad, past_end(src_or_val, n, size));
       trap_if(bad, GUST_TRAP_MEMORY_OOB);
       Value* d = b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {b_.CreateZExt(dst, i64)});
       if (in.op == Op::MemoryFill) {

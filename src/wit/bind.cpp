@@ -109,12 +109,7 @@ Result<std::string> bind(const Package& pkg, const std::string& world_name, bool
       << "// gust bind again (tests/bind_test.sh --update rewrites the checked-in copies).\n";
     if (!host) {
       s << "// The guest side of world " << world_name << ": what a driver compiled to wasm imports and exports.\n"
-        << "#pragma once\n#include <stdint.h>\n\n"
-        << "#if defined(__wasm__)\n"
-        << "#define GUST_IMPORT(module, name) __attribute__((import_module(module), import_name(name)))\n"
-        << "#define GUST_EXPORT(name) __attribute__((export_name(name)))\n"
-        << "#else  // a native build of the driver (tests, benchmarks) links against the same symbols\n"
-        << "#define GUST_IMPORT(module, name)\n#define GUST_EXPORT(name)\n#endif\n\n"
+        << "#pragma once\n#include <gust/abi.h>\n#include <stdint.h>\n\n"
         << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n";
       for (const auto& iname : w->imports) {
         const Interface* i = pkg.interface(iname);
