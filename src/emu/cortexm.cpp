@@ -17,20 +17,29 @@ namespace gust::emu {
 namespace {
 
 constexpr uint32_t kReturnMagic = 0x0F000000;  // where a finished call lands
-constexpr uint32_t kFlashSize = 4 << 20;
+constexpr uint32_t kFlashSize = 4 << 20;  // mapped for a firmware image
 
-// The stack (and a 4 KiB scratch area above it) comes first in SRAM.
-std::string linker_script(uint32_t stack_bytes) {
-  return "MEMORY { FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 4M\n"
-         "         SRAM (rwx) : ORIGIN = 0x20000000, LENGTH = 480M }\n"
-         "SECTIONS {\n"
-         "  .text : { *(.text .text.*) *(.rodata .rodata.*) } > FLASH\n"
-         "  .ARM.exidx : { *(.ARM.exidx*) } > FLASH\n"
-         "  .data 0x20000000 + " + std::to_string(stack_bytes + 4096) + " : { *(.data .data.*) } > SRAM\n"
-         "  .bss : { *(.bss .bss.* COMMON) } > SRAM\n"
-         "  gust_sram_end = .;\n"
-         "}\n";
+// Each image is linked at the next free flash and SRAM addresses, so that
+// several images share one address space and call each other directly.
+std::string linker_script(uint32_t flash_origin, uint32_t sram_origin) {
+  char buf[640];
+  snprintf(buf, sizeof buf,
+           "MEMORY { FLASH (rx) : ORIGIN = 0x%08x, LENGTH = 64M\n"
+           "         SRAM (rwx) : ORIGIN = 0x%08x, LENGTH = 256M }\n"
+           "SECTIONS {\n"
+           "  .text : { *(.text .text.*) *(.rodata .rodata.*) } > FLASH\n"
+           "  .ARM.exidx : { *(.ARM.exidx*) } > FLASH\n"
+           "  gust_flash_end = .;\n"
+           "  .data : { *(.data .data.*) } > SRAM\n"
+           "  .bss : { *(.bss .bss.* COMMON) } > SRAM\n"
+           "  gust_sram_end = .;\n"
+           "  /DISCARD/ : { *(.gust.*) }\n"
+           "}\n",
+           flash_origin, sram_origin);
+  return buf;
 }
+
+uint64_t round_up(uint64_t v, uint64_t to) { return (v + to - 1) & ~(to - 1); }
 
 }  // namespace
 
@@ -38,8 +47,34 @@ CortexM::~CortexM() {
   if (uc_) uc_close(uc_);
 }
 
+Result<std::unique_ptr<CortexM>> CortexM::create(uint32_t stack_bytes) {
+  std::unique_ptr<CortexM> cpu(new CortexM());
+  if (uc_open(UC_ARCH_ARM, uc_mode(UC_MODE_THUMB | UC_MODE_MCLASS), &cpu->uc_) != UC_ERR_OK)
+    return Error::make(Error::Kind::Tool, "unicorn cannot open an ARM M-class core");
+  uc_ctl_set_cpu_model(cpu->uc_, UC_CPU_ARM_CORTEX_M3);
+  uc_mem_map(cpu->uc_, kReturnMagic, 0x1000, UC_PROT_ALL);
+  // SRAM starts with the stack and a 4 KiB scratch area: an overflow faults
+  // below 0x20000000 instead of corrupting an image's data.
+  cpu->stack_top_ = kSramBase + stack_bytes;
+  cpu->scratch_ = cpu->stack_top_;
+  cpu->sram_cursor_ = uint32_t(round_up(cpu->stack_top_ + 4096, 16));
+  cpu->sram_mapped_ = uint32_t(round_up(cpu->sram_cursor_, 0x10000));
+  uc_mem_map(cpu->uc_, kSramBase, cpu->sram_mapped_ - kSramBase, UC_PROT_ALL);
+  cpu->flash_cursor_ = kFlashBase;
+  cpu->flash_mapped_ = kFlashBase;
+  return cpu;
+}
+
 Result<std::unique_ptr<CortexM>> CortexM::load(const std::vector<fs::path>& objects, const fs::path& workdir,
                                                const std::string& extra_asm, uint32_t stack_bytes) {
+  auto cpu = create(stack_bytes);
+  if (!cpu) return cpu.error();
+  if (auto r = (*cpu)->add_image(objects, workdir, extra_asm, {}); !r) return r.error();
+  return cpu;
+}
+
+Result<int> CortexM::add_image(const std::vector<fs::path>& objects, const fs::path& workdir,
+                               const std::string& extra_asm, const std::map<std::string, uint32_t>& defsyms) {
   using compose::run_tool;
   using compose::tool;
   std::error_code ec;
@@ -53,15 +88,17 @@ Result<std::unique_ptr<CortexM>> CortexM::load(const std::vector<fs::path>& obje
     needed.insert(facts->undefined.begin(), facts->undefined.end());
   }
   needed.insert("gust_trap");
-  // Symbols the extra assembly defines are not stubbed.
+  // Symbols the extra assembly defines, or another image provides, are not stubbed.
   for (size_t at = extra_asm.find(".global "); at != std::string::npos; at = extra_asm.find(".global ", at + 1)) {
     size_t end = extra_asm.find('\n', at);
     defined.insert(extra_asm.substr(at + 8, end - at - 8));
   }
+  for (const auto& [name, addr] : defsyms) defined.insert(name);
   static const std::set<std::string> from_libs = {"ceilf", "ceil", "floorf", "floor", "truncf", "trunc", "roundevenf",
-                                             "roundeven", "sqrtf", "sqrt", "fminf", "fmin", "fmaxf", "fmax",
-                                             "memcpy", "memmove", "memset", "nearbyintf", "nearbyint", "rintf", "rint"};
-  std::string stubs = ".syntax unified\n.thumb\n.section .note.GNU-stack,\"\",%progbits\n" + extra_asm + "\n.section .text.gust_stubs,\"ax\"\n.p2align 2\n";
+                                                  "roundeven", "sqrtf", "sqrt", "fminf", "fmin", "fmaxf", "fmax",
+                                                  "memcpy", "memmove", "memset", "nearbyintf", "nearbyint", "rintf", "rint"};
+  std::string stubs = ".syntax unified\n.thumb\n.section .note.GNU-stack,\"\",%progbits\n" + extra_asm +
+                      "\n.section .text.gust_stubs,\"ax\"\n.p2align 2\n";
   std::set<std::string> stubbed;
   for (const auto& s : needed) {
     if (defined.count(s) || s.rfind("__", 0) == 0 || from_libs.count(s)) continue;
@@ -71,25 +108,29 @@ Result<std::unique_ptr<CortexM>> CortexM::load(const std::vector<fs::path>& obje
   const fs::path stub_s = workdir / "stubs.s", stub_o = workdir / "stubs.o", ld = workdir / "harness.ld",
                  elf = workdir / "image.elf";
   std::ofstream(stub_s) << stubs;
-  std::ofstream(ld) << linker_script(stack_bytes);
+  std::ofstream(ld) << linker_script(flash_cursor_, sram_cursor_);
   auto as = run_tool({tool("GUST_ARM_AS", "arm-none-eabi-as"), "-mcpu=cortex-m3", "-mthumb", "-o", stub_o.string(),
                       stub_s.string()});
   if (as.status != 0) return Error::make(Error::Kind::Tool, "arm-none-eabi-as failed: " + as.output);
-  auto libgcc = run_tool({tool("GUST_ARM_GCC", "arm-none-eabi-gcc"), "-mcpu=cortex-m3", "-mthumb",
-                          "-print-libgcc-file-name"});
-  std::string libgcc_path = libgcc.output.substr(0, libgcc.output.find('\n'));
-  auto libm = run_tool({tool("GUST_ARM_GCC", "arm-none-eabi-gcc"), "-mcpu=cortex-m3", "-mthumb",
-                        "-print-file-name=libm.a"});
-  std::string libm_path = libm.output.substr(0, libm.output.find('\n'));
-  auto libc = run_tool({tool("GUST_ARM_GCC", "arm-none-eabi-gcc"), "-mcpu=cortex-m3", "-mthumb",
-                        "-print-file-name=libc.a"});
-  std::string libc_path = libc.output.substr(0, libc.output.find('\n'));
+  static const std::vector<std::string> libs = [] {
+    std::vector<std::string> out;
+    for (const char* q : {"-print-file-name=libm.a", "-print-file-name=libc.a", "-print-libgcc-file-name"}) {
+      auto r = run_tool({tool("GUST_ARM_GCC", "arm-none-eabi-gcc"), "-mcpu=cortex-m3", "-mthumb", q});
+      const std::string path = r.output.substr(0, r.output.find('\n'));
+      if (!path.empty() && fs::exists(path)) out.push_back(path);
+    }
+    return out;
+  }();
   std::vector<std::string> argv = {tool("GUST_ARM_LD", "arm-none-eabi-ld"), "-T", ld.string(), "-o", elf.string(),
                                    "--no-warn-rwx-segments", stub_o.string()};
+  for (const auto& [name, addr] : defsyms) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "=0x%08x", addr);
+    argv.push_back("--defsym=" + name + buf);
+  }
   for (const auto& o : objects) argv.push_back(o.string());
   argv.push_back("--start-group");
-  for (const auto& lib : {libm_path, libc_path, libgcc_path})
-    if (!lib.empty() && fs::exists(lib)) argv.push_back(lib);
+  argv.insert(argv.end(), libs.begin(), libs.end());
   argv.push_back("--end-group");
   auto lr = run_tool(argv);
   if (lr.status != 0) {
@@ -97,56 +138,61 @@ Result<std::unique_ptr<CortexM>> CortexM::load(const std::vector<fs::path>& obje
     lr = run_tool(argv);
     if (lr.status != 0) return Error::make(Error::Kind::Tool, "arm-none-eabi-ld failed: " + lr.output);
   }
-
-  std::unique_ptr<CortexM> cpu(new CortexM());
-  if (uc_open(UC_ARCH_ARM, uc_mode(UC_MODE_THUMB | UC_MODE_MCLASS), &cpu->uc_) != UC_ERR_OK)
-    return Error::make(Error::Kind::Tool, "unicorn cannot open an ARM M-class core");
-  uc_ctl_set_cpu_model(cpu->uc_, UC_CPU_ARM_CORTEX_M3);
   auto buf = llvm::MemoryBuffer::getFile(elf.string());
   if (!buf) return Error::make(Error::Kind::Tool, "cannot read the linked image", elf.string());
   auto obj = llvm::object::ObjectFile::createObjectFile((*buf)->getMemBufferRef());
   if (!obj) return Error::make(Error::Kind::Tool, "the linked image is not ELF", elf.string());
-  uint64_t sram_end = kSramBase + stack_bytes + 4096;
+  uint64_t flash_end = flash_cursor_, sram_end = sram_cursor_;
   for (const auto& sym : (*obj)->symbols()) {
     auto name = sym.getName();
     auto addr = sym.getAddress();
-    if (name && addr && *name == "gust_sram_end") sram_end = std::max<uint64_t>(sram_end, *addr);
+    if (!name || !addr) continue;
+    if (*name == "gust_flash_end") flash_end = std::max<uint64_t>(flash_end, *addr);
+    if (*name == "gust_sram_end") sram_end = std::max<uint64_t>(sram_end, *addr);
   }
-  uc_mem_map(cpu->uc_, kFlashBase, kFlashSize, UC_PROT_READ | UC_PROT_EXEC);
-  const uint32_t sram_mapped = uint32_t((sram_end - kSramBase + 0xFFFF) & ~uint64_t(0xFFFF));
-  uc_mem_map(cpu->uc_, kSramBase, sram_mapped, UC_PROT_ALL);
-  uc_mem_map(cpu->uc_, kReturnMagic, 0x1000, UC_PROT_ALL);
-  cpu->stack_top_ = kSramBase + stack_bytes;
-  cpu->scratch_ = cpu->stack_top_;
+  if (flash_end > flash_mapped_) {
+    const uint64_t to = round_up(flash_end, 0x10000);
+    uc_mem_map(uc_, flash_mapped_, to - flash_mapped_, UC_PROT_READ | UC_PROT_EXEC);
+    flash_mapped_ = uint32_t(to);
+  }
+  if (sram_end > sram_mapped_) {
+    const uint64_t to = round_up(sram_end, 0x10000);
+    if (uc_mem_map(uc_, sram_mapped_, to - sram_mapped_, UC_PROT_ALL) != UC_ERR_OK)
+      return Error::make(Error::Kind::Limit, "the image's data does not fit the emulated SRAM", elf.string());
+    sram_mapped_ = uint32_t(to);
+  }
   for (const auto& sec : (*obj)->sections()) {
     if (!(llvm::object::ELFSectionRef(sec).getFlags() & llvm::ELF::SHF_ALLOC) || sec.getSize() == 0) continue;
     if (sec.isBSS()) continue;  // mapped memory starts zeroed
     auto contents = sec.getContents();
     if (!contents) continue;
-    if (uc_mem_write(cpu->uc_, sec.getAddress(), contents->data(), contents->size()) != UC_ERR_OK)
+    if (uc_mem_write(uc_, sec.getAddress(), contents->data(), contents->size()) != UC_ERR_OK)
       return Error::make(Error::Kind::Limit, "section does not fit the emulated memory", elf.string());
   }
+  Image img;
   for (const auto& sym : (*obj)->symbols()) {
     auto name = sym.getName();
     auto addr = sym.getAddress();
     if (!name || !addr || name->empty()) continue;
-    cpu->symbols_[name->str()] = uint32_t(*addr) & ~1u;
-    cpu->sizes_[name->str()] = llvm::object::ELFSymbolRef(sym).getSize();
+    img.symbols[name->str()] = uint32_t(*addr) & ~1u;
+    img.sizes[name->str()] = llvm::object::ELFSymbolRef(sym).getSize();
   }
-  cpu->stub_lo_ = UINT32_MAX;
+  uint32_t lo = UINT32_MAX, hi = 0;
   for (const auto& s : stubbed) {
-    if (!cpu->symbols_.count(s)) continue;
-    const uint32_t at = cpu->symbols_[s];
-    cpu->stub_at_[at] = s;
-    cpu->stub_lo_ = std::min(cpu->stub_lo_, at);
-    cpu->stub_hi_ = std::max(cpu->stub_hi_, at + 4);
+    if (!img.symbols.count(s)) continue;
+    const uint32_t at = img.symbols[s];
+    stub_at_[at] = s;
+    lo = std::min(lo, at);
+    hi = std::max(hi, at + 4);
   }
-  if (cpu->stub_lo_ < cpu->stub_hi_) {
+  if (lo < hi) {
     uc_hook h;
-    uc_hook_add(cpu->uc_, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&CortexM::hook_code), cpu.get(), cpu->stub_lo_,
-                cpu->stub_hi_ - 1);
+    uc_hook_add(uc_, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&CortexM::hook_code), this, lo, hi - 1);
   }
-  return cpu;
+  flash_cursor_ = uint32_t(round_up(flash_end, 16));
+  sram_cursor_ = uint32_t(round_up(sram_end, 16));
+  images_.push_back(std::move(img));
+  return int(images_.size() - 1);
 }
 
 static void hook_count(uc_struct*, uint64_t, uint32_t, void* counter) { ++*static_cast<uint64_t*>(counter); }
@@ -175,13 +221,15 @@ Result<void> CortexM::read_image(const fs::path& elf) {
     if (contents && uc_mem_write(uc_, sec.getAddress(), contents->data(), contents->size()) != UC_ERR_OK)
       return Error::make(Error::Kind::Limit, "a section lies outside the emulated memory", elf.string());
   }
+  Image img;
   for (const auto& sym : (*obj)->symbols()) {
     auto name = sym.getName();
     auto addr = sym.getAddress();
     if (!name || !addr || name->empty()) continue;
-    symbols_[name->str()] = uint32_t(*addr) & ~1u;
-    sizes_[name->str()] = llvm::object::ELFSymbolRef(sym).getSize();
+    img.symbols[name->str()] = uint32_t(*addr) & ~1u;
+    img.sizes[name->str()] = llvm::object::ELFSymbolRef(sym).getSize();
   }
+  images_.push_back(std::move(img));
   return {};
 }
 
@@ -238,14 +286,28 @@ void CortexM::hook_code(uc_struct* uc, uint64_t address, uint32_t, void* self_pt
   uc_emu_stop(uc);
 }
 
+const CortexM::Image* CortexM::image_with(const std::string& symbol) const {
+  for (auto it = images_.rbegin(); it != images_.rend(); ++it)
+    if (it->symbols.count(symbol)) return &*it;
+  return nullptr;
+}
+
+bool CortexM::has(const std::string& symbol) const { return image_with(symbol) != nullptr; }
+
 uint32_t CortexM::address(const std::string& symbol) const {
-  auto it = symbols_.find(symbol);
-  return it == symbols_.end() ? 0 : it->second;
+  const Image* img = image_with(symbol);
+  return img ? img->symbols.at(symbol) : 0;
+}
+
+uint32_t CortexM::address_in(int image, const std::string& symbol) const {
+  const auto& syms = images_.at(size_t(image)).symbols;
+  auto it = syms.find(symbol);
+  return it == syms.end() ? 0 : it->second;
 }
 
 uint64_t CortexM::code_bytes(const std::string& symbol) const {
-  auto it = sizes_.find(symbol);
-  return it == sizes_.end() ? 0 : it->second;
+  const Image* img = image_with(symbol);
+  return img ? img->sizes.at(symbol) : 0;
 }
 
 std::vector<std::string> CortexM::stubs() const {
@@ -284,8 +346,7 @@ bool CortexM::read(uint32_t addr, void* out, size_t n) const { return uc_mem_rea
 bool CortexM::write(uint32_t addr, const void* in, size_t n) { return uc_mem_write(uc_, addr, in, n) == UC_ERR_OK; }
 
 CortexM::Call CortexM::call(const std::string& symbol, const std::vector<uint32_t>& words) {
-  auto it = symbols_.find(symbol);
-  if (it == symbols_.end()) {
+  if (!has(symbol)) {
     Call c;
     c.fault = "no symbol " + symbol;
     return c;
@@ -293,7 +354,7 @@ CortexM::Call CortexM::call(const std::string& symbol, const std::vector<uint32_
   uint32_t regs[4] = {0, 0, 0, 0};
   for (size_t i = 0; i < 4 && i < words.size(); ++i) regs[i] = words[i];
   std::vector<uint32_t> stack(words.size() > 4 ? words.begin() + 4 : words.end(), words.end());
-  return call_raw(it->second, regs, stack);
+  return call_raw(address(symbol), regs, stack);
 }
 
 uint32_t CortexM::sp() const {

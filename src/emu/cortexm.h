@@ -32,6 +32,15 @@ class CortexM {
                                                              const fs::path& workdir,
                                                              const std::string& extra_asm = "",
                                                              uint32_t stack_bytes = 256 << 10);
+  // An empty machine: a stack and no image yet.
+  [[nodiscard]] static Result<std::unique_ptr<CortexM>> create(uint32_t stack_bytes = 256 << 10);
+  // Links the objects at the next free flash and SRAM addresses and loads
+  // them; `defsyms` resolves symbols to addresses in images loaded before
+  // (functions with the Thumb bit set). Returns the image's index.
+  [[nodiscard]] Result<int> add_image(const std::vector<fs::path>& objects, const fs::path& workdir,
+                                      const std::string& extra_asm, const std::map<std::string, uint32_t>& defsyms);
+  uint32_t address_in(int image, const std::string& symbol) const;
+
   // Loads an image linked elsewhere (a node's .elf): its flash and SRAM as the
   // chip has them, plain memory for the system control space and RCC, and
   // `window` bytes at `mmio_base` served by the callbacks (a device model).
@@ -64,7 +73,8 @@ class CortexM {
   uint32_t sp() const;
   uint32_t scratch() const { return scratch_; }  // 4 KiB of SRAM free for the caller's use
 
-  bool has(const std::string& symbol) const { return symbols_.count(symbol) != 0; }
+  // By symbol, in the most recently added image that has it.
+  bool has(const std::string& symbol) const;
   uint32_t address(const std::string& symbol) const;
   std::vector<std::string> stubs() const;  // the undefined symbols that became stubs
   uint32_t arg(int n) const;              // r0..r3 inside a host call
@@ -85,11 +95,15 @@ class CortexM {
   static void hook_code(uc_struct* uc, uint64_t address, uint32_t size, void* self);
 
   uc_struct* uc_ = nullptr;
-  std::map<std::string, uint32_t> symbols_;
-  std::map<std::string, uint64_t> sizes_;
+  struct Image {
+    std::map<std::string, uint32_t> symbols;
+    std::map<std::string, uint64_t> sizes;
+  };
+  const Image* image_with(const std::string& symbol) const;
+  std::vector<Image> images_;
+  uint32_t flash_cursor_ = 0, flash_mapped_ = 0, sram_cursor_ = 0, sram_mapped_ = 0;
   std::map<uint32_t, std::string> stub_at_;
   std::map<std::string, Host> hosts_;
-  uint32_t stub_lo_ = 0, stub_hi_ = 0;
   uint32_t stack_top_ = 0;
   uint32_t scratch_ = 0;
   uint64_t time_limit_us_ = 10'000'000;
