@@ -23,13 +23,13 @@ struct Options {
   std::optional<uint64_t> memory_max_bytes;
   // Entries table.grow may add beyond a table's minimum.
   uint32_t table_growth = 0;
-  // Imported memories and tables become the module's own (the spec suite's
-  // `spectest` host provides them fresh to each importer).
-  bool own_imported_memory = false;
-  // The host's memory and table behind such imports (the spectest module's:
-  // one page up to two, ten entries up to twenty).
-  wasm::Limits host_memory{1, 2};
-  wasm::Limits host_table{10, 20};
+  // Memories and tables link by symbol, so that instances can share them:
+  // an imported memory is <symbol> (its bytes), <symbol>__pages (the current
+  // size, which memory.grow changes) and <symbol>__max_pages; an imported
+  // table is <symbol> (its slots), <symbol>__size and <symbol>__capacity. An
+  // exported memory or table defines the same three under its export symbol.
+  // The sizes are then read at run time, so this is off for firmware.
+  bool linkable = false;
   // Bounds checks on every memory access the dissolver cannot prove safe.
   bool bounds_checks = true;
   // LLVM's pipeline: "Oz", "Os", "O2" or "O0".

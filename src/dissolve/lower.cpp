@@ -48,7 +48,7 @@ namespace {
 
 constexpr uint64_t kPage = 65536;
 constexpr uint64_t kMaxRegion = 256ull << 20;     // of the 512 MiB Cortex-M SRAM space
-constexpr uint64_t kMaxDataRegion = 16ull << 20;  // stored byte for byte in .data
+constexpr uint64_t kMaxDataRegion = 1ull << 20;   // larger: data copied in at start-up
 
 [[noreturn]] void unsupported(size_t at, uint32_t func, Op op, const std::string& what) {
   Error e;
@@ -157,6 +157,7 @@ class Lowering {
     llvm::GlobalVariable* slots = nullptr;  // [capacity x ptr]
     llvm::GlobalVariable* size = nullptr;   // i32 current size, when it can grow
     uint64_t min = 0, capacity = 0;
+    llvm::GlobalVariable* capacity_var = nullptr;  // an imported table's capacity
   };
   std::vector<Table> tables2_;
   std::vector<llvm::GlobalVariable*> elem_segs_;     // passive/declared segment contents, or null
@@ -164,6 +165,9 @@ class Lowering {
   std::vector<llvm::GlobalVariable*> data_segs_;
   std::vector<llvm::GlobalVariable*> data_lens_;
   llvm::GlobalVariable* memory_pages_ = nullptr;  // i32 current pages, when memory can grow
+  llvm::GlobalVariable* memory_max_pages_ = nullptr;  // an imported memory's capacity in pages
+  bool memory_imported() const { return memory_max_pages_ != nullptr; }
+  bool data_at_start_ = false;  // the region is too large to store its initial contents
   uint64_t memory_capacity_ = 0;                  // bytes placed
   Value* table_size(uint32_t t);
   void define_segments();
@@ -227,7 +231,8 @@ bool Lowering::uses_op(Op op) const {
 bool Lowering::uses_memory() const {
   if (!m_.datas.empty()) return true;
   for (const auto& e : m_.exports)
-    if (e.kind == ExternKind::Memory && o_.keep_exports.count(e.name)) return true;
+    if (e.kind == ExternKind::Memory && (o_.linkable || o_.keep_exports.count(e.name))) return true;
+  if (o_.linkable && m_.imported(ExternKind::Memory)) return true;
   for (const auto& f : m_.functions) {
     Reader r(m_.bytes, f.body_begin, f.body_end);
     Instr in;
@@ -244,36 +249,51 @@ bool Lowering::uses_memory() const {
 
 void Lowering::define_memory() {
   if (m_.num_memories() == 0 || !uses_memory()) return;
-  if (m_.imported(ExternKind::Memory) && !o_.own_imported_memory)
-    unsupported(m_.import_of(ExternKind::Memory, 0)->offset, 0, Op::Nop, "imported memory is not dissolved yet");
-  const Limits lim = m_.imported(ExternKind::Memory) ? o_.host_memory : m_.memory_limits(0);
+  if (const Import* im = m_.import_of(ExternKind::Memory, 0)) {
+    if (!o_.linkable) unsupported(im->offset, 0, Op::Nop, "an imported memory needs --linkable");
+    // Another instance's memory: every size is read at run time.
+    const std::string sym = import_symbol(im->module, im->name, o_.prefix);
+    memory_ = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getInt8Ty(), 0), false,
+                                       llvm::GlobalValue::ExternalLinkage, nullptr, sym);
+    memory_pages_ = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::ExternalLinkage,
+                                             nullptr, sym + "__pages");
+    memory_max_pages_ = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
+                                                 nullptr, sym + "__max_pages");
+    return;
+  }
+  const Limits lim = m_.memory_limits(0);
   memory_size_ = o_.memory_bytes ? *o_.memory_bytes : lim.min * kPage;
   memory_capacity_ = memory_size_;
-  if (o_.memory_max_bytes && !o_.memory_bytes && uses_op(Op::MemoryGrow)) {
+  bool exported = false;
+  for (const auto& e : m_.exports) exported = exported || e.kind == ExternKind::Memory;
+  if (o_.memory_max_bytes && !o_.memory_bytes && (uses_op(Op::MemoryGrow) || (o_.linkable && exported))) {
     uint64_t max_pages = lim.max ? *lim.max : 65536;
     max_pages = std::min(max_pages, *o_.memory_max_bytes / kPage);
-    if (max_pages > lim.min) {
-      memory_capacity_ = max_pages * kPage;
+    if (max_pages > lim.min || (o_.linkable && exported)) {
+      memory_capacity_ = std::max<uint64_t>(max_pages, lim.min) * kPage;
       memory_pages_ = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
                                                b_.getInt32(uint32_t(lim.min)), "wasm_memory_pages");
     }
   }
   // A region gust places statically: it must fit the Cortex-M SRAM space,
   // and one with initial contents is stored whole in the object.
-  bool has_data = false;
-  for (const auto& d : m_.datas) has_data = has_data || (d.mode == SegmentMode::Active && !d.bytes.empty());
-  const uint64_t cap = has_data ? kMaxDataRegion : kMaxRegion;
-  if (memory_capacity_ > cap) {
+  if (memory_capacity_ > kMaxRegion) {
     Error e;
     e.kind = Error::Kind::Limit;
     e.message = "a " + std::to_string(memory_capacity_) + "-byte linear memory region is larger than gust places (" +
-                std::to_string(cap) + " bytes" + (has_data ? " with data segments" : "") + ")";
+                std::to_string(kMaxRegion) + " bytes)";
     throw Failure{e};
   }
-  std::vector<uint8_t> image(has_data ? memory_capacity_ : 0, 0);
+  // Initial contents go in the initialiser (.data) when the region is small
+  // enough to store byte for byte; a larger one is zeroed (.bss) and its
+  // segments are copied in by gust_start.
+  bool has_data = false;
+  for (const auto& d : m_.datas) has_data = has_data || (d.mode == SegmentMode::Active && !d.bytes.empty());
+  data_at_start_ = has_data && memory_capacity_ > kMaxDataRegion;
+  std::vector<uint8_t> image(has_data && !data_at_start_ ? memory_capacity_ : 0, 0);
   bool any = false;
   for (const auto& d : m_.datas) {
-    if (d.mode != SegmentMode::Active) continue;
+    if (d.mode != SegmentMode::Active || data_at_start_) continue;
     if (d.offset.op != Op::I32Const) continue;  // placed at start-up, by gust_start
     const uint64_t at = uint32_t(d.offset.value);
     if (at + d.bytes.size() > memory_size_) {
@@ -339,10 +359,20 @@ void Lowering::define_globals() {
 
 void Lowering::define_tables() {
   for (uint32_t t = 0; t < m_.num_tables(); ++t) {
-    if (m_.import_of(ExternKind::Table, t) && !o_.own_imported_memory)
-      unsupported(m_.import_of(ExternKind::Table, t)->offset, 0, Op::Nop, "imported tables are not dissolved yet");
+    if (const Import* im = m_.import_of(ExternKind::Table, t)) {
+      if (!o_.linkable) unsupported(im->offset, 0, Op::Nop, "an imported table needs --linkable");
+      const std::string sym = import_symbol(im->module, im->name, o_.prefix);
+      Table tab;
+      tab.slots = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getPtrTy(), 0), false,
+                                           llvm::GlobalValue::ExternalLinkage, nullptr, sym);
+      tab.size = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::ExternalLinkage, nullptr,
+                                          sym + "__size");
+      tab.capacity_var = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
+                                                  nullptr, sym + "__capacity");
+      tables2_.push_back(tab);
+      continue;
+    }
     TableType tt = m_.table_type(t);
-    if (m_.import_of(ExternKind::Table, t)) tt.limits = o_.host_table;
     Table tab;
     tab.min = tt.limits.min;
     const uint64_t max = tt.limits.max ? *tt.limits.max : UINT32_MAX;
@@ -370,7 +400,9 @@ void Lowering::define_tables() {
     auto* arr = llvm::ArrayType::get(b_.getPtrTy(), tab.capacity);
     tab.slots = new llvm::GlobalVariable(*mod_, arr, false, llvm::GlobalValue::InternalLinkage,
                                          llvm::ConstantArray::get(arr, slots), "wasm_table" + std::to_string(t));
-    if (tab.capacity > tab.min)
+    bool exported = false;
+    for (const auto& e : m_.exports) exported = exported || (e.kind == ExternKind::Table && e.index == t);
+    if (tab.capacity > tab.min || (o_.linkable && exported))
       tab.size = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
                                           b_.getInt32(uint32_t(tab.min)), "wasm_table_size" + std::to_string(t));
     tables2_.push_back(tab);
@@ -434,6 +466,26 @@ void Lowering::export_symbols() {
     memory_->setLinkage(llvm::GlobalValue::ExternalLinkage);
     new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
                              b_.getInt32(uint32_t(memory_size_)), sym + "__bytes");
+    if (o_.linkable && memory_pages_) {
+      memory_pages_->setName(sym + "__pages");
+      memory_pages_->setLinkage(llvm::GlobalValue::ExternalLinkage);
+      new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
+                               b_.getInt32(uint32_t(memory_capacity_ / kPage)), sym + "__max_pages");
+    }
+  }
+  if (o_.linkable) {
+    for (const auto& e : m_.exports) {
+      if (e.kind != ExternKind::Table) continue;
+      Table& t = tables2_[e.index];
+      if (!t.slots->hasInternalLinkage() || !t.size) continue;  // re-exported import, or already named
+      const std::string sym = export_symbol(e.name, o_.prefix);
+      t.slots->setName(sym);
+      t.slots->setLinkage(llvm::GlobalValue::ExternalLinkage);
+      t.size->setName(sym + "__size");
+      t.size->setLinkage(llvm::GlobalValue::ExternalLinkage);
+      new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
+                               b_.getInt32(uint32_t(t.capacity)), sym + "__capacity");
+    }
   }
   std::map<uint32_t, int> seen_globals;
   for (const auto& e : m_.exports) {
@@ -507,8 +559,17 @@ void Lowering::define_start() {
   const uint32_t nimported = m_.imported(ExternKind::Global);
   bool needed = m_.start.has_value();
   for (const auto& g : m_.globals) needed = needed || g.init.op == Op::GlobalGet;
-  for (const auto& d : m_.datas) needed = needed || (d.mode == SegmentMode::Active && d.offset.op == Op::GlobalGet);
-  for (const auto& e : m_.elems) needed = needed || (e.mode == SegmentMode::Active && e.offset.op == Op::GlobalGet);
+  // Segments whose offset reads a global, or whose memory or table is
+  // another instance's, are placed here; the others are in the initialisers.
+  auto runtime_data = [&](const DataSegment& d) {
+    return d.mode == SegmentMode::Active && (d.offset.op == Op::GlobalGet || memory_imported() || data_at_start_);
+  };
+  auto runtime_elem = [&](const ElemSegment& e) {
+    return e.mode == SegmentMode::Active &&
+           (e.offset.op == Op::GlobalGet || m_.import_of(ExternKind::Table, e.table) != nullptr);
+  };
+  for (const auto& d : m_.datas) needed = needed || runtime_data(d);
+  for (const auto& e : m_.elems) needed = needed || runtime_elem(e);
   if (!needed) return;
   fn_ = llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), false), llvm::GlobalValue::ExternalLinkage,
                                o_.prefix + "gust_start", *mod_);
@@ -524,8 +585,9 @@ void Lowering::define_start() {
   llvm::Type* i64 = b_.getInt64Ty();
   for (size_t i = 0; i < m_.elems.size(); ++i) {
     const auto& e = m_.elems[i];
-    if (e.mode != SegmentMode::Active || e.offset.op != Op::GlobalGet) continue;
-    Value* at = read_global(e.offset.value);
+    if (!runtime_elem(e)) continue;
+    Value* at = e.offset.op == Op::GlobalGet ? static_cast<Value*>(read_global(e.offset.value))
+                                             : b_.getInt32(uint32_t(e.offset.value));
     trap_if(b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(at, i64), b_.getInt64(e.items.size())),
                              b_.CreateZExt(table_size(e.table), i64)), GUST_TRAP_TABLE_ACCESS_OOB);
     const Table& t = tables2_[e.table];
@@ -535,8 +597,9 @@ void Lowering::define_start() {
   }
   for (size_t i = 0; i < m_.datas.size(); ++i) {
     const auto& d = m_.datas[i];
-    if (d.mode != SegmentMode::Active || d.offset.op != Op::GlobalGet) continue;
-    Value* at = read_global(d.offset.value);
+    if (!runtime_data(d)) continue;
+    Value* at = d.offset.op == Op::GlobalGet ? static_cast<Value*>(read_global(d.offset.value))
+                                             : b_.getInt32(uint32_t(d.offset.value));
     trap_if(b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(at, i64), b_.getInt64(d.bytes.size())), memory_bytes()),
             GUST_TRAP_MEMORY_OOB);
     if (d.bytes.empty()) continue;
@@ -1033,10 +1096,12 @@ void Lowering::lower_instr(const Instr& in) {
       }
       Value* old = b_.CreateLoad(i32, t.size);
       Value* want = b_.CreateAdd(b_.CreateZExt(old, i64), b_.CreateZExt(n, i64));
+      Value* cap = t.capacity_var ? b_.CreateZExt(b_.CreateLoad(i32, t.capacity_var), i64)
+                                  : static_cast<Value*>(b_.getInt64(t.capacity));
       BasicBlock* grow = BasicBlock::Create(ctx_, "table_grow", fn_);
       BasicBlock* done = BasicBlock::Create(ctx_, "table_grown", fn_);
       BasicBlock* here = b_.GetInsertBlock();
-      b_.CreateCondBr(b_.CreateICmpULE(want, b_.getInt64(t.capacity)), grow, done);
+      b_.CreateCondBr(b_.CreateICmpULE(want, cap), grow, done);
       b_.SetInsertPoint(grow);
       b_.CreateStore(b_.CreateTrunc(want, i32), t.size);
       fill_table(in.a, old, init, n);
@@ -1126,7 +1191,9 @@ void Lowering::lower_instr(const Instr& in) {
         // Pages up to the placed capacity; beyond it -1, as the spec allows.
         Value* old = b_.CreateLoad(i32, memory_pages_);
         Value* want = b_.CreateAdd(b_.CreateZExt(old, i64), b_.CreateZExt(delta, i64));
-        Value* ok = b_.CreateICmpULE(want, b_.getInt64(memory_capacity_ / kPage));
+        Value* cap = memory_max_pages_ ? b_.CreateZExt(b_.CreateLoad(i32, memory_max_pages_), i64)
+                                       : static_cast<Value*>(b_.getInt64(memory_capacity_ / kPage));
+        Value* ok = b_.CreateICmpULE(want, cap);
         b_.CreateStore(b_.CreateSelect(ok, b_.CreateTrunc(want, i32), old), memory_pages_);
         push(b_.CreateSelect(ok, old, b_.getInt32(uint32_t(-1))));
         return;

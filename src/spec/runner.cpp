@@ -131,10 +131,14 @@ uint32_t result_words(const std::vector<ValType>& results) {
   return n;
 }
 
+// One module instance: its image in the file's emulated machine.
 struct Instance {
   wasm::Module module;
-  std::unique_ptr<emu::CortexM> cpu;
+  int image = -1;
   std::string name;
+  // Where each imported memory and table (by kind and index) really lives:
+  // the image and symbol, so that a re-export of it links to the original.
+  std::map<std::pair<wasm::ExternKind, uint32_t>, std::pair<int, std::string>> origin;
 };
 
 struct Outcome {
@@ -180,7 +184,25 @@ class Runner {
   std::map<std::string, Instance*> named_, registered_;
   Instance* current_ = nullptr;
   int counter_ = 0;
+  std::unique_ptr<emu::CortexM> machine_;  // every instance of the file, in one address space
+  int spectest_ = -1;                      // the spectest host module's image
 };
+
+// The spectest host module, as an image every instance of the file links
+// against: its globals, its table (10 entries, up to 20) and its memory (one
+// page, up to two). Its print functions are stubs with host handlers.
+std::string spectest_asm() {
+  const std::string p = kPrefix + "spectest__";
+  auto word = [&](const std::string& name, const std::string& value) {
+    return ".global " + p + name + "\n" + p + name + ": .word " + value + "\n";
+  };
+  return ".section .data." + p + ",\"aw\"\n.p2align 3\n" + word("global_i32", "666") + word("global_i64", "666, 0") +
+         word("global_f32", "0x4426A666") + word("global_f64", "0xCCCCCCCD, 0x4084D4CC") +
+         word("memory__pages", "1") + word("memory__max_pages", "2") + word("table__size", "10") +
+         word("table__capacity", "20") + ".global " + p + "table\n" + p + "table: .space 80\n" +
+         ".section .bss." + p + "memory,\"aw\",%nobits\n.p2align 3\n.global " + p + "memory\n" + p +
+         "memory: .space 131072\n";
+}
 
 Runner::Loaded Runner::load(const std::string& filename, const std::string& name) {
   Loaded r;
@@ -197,22 +219,52 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
     r.message = v.error().str();
     return r;
   }
+  if (!machine_) {
+    auto m = emu::CortexM::create();
+    if (!m) {
+      r.kind = Loaded::Unsupported;
+      r.message = m.error().str();
+      return r;
+    }
+    machine_ = std::move(*m);
+    auto img = machine_->add_image({}, o_.work_dir / (wast_.stem().string() + "-spectest"), spectest_asm(), {});
+    if (!img) {
+      r.kind = Loaded::Unsupported;
+      r.message = img.error().str();
+      return r;
+    }
+    spectest_ = *img;
+  }
   auto inst = std::make_unique<Instance>();
   inst->module = std::move(*mod);
   inst->name = name;
   const wasm::Module& m = inst->module;
 
-  // Resolve imports: the spectest host module, or an export of a registered
-  // instance with a matching type.
-  std::string data_asm;
-  std::vector<std::pair<std::string, emu::CortexM::Host>> hosts;
+  // Resolve imports to the spectest image or to a registered instance's
+  // exports, checking types and limits as instantiation does.
+  std::map<std::string, uint32_t> defsyms;
+  auto link = [&](const std::string& sym, int image, const std::string& target, uint32_t thumb = 0) {
+    const uint32_t at = machine_->address_in(image, target);
+    if (at) defsyms[sym] = at | thumb;
+    return at != 0;
+  };
+  auto limits_match = [](uint64_t have_min, std::optional<uint64_t> have_max, const wasm::Limits& want) {
+    return have_min >= want.min && (!want.max || (have_max && *have_max <= *want.max));
+  };
+  uint32_t memory_i = 0, table_i = 0;
   for (const auto& im : m.imports) {
     const std::string sym = dissolve::import_symbol(im.module, im.name, kPrefix);
+    const uint32_t index = im.kind == wasm::ExternKind::Memory ? memory_i++ : im.kind == wasm::ExternKind::Table ? table_i++ : 0;
     auto unlinkable = [&](const std::string& why) {
       r.kind = Loaded::Unlinkable;
       r.message = "unknown import " + im.module + "." + im.name + ": " + why;
     };
+    auto unsupported = [&](const std::string& why) {
+      r.kind = Loaded::Unsupported;
+      r.message = im.module + "." + im.name + ": " + why;
+    };
     if (im.module == "spectest") {
+      bool ok = false;
       if (im.kind == wasm::ExternKind::Func) {
         static const std::map<std::string, wasm::FuncType> prints = {
             {"print", {}},
@@ -223,87 +275,83 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
             {"print_i32_f32", {{ValType::I32, ValType::F32}, {}}},
             {"print_f64_f64", {{ValType::F64, ValType::F64}, {}}}};
         auto p = prints.find(im.name);
-        if (p == prints.end() || !(p->second == m.types[im.func_type])) { unlinkable("no such function"); return r; }
-        hosts.push_back({sym, [](emu::CortexM&) {}});
+        ok = p != prints.end() && p->second == m.types[im.func_type];
+        if (ok) machine_->on_import(sym, [](emu::CortexM&) {});
       } else if (im.kind == wasm::ExternKind::Global) {
-        static const std::map<std::string, std::pair<ValType, uint64_t>> globals = {
-            {"global_i32", {ValType::I32, 666}},
-            {"global_i64", {ValType::I64, 666}},
-            {"global_f32", {ValType::F32, 0x4426A666}},
-            {"global_f64", {ValType::F64, 0x4084D4CCCCCCCCCDull}}};
+        static const std::map<std::string, ValType> globals = {
+            {"global_i32", ValType::I32}, {"global_i64", ValType::I64}, {"global_f32", ValType::F32}, {"global_f64", ValType::F64}};
         auto g = globals.find(im.name);
-        if (g == globals.end() || g->second.first != im.global.type || im.global.mutable_) { unlinkable("no such global"); return r; }
-        const uint64_t v = g->second.second;
-        if (data_asm.find(".global " + sym + "\n") != std::string::npos) continue;
-        data_asm += ".section .data." + sym + ",\"aw\"\n.p2align 3\n.global " + sym + "\n" + sym + ":\n";
-        data_asm += is64(g->second.first) ? ".word " + std::to_string(uint32_t(v)) + ", " + std::to_string(uint32_t(v >> 32)) + "\n"
-                                          : ".word " + std::to_string(uint32_t(v)) + "\n";
+        ok = g != globals.end() && g->second == im.global.type && !im.global.mutable_ && link(sym, spectest_, sym);
       } else if (im.kind == wasm::ExternKind::Memory) {
-        if (im.name != "memory" || im.memory.min > 1 || (im.memory.max && *im.memory.max < 2)) { unlinkable("incompatible memory"); return r; }
-      } else if (im.kind == wasm::ExternKind::Table) {
-        if (im.name != "table" || im.table.elem != ValType::FuncRef || im.table.limits.min > 10 ||
-            (im.table.limits.max && *im.table.limits.max < 20)) { unlinkable("incompatible table"); return r; }
-      }
-    } else if (registered_.count(im.module)) {
-      Instance* from = registered_[im.module];
-      const wasm::Export* ex = nullptr;
-      for (const auto& e : from->module.exports)
-        if (e.name == im.name) ex = &e;
-      if (!ex || ex->kind != im.kind) { unlinkable("no such export"); return r; }
-      if (im.kind == wasm::ExternKind::Func) {
-        const wasm::FuncType& want = m.types[im.func_type];
-        const wasm::FuncType& have = from->module.func_type(ex->index);
-        if (!(want == have)) { unlinkable("incompatible import type"); return r; }
-        emu::CortexM* callee = from->cpu.get();
-        const uint32_t addr = callee->address(dissolve::export_symbol(im.name, kPrefix));
-        const size_t nstack = stack_words(want.params);
-        hosts.push_back({sym, [callee, addr, nstack](emu::CortexM& caller) {
-          uint32_t regs[4] = {caller.arg(0), caller.arg(1), caller.arg(2), caller.arg(3)};
-          std::vector<uint32_t> stack(nstack);
-          for (size_t i = 0; i < nstack; ++i) caller.read(caller.sp() + uint32_t(i) * 4, &stack[i], 4);
-          auto c = callee->call_raw(addr, regs, stack);
-          if (c.trapped) return caller.raise_trap(c.trap_code);
-          if (!c.ok) return caller.raise_fault(c.fault);
-          uint32_t out[4] = {c.r0, c.r1, c.r2, c.r3};
-          caller.set_results(out);
-        }});
-      } else if (im.kind == wasm::ExternKind::Global) {
-        const wasm::GlobalType have = from->module.global_type(ex->index);
-        if (have.type != im.global.type || have.mutable_ != im.global.mutable_) { unlinkable("incompatible import type"); return r; }
-        if (data_asm.find(".global " + sym + "\n") != std::string::npos) continue;
-        uint32_t words[2] = {0, 0};
-        from->cpu->read(from->cpu->address(dissolve::export_symbol(im.name, kPrefix)), words, is64(have.type) ? 8 : 4);
-        data_asm += ".section .data." + sym + ",\"aw\"\n.p2align 3\n.global " + sym + "\n" + sym + ":\n.word " +
-                    std::to_string(words[0]) + (is64(have.type) ? ", " + std::to_string(words[1]) : "") + "\n";
+        ok = im.name == "memory" && limits_match(1, 2, im.memory) && link(sym, spectest_, sym) &&
+             link(sym + "__pages", spectest_, sym + "__pages") && link(sym + "__max_pages", spectest_, sym + "__max_pages");
       } else {
-        // Limits and element types are checked as the spec's import matching
-        // does; the sharing itself is not built yet.
-        wasm::Limits have, want;
-        if (im.kind == wasm::ExternKind::Table) {
-          const wasm::TableType t = from->module.table_type(ex->index);
-          if (t.elem != im.table.elem) { unlinkable("incompatible import type"); return r; }
-          have = t.limits;
-          want = im.table.limits;
-        } else {
-          have = from->module.memory_limits(ex->index);
-          want = im.memory;
-        }
-        if (have.min < want.min || (want.max && (!have.max || *have.max > *want.max))) {
-          unlinkable("incompatible import type");
-          return r;
-        }
-        r.kind = Loaded::Unsupported;
-        r.message = std::string("a ") + wasm::name(im.kind) + " imported from another module is not dissolved yet";
+        ok = im.name == "table" && im.table.elem == ValType::FuncRef && limits_match(10, 20, im.table.limits) &&
+             link(sym, spectest_, sym) && link(sym + "__size", spectest_, sym + "__size") &&
+             link(sym + "__capacity", spectest_, sym + "__capacity");
+      }
+      if (!ok) {
+        unlinkable("spectest has no such " + std::string(wasm::name(im.kind)) + " of that type");
         return r;
       }
-    } else {
+      inst->origin[{im.kind, index}] = {spectest_, sym};
+      continue;
+    }
+    auto from_it = registered_.find(im.module);
+    if (from_it == registered_.end()) {
       unlinkable("no module registered under that name");
       return r;
+    }
+    Instance* from = from_it->second;
+    const wasm::Export* ex = nullptr;
+    for (const auto& e : from->module.exports)
+      if (e.name == im.name) ex = &e;
+    if (!ex || ex->kind != im.kind) {
+      unlinkable("no such export");
+      return r;
+    }
+    int image = from->image;
+    std::string target = dissolve::export_symbol(im.name, kPrefix);
+    if ((im.kind == wasm::ExternKind::Memory || im.kind == wasm::ExternKind::Table) &&
+        from->origin.count({im.kind, ex->index}))
+      std::tie(image, target) = from->origin[{im.kind, ex->index}];  // a re-export: link to the original
+    if (im.kind == wasm::ExternKind::Func) {
+      if (!(m.types[im.func_type] == from->module.func_type(ex->index))) { unlinkable("incompatible import type"); return r; }
+      if (!link(sym, from->image, target, 1)) { unsupported("the exporter has no symbol for it"); return r; }
+    } else if (im.kind == wasm::ExternKind::Global) {
+      const wasm::GlobalType have = from->module.global_type(ex->index);
+      if (have.type != im.global.type || have.mutable_ != im.global.mutable_) { unlinkable("incompatible import type"); return r; }
+      if (!link(sym, from->image, target)) { unsupported("a re-exported imported global is not linked yet"); return r; }
+    } else if (im.kind == wasm::ExternKind::Memory) {
+      // The exporter's current size counts, as it may have grown.
+      uint32_t pages = 0, max_pages = 0;
+      const uint32_t pages_at = machine_->address_in(image, target + "__pages");
+      if (!pages_at) { unsupported("the exporter has no symbol for it"); return r; }
+      machine_->read(pages_at, &pages, 4);
+      machine_->read(machine_->address_in(image, target + "__max_pages"), &max_pages, 4);
+      std::optional<uint64_t> declared_max = from->module.memory_limits(ex->index).max;
+      if (!declared_max && max_pages < 65536 && image == spectest_) declared_max = max_pages;
+      if (!limits_match(pages, declared_max, im.memory)) { unlinkable("incompatible import type"); return r; }
+      link(sym, image, target);
+      link(sym + "__pages", image, target + "__pages");
+      link(sym + "__max_pages", image, target + "__max_pages");
+      inst->origin[{im.kind, index}] = {image, target};
+    } else {
+      const wasm::TableType have = from->module.table_type(ex->index);
+      uint32_t size = 0;
+      const uint32_t size_at = machine_->address_in(image, target + "__size");
+      if (!size_at) { unsupported("the exporter has no symbol for it"); return r; }
+      machine_->read(size_at, &size, 4);
+      if (have.elem != im.table.elem || !limits_match(size, have.limits.max, im.table.limits)) { unlinkable("incompatible import type"); return r; }
+      link(sym, image, target);
+      link(sym + "__size", image, target + "__size");
+      link(sym + "__capacity", image, target + "__capacity");
+      inst->origin[{im.kind, index}] = {image, target};
     }
   }
 
   dissolve::Options dopts;
-  dopts.own_imported_memory = true;
+  dopts.linkable = true;
   dopts.prefix = kPrefix;
   dopts.memory_max_bytes = uint64_t(1024) * 65536;
   dopts.table_growth = 64;
@@ -319,16 +367,16 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
   fs::create_directories(work);
   std::ofstream(work / "module.o", std::ios::binary)
       .write(reinterpret_cast<const char*>(out->object.data()), std::streamsize(out->object.size()));
-  auto cpu = emu::CortexM::load({work / "module.o"}, work, data_asm);
-  if (!cpu) {
+  auto img = machine_->add_image({work / "module.o"}, work, "", defsyms);
+  if (!img) {
     r.kind = Loaded::Unsupported;
-    r.message = cpu.error().str();
+    r.message = img.error().str();
     return r;
   }
-  inst->cpu = std::move(*cpu);
-  for (auto& [sym, fn] : hosts) inst->cpu->on_import(sym, fn);
-  if (inst->cpu->has(kPrefix + "gust_start")) {
-    auto c = inst->cpu->call(kPrefix + "gust_start", {});
+  inst->image = *img;
+  if (const uint32_t start = machine_->address_in(inst->image, kPrefix + "gust_start")) {
+    const uint32_t regs[4] = {0, 0, 0, 0};
+    auto c = machine_->call_raw(start, regs, {});
     if (!c.ok) {
       r.kind = Loaded::Uninstantiable;
       r.message = c.trapped ? trap_text(c.trap_code) : c.fault;
@@ -356,9 +404,9 @@ Outcome Runner::invoke(Instance& in, const std::string& field, const json& args)
   // pointer, passed first.
   const bool sret = ft.results.size() > 1 && nres > 4;
   Placement p = place(ft.params, values, sret ? 1 : 0);
-  const uint32_t buf = in.cpu->scratch();
+  const uint32_t buf = machine_->scratch();
   if (sret) p.regs[0] = buf;
-  auto c = in.cpu->call_raw(in.cpu->address(dissolve::export_symbol(field, kPrefix)), p.regs, p.stack);
+  auto c = machine_->call_raw(machine_->address_in(in.image, dissolve::export_symbol(field, kPrefix)), p.regs, p.stack);
   if (c.trapped) {
     o.kind = Outcome::Trap;
     o.trap = c.trap_code;
@@ -376,7 +424,7 @@ Outcome Runner::invoke(Instance& in, const std::string& field, const json& args)
       const uint32_t size = is64(t) ? 8 : 4;
       off = (off + size - 1) & ~(size - 1);
       uint64_t v = 0;
-      in.cpu->read(buf + off, &v, size);
+      machine_->read(buf + off, &v, size);
       o.values.push_back(v);
       off += size;
     }
@@ -401,8 +449,8 @@ Outcome Runner::get(Instance& in, const std::string& field) {
     if (e.name != field || e.kind != wasm::ExternKind::Global) continue;
     const wasm::GlobalType gt = in.module.global_type(e.index);
     uint64_t v = 0;
-    const std::string sym = dissolve::export_symbol(field, kPrefix);
-    if (!in.cpu->has(sym) || !in.cpu->read(in.cpu->address(sym), &v, is64(gt.type) ? 8 : 4)) {
+    const uint32_t at = machine_->address_in(in.image, dissolve::export_symbol(field, kPrefix));
+    if (!at || !machine_->read(at, &v, is64(gt.type) ? 8 : 4)) {
       o.message = "cannot read global \"" + field + "\"";
       return o;
     }
