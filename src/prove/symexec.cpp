@@ -119,7 +119,7 @@ class Engine {
  private:
   z3::expr bv(uint64_t v, unsigned bits) { return c_.bv_val(v, bits); }
   z3::expr b2bv(const z3::expr& b) { return z3::ite(b, bv(1, 32), bv(0, 32)); }
-  z3::expr fresh(State& st, const std::string& what, unsigned bits) {
+  z3::expr fresh(const std::string& what, unsigned bits) {
     return c_.bv_const((what + "#" + std::to_string(counter_++)).c_str(), bits);
   }
   bool feasible(const z3::expr& cond);
@@ -298,7 +298,7 @@ void Engine::import_call(State& st, const wasm::Import& im, size_t offset) {
   const std::string& fn = im.name;
   if (mod == "gust:prove") {
     if (fn == "any-u32") {
-      z3::expr x = fresh(st, "any", 32);
+      z3::expr x = fresh("any", 32);
       st.inputs.push_back({"any" + std::to_string(st.inputs.size()), x});
       st.stack.push_back(x);
     } else if (fn == "assume") {
@@ -338,7 +338,7 @@ void Engine::import_call(State& st, const wasm::Import& im, size_t offset) {
   if (mod == "gust:hal/mmio" && (fn == "read32" || fn == "read8")) {
     z3::expr off = arg(0);
     drop(1);
-    z3::expr v = fresh(st, "mmio", 32);
+    z3::expr v = fresh("mmio", 32);
     if (fn == "read8") st.pc = st.pc && z3::ule(v, bv(0xFF, 32));
     const z3::expr off_s = off.simplify();
     if (fn == "read32" && off_s.is_numeral()) {
@@ -356,7 +356,7 @@ void Engine::import_call(State& st, const wasm::Import& im, size_t offset) {
   } else if (mod == "gust:hal/irq" && fn == "poll") {
     z3::expr line = arg(0);
     drop(1);
-    z3::expr v = fresh(st, "irq", 32);
+    z3::expr v = fresh("irq", 32);
     st.pc = st.pc && z3::ule(v, bv(1, 32));
     st.trace.push_back({5, line, v});
     st.stack.push_back(v);

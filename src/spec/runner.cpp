@@ -60,16 +60,6 @@ const std::string kPrefix = "w_";
 
 bool is64(ValType t) { return t == ValType::I64 || t == ValType::F64; }
 
-ValType type_of(const std::string& s) {
-  if (s == "i32") return ValType::I32;
-  if (s == "i64") return ValType::I64;
-  if (s == "f32") return ValType::F32;
-  if (s == "f64") return ValType::F64;
-  if (s == "funcref") return ValType::FuncRef;
-  if (s == "externref") return ValType::ExternRef;
-  return ValType::Unknown;
-}
-
 // A host value as the dissolved code sees it: numbers as their bits,
 // externref n as n + 1 (0 is null), funcref as a descriptor address.
 uint64_t encode(const json& v) {
@@ -118,11 +108,6 @@ Placement place(const std::vector<ValType>& types, const std::vector<uint64_t>& 
     }
   }
   return p;
-}
-
-size_t stack_words(const std::vector<ValType>& types) {
-  std::vector<uint64_t> zeros(types.size(), 0);
-  return place(types, zeros, 0).stack.size();
 }
 
 uint32_t result_words(const std::vector<ValType>& results) {

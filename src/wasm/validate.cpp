@@ -297,7 +297,7 @@ void FuncValidator::step(const Instr& in) {
   for (const char* p = us + 1; *p; ++p) push(sig_type(*p));
 }
 
-ValType const_type(const Module& m, const ConstExpr& c, bool in_global, uint32_t defined_globals_before) {
+ValType const_type(const Module& m, const ConstExpr& c, bool in_global) {
   switch (c.op) {
     case Op::I32Const: return ValType::I32;
     case Op::I64Const: return ValType::I64;
@@ -309,8 +309,6 @@ ValType const_type(const Module& m, const ConstExpr& c, bool in_global, uint32_t
       return ValType::FuncRef;
     case Op::GlobalGet: {
       const uint32_t imported = m.imported(ExternKind::Global);
-      const uint32_t limit = in_global ? imported : imported + defined_globals_before;
-      (void)limit;
       if (c.value >= (in_global ? imported : m.num_globals()))
         invalid(c.offset, "unknown global " + std::to_string(c.value));
       if (c.value >= imported) invalid(c.offset, "unknown global: constant expressions read imported globals only");
@@ -342,7 +340,7 @@ void validate_module(const Module& m) {
   for (const auto& l : m.memories) check_limits(l, 65536, 0, "memory");
   for (size_t i = 0; i < m.globals.size(); ++i) {
     const auto& g = m.globals[i];
-    if (const_type(m, g.init, true, uint32_t(i)) != g.type.type)
+    if (const_type(m, g.init, true) != g.type.type)
       invalid(g.init.offset, "type mismatch: global initializer has the wrong type");
   }
   std::set<std::string> names;
@@ -361,17 +359,17 @@ void validate_module(const Module& m) {
   }
   for (const auto& e : m.elems) {
     for (const auto& item : e.items)
-      if (const_type(m, item, false, 0) != e.type) invalid(item.offset, "type mismatch: element of the wrong type");
+      if (const_type(m, item, false) != e.type) invalid(item.offset, "type mismatch: element of the wrong type");
     if (e.mode == SegmentMode::Active) {
       if (e.table >= m.num_tables()) invalid(e.position, "unknown table " + std::to_string(e.table));
-      if (const_type(m, e.offset, false, 0) != ValType::I32) invalid(e.offset.offset, "type mismatch: offset must be i32");
+      if (const_type(m, e.offset, false) != ValType::I32) invalid(e.offset.offset, "type mismatch: offset must be i32");
       if (m.table_type(e.table).elem != e.type) invalid(e.position, "type mismatch: segment and table types differ");
     }
   }
   for (const auto& d : m.datas) {
     if (d.mode != SegmentMode::Active) continue;
     if (d.memory >= m.num_memories()) invalid(d.position, "unknown memory " + std::to_string(d.memory));
-    if (const_type(m, d.offset, false, 0) != ValType::I32) invalid(d.offset.offset, "type mismatch: offset must be i32");
+    if (const_type(m, d.offset, false) != ValType::I32) invalid(d.offset.offset, "type mismatch: offset must be i32");
   }
 }
 
