@@ -63,6 +63,16 @@ check over-budget-names-bridge 1 "bridge \(trusted\): [0-9]+ B \(data 0, bss 8[0
 check build-json 0 '"sram_budget": 8192' -- "$gust" build "$root/nodes/f100-uart-thin.toml" --json --out "$work/out"
 check build-json-stack 0 '"stack_bytes": [1-9][0-9]*' -- "$gust" build "$root/nodes/f100-uart-thin.toml" --json --out "$work/out"
 
+# gust spec on a small file of its own: failures are counted and exit 1.
+cat >"$work/mini.wast" <<'W'
+(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))
+(assert_return (invoke "add" (i32.const 2) (i32.const 3)) (i32.const 5))
+(assert_return (invoke "add" (i32.const 2) (i32.const 3)) (i32.const 6))
+(assert_trap (invoke "add" (i32.const 1) (i32.const 1)) "unreachable")
+W
+check spec-counts 1 "^2 passed, 2 failed, 0 skipped" -- "$gust" spec "$work/mini.wast" --skips /dev/null
+check spec-json 1 '"failed": 2' -- "$gust" spec "$work/mini.wast" --skips /dev/null --json
+
 # Recursion is unbounded unless the manifest bounds it.
 cat >"$work/recursive_app.c" <<'C'
 #include <stdbool.h>

@@ -8,6 +8,8 @@
 #include "compose/compose.h"
 #include "spec/runner.h"
 
+#include <nlohmann/json.hpp>
+
 namespace gust::cli {
 
 namespace {
@@ -15,13 +17,14 @@ namespace {
 struct SpecArgs {
   std::vector<std::string> files;
   std::string skips, work;
-  bool verbose = false, keep = false;
+  bool verbose = false, keep = false, json = false;
 };
 
 int run_spec(const SpecArgs& a) {
   namespace fs = std::filesystem;
   spec::Options o;
-  o.verbose = a.verbose;
+  o.verbose = a.verbose && !a.json;
+  o.quiet = a.json;
   fs::path skip_file = a.skips.empty() ? compose::project_root(fs::current_path()) / "spec" / "skips.txt" : fs::path(a.skips);
   if (fs::exists(skip_file)) o.skips = spec::read_skips(skip_file);
   o.work_dir = a.work.empty() ? fs::temp_directory_path() / ("gust-spec-" + std::to_string(getpid())) : fs::path(a.work);
@@ -34,6 +37,13 @@ int run_spec(const SpecArgs& a) {
     total.add(t);
   }
   if (!a.keep && a.work.empty()) fs::remove_all(o.work_dir);
+  if (a.json) {
+    nlohmann::json j = {{"passed", total.passed}, {"failed", total.failed}, {"skipped", total.skipped},
+                        {"failures", total.failures}};
+    for (const auto& [kind, pf] : total.by_kind) j["by_command"][kind] = {{"passed", pf.first}, {"failed", pf.second}};
+    std::cout << j.dump(2) << "\n";
+    return total.failed ? 1 : 0;
+  }
   for (const auto& [kind, pf] : total.by_kind)
     std::cout << "  " << kind << ": " << pf.first << " passed, " << pf.second << " failed\n";
   std::cout << total.passed << " passed, " << total.failed << " failed, " << total.skipped << " skipped\n";
@@ -49,6 +59,7 @@ void add_spec(CLI::App& app) {
   c->add_flag("-v,--verbose", a->verbose, "Show why each invalid or malformed module was rejected, and the skips");
   c->add_option("--skips", a->skips, "Skip list (default: spec/skips.txt in the project)");
   c->add_option("--work", a->work, "Folder for the converted and linked files (kept)");
+  c->add_flag("--json", a->json, "Print the counts and the failures as one JSON object");
   c->callback([a] { exit_status = run_spec(*a); });
 }
 

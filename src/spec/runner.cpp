@@ -25,6 +25,7 @@ void Totals::add(const Totals& o) {
   passed += o.passed;
   failed += o.failed;
   skipped += o.skipped;
+  failures.insert(failures.end(), o.failures.begin(), o.failures.end());
   for (const auto& [k, v] : o.by_kind) {
     by_kind[k].first += v.first;
     by_kind[k].second += v.second;
@@ -156,7 +157,9 @@ class Runner {
   void fail(const std::string& kind, int line, const std::string& what) {
     ++t_.failed;
     ++t_.by_kind[kind].second;
-    out_ << wast_.filename().string() << ":" << line << ": " << kind << ": " << what << "\n";
+    const std::string text = wast_.filename().string() + ":" + std::to_string(line) + ": " + kind + ": " + what;
+    t_.failures.push_back(text);
+    if (!o_.quiet) out_ << text << "\n";
   }
   bool matches(const json& expected, uint64_t got, std::string& shown);
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace gust::spec {
 
@@ -12,6 +13,7 @@ namespace fs = std::filesystem;
 
 struct Options {
   bool verbose = false;  // show each rejection's message
+  bool quiet = false;    // collect failures without printing them (for --json)
   fs::path work_dir;     // wast2json output and linked images
   std::map<std::string, std::string> skips;  // "file.wast:line" -> reason
 };
@@ -20,6 +22,7 @@ struct Totals {
   uint64_t passed = 0, failed = 0, skipped = 0;
   // passed/failed per command kind (assert_return, assert_trap, ...)
   std::map<std::string, std::pair<uint64_t, uint64_t>> by_kind;
+  std::vector<std::string> failures;  // one line each, as printed
   void add(const Totals& o);
 };
 
