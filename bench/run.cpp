@@ -9,6 +9,10 @@
 // and .bss), and instructions per operation on an emulated Cortex-M3 whose
 // register window has a device model. Everything is deterministic.
 // usage: run [--json FILE] [--work DIR]
+#include <llvm/Object/ELFObjectFile.h>
+#include <llvm/Object/ObjectFile.h>
+#include <llvm/Support/MemoryBuffer.h>
+
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -16,10 +20,6 @@
 #include <functional>
 #include <iostream>
 #include <set>
-
-#include <llvm/Object/ELFObjectFile.h>
-#include <llvm/Object/ObjectFile.h>
-#include <llvm/Support/MemoryBuffer.h>
 
 #include "compose/compose.h"
 #include "dissolve/dissolve.h"
@@ -47,12 +47,17 @@ std::vector<Kernel> kernels() {
   const uint32_t header[6] = {0x18, 0x2A, 0xC0, 0x05, 0x00, 0x3F};  // TC, APID 0x2A, unsegmented, count 5, 64 bytes
   for (uint32_t i = 0; i < 6; ++i) ccsds_setup.push_back({"ccsds_put", {i, header[i]}});
   return {
-      {"uart", "drivers/uart-thin/uart.cpp", {{"uart_init", {8000000, 115200}}},
+      {"uart",
+       "drivers/uart-thin/uart.cpp",
+       {{"uart_init", {8000000, 115200}}},
        {{"uart_init", {8000000, 115200}}, {"uart_tx_byte", {0x41}}, {"uart_rx", {}}, {"uart_rx_fired", {}}}},
       {"ring", "bench/drivers/ring.cpp", {}, {{"ring_push", {0x5A}}, {"ring_pop", {}}}},
       {"crc16", "bench/drivers/crc16.cpp", crc_setup, {{"crc16_ccitt", {32}}}},
       {"ccsds", "bench/drivers/ccsds.cpp", ccsds_setup, {{"ccsds_parse", {0x2A}}}},
-      {"systick", "bench/drivers/systick.cpp", {}, {{"delay_ticks", {1000}}, {"timeout_expired", {4294967000u, 200, 500}}}},
+      {"systick",
+       "bench/drivers/systick.cpp",
+       {},
+       {{"delay_ticks", {1000}}, {"timeout_expired", {4294967000u, 200, 500}}}},
       {"pid", "bench/drivers/pid.cpp", {}, {{"pid_step", {1 << 16, 3 << 14}}}},
       {"spi", "bench/drivers/spi.cpp", {}, {{"spi_xfer", {8, 0x10}}}},
       {"gpio", "bench/drivers/gpio.cpp", {}, {{"gpio_pattern", {0xA5A5, 16}}, {"gpio_toggle", {}}}},
@@ -66,12 +71,18 @@ std::vector<Kernel> kernels() {
 constexpr uint32_t kWindow = 0x40010000;
 uint32_t model_read(uint32_t off) {
   switch (off) {
-    case 0x0: return 0x100A0;
-    case 0x4: return 0x55;
-    case 0x8: return 0x3;
-    case 0xC: return 0x5A;
-    case 0x3F0: return 1;
-    default: return 0;
+    case 0x0:
+      return 0x100A0;
+    case 0x4:
+      return 0x55;
+    case 0x8:
+      return 0x3;
+    case 0xC:
+      return 0x5A;
+    case 0x3F0:
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -175,16 +186,18 @@ std::string c_type(wasm::ValType t) { return t == wasm::ValType::I64 ? "uint64_t
 // memory in SRAM, traps to gust_trap, imports forwarded to the bridge, and a
 // plain C wrapper per export (the instance pointer is wasm2c's convention).
 std::string w2c_shim(const wasm::Module& m) {
-  std::string s = "#include <stdbool.h>\n#include <string.h>\n#include \"kernel.h\"\n"
-                  "void gust_trap(unsigned);\n"
-                  "static uint8_t w2c_page[65536];\n"
-                  "void wasm_rt_allocate_memory(wasm_rt_memory_t* m, uint32_t pages, uint32_t max) {\n"
-                  "  m->data = w2c_page; m->pages = pages; m->max_pages = max; m->size = pages * 65536u;\n}\n"
-                  "void wasm_rt_free_memory(wasm_rt_memory_t* m) { (void)m; }\n"
-                  "bool wasm_rt_is_initialized(void) { return true; }\n"
-                  "uint32_t wasm_rt_register_func_type(uint32_t p, uint32_t r, ...) { return p * 16 + r + 1; }\n"
-                  "void wasm_rt_trap(wasm_rt_trap_t code) { gust_trap((unsigned)code); for (;;) {} }\n"
-                  "void __assert_func(const char* f, int l, const char* fn, const char* e) { (void)f; (void)l; (void)fn; (void)e; gust_trap(1); for (;;) {} }\n";
+  std::string s =
+      "#include <stdbool.h>\n#include <string.h>\n#include \"kernel.h\"\n"
+      "void gust_trap(unsigned);\n"
+      "static uint8_t w2c_page[65536];\n"
+      "void wasm_rt_allocate_memory(wasm_rt_memory_t* m, uint32_t pages, uint32_t max) {\n"
+      "  m->data = w2c_page; m->pages = pages; m->max_pages = max; m->size = pages * 65536u;\n}\n"
+      "void wasm_rt_free_memory(wasm_rt_memory_t* m) { (void)m; }\n"
+      "bool wasm_rt_is_initialized(void) { return true; }\n"
+      "uint32_t wasm_rt_register_func_type(uint32_t p, uint32_t r, ...) { return p * 16 + r + 1; }\n"
+      "void wasm_rt_trap(wasm_rt_trap_t code) { gust_trap((unsigned)code); for (;;) {} }\n"
+      "void __assert_func(const char* f, int l, const char* fn, const char* e) { (void)f; (void)l; (void)fn; (void)e; "
+      "gust_trap(1); for (;;) {} }\n";
   std::set<std::string> modules;
   for (const auto& im : m.imports) {
     if (im.kind != wasm::ExternKind::Func) continue;
@@ -207,7 +220,8 @@ std::string w2c_shim(const wasm::Module& m) {
     s += ret + " Z_" + w2c_mangle(im.module) + "Z_" + w2c_mangle(im.name) + "(" + params + ") { (void)inst; " +
          (ft.results.empty() ? "" : "return ") + dissolve::import_symbol(im.module, im.name) + "(" + args + "); }\n";
   }
-  s += "static Z_kernel_instance_t instance;\nvoid w2c_setup(void) {\n  Z_kernel_init_module();\n  Z_kernel_instantiate(&instance";
+  s += "static Z_kernel_instance_t instance;\nvoid w2c_setup(void) {\n  Z_kernel_init_module();\n  "
+       "Z_kernel_instantiate(&instance";
   for (size_t i = 0; i < modules.size(); ++i) s += ", 0";
   s += ");\n}\n";
   for (const auto& e : m.exports) {
@@ -219,8 +233,8 @@ std::string w2c_shim(const wasm::Module& m) {
       args += ", a" + std::to_string(i);
     }
     const std::string ret = ft.results.empty() ? "void" : c_type(ft.results[0]);
-    s += ret + " w2c_" + e.name + "(" + (params.empty() ? "void" : params) + ") { " + (ft.results.empty() ? "" : "return ") +
-         "Z_kernelZ_" + w2c_mangle(e.name) + "(&instance" + args + "); }\n";
+    s += ret + " w2c_" + e.name + "(" + (params.empty() ? "void" : params) + ") { " +
+         (ft.results.empty() ? "" : "return ") + "Z_kernelZ_" + w2c_mangle(e.name) + "(&instance" + args + "); }\n";
   }
   return s;
 }
@@ -238,8 +252,10 @@ int main(int argc, char** argv) {
   fs::path json_out, work;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--json" && i + 1 < argc) json_out = argv[++i];
-    else if (a == "--work" && i + 1 < argc) work = argv[++i];
+    if (a == "--json" && i + 1 < argc)
+      json_out = argv[++i];
+    else if (a == "--work" && i + 1 < argc)
+      work = argv[++i];
     else if (a == "--help" || a == "-h") {
       std::cout << "usage: run [--json FILE] [--work DIR]\n"
                    "Builds the driver kernels under bench/drivers/ (and the thin UART) four ways and prints\n"
@@ -256,13 +272,14 @@ int main(int argc, char** argv) {
   fs::create_directories(work);
   const std::string gcc = "arm-none-eabi-gcc", gxx = "arm-none-eabi-g++", clang = "clang-19";
   const std::vector<std::string> arm = {"-mcpu=cortex-m3", "-mthumb", "-ffunction-sections", "-fdata-sections"};
-  const std::vector<std::string> cxx = {"-std=c++20", "-fno-exceptions", "-fno-rtti", "-ffreestanding",
-                                        "-I", (root / "include").string()};
+  const std::vector<std::string> cxx = {"-std=c++20", "-fno-exceptions",          "-fno-rtti", "-ffreestanding",
+                                        "-I",         (root / "include").string()};
 
   // The bridge: one object for every build, and bitcode for the inlining lever.
   const fs::path bridge_o = work / "bridge.o", bridge_bc = work / "bridge.bc";
   {
-    std::vector<std::string> a = {gcc, "-Os", "-c", (root / "bench/drivers/bridge.c").string(), "-o", bridge_o.string()};
+    std::vector<std::string> a = {
+        gcc, "-Os", "-c", (root / "bench/drivers/bridge.c").string(), "-o", bridge_o.string()};
     a.insert(a.begin() + 2, arm.begin(), arm.end());
     run_or_die(a, "bridge");
     run_or_die({clang, "--target=thumbv7m-none-eabi", "-mcpu=cortex-m3", "-mfloat-abi=soft", "-Oz", "-emit-llvm", "-c",
@@ -284,8 +301,16 @@ int main(int argc, char** argv) {
     g.insert(g.end(), arm.begin(), arm.end());
     g.insert(g.end(), cxx.begin(), cxx.end());
     run_or_die(g, k.name + " gcc");
-    std::vector<std::string> c = {clang, "-Oz", "--target=thumbv7m-none-eabi", "-mcpu=cortex-m3", "-mfloat-abi=soft",
-                                  "-ffunction-sections", "-fdata-sections", "-c", src.string(), "-o",
+    std::vector<std::string> c = {clang,
+                                  "-Oz",
+                                  "--target=thumbv7m-none-eabi",
+                                  "-mcpu=cortex-m3",
+                                  "-mfloat-abi=soft",
+                                  "-ffunction-sections",
+                                  "-fdata-sections",
+                                  "-c",
+                                  src.string(),
+                                  "-o",
                                   (dir / "clang.o").string()};
     c.insert(c.end(), cxx.begin(), cxx.end());
     run_or_die(c, k.name + " clang");
@@ -321,8 +346,16 @@ int main(int argc, char** argv) {
     run_or_die({"wasm2c", "-n", "kernel", wasm_file.string(), "-o", (dir / "kernel.c").string()}, k.name + " wasm2c");
     std::ofstream(dir / "shim.c") << w2c_shim(*mod);
     for (const char* f : {"kernel", "shim"}) {
-      std::vector<std::string> w = {gcc, "-Os", "-DWASM_RT_USE_STACK_DEPTH_COUNT=0", "-I", w2c_inc.string(), "-I",
-                                    dir.string(), "-c", (dir / (std::string(f) + ".c")).string(), "-o",
+      std::vector<std::string> w = {gcc,
+                                    "-Os",
+                                    "-DWASM_RT_USE_STACK_DEPTH_COUNT=0",
+                                    "-I",
+                                    w2c_inc.string(),
+                                    "-I",
+                                    dir.string(),
+                                    "-c",
+                                    (dir / (std::string(f) + ".c")).string(),
+                                    "-o",
                                     (dir / (std::string("w2c-") + f + ".o")).string()};
       w.insert(w.begin() + 2, arm.begin(), arm.end());
       run_or_die(w, k.name + " wasm2c build");
@@ -339,7 +372,8 @@ int main(int argc, char** argv) {
       (*cpu)->map_mmio(kWindow, 0x400, model_read, [](uint32_t, uint32_t) {});
       auto call = [&](const Op& op) {
         auto r = (*cpu)->call(w2c ? "w2c_" + op.fn : op.fn, op.args);
-        if (!r.ok) die(k.name + " " + v + " " + op.fn + ": " + (r.trapped ? "trap " + std::to_string(r.trap_code) : r.fault));
+        if (!r.ok)
+          die(k.name + " " + v + " " + op.fn + ": " + (r.trapped ? "trap " + std::to_string(r.trap_code) : r.fault));
         return r;
       };
       // Counting is on before anything runs: code translated without the
@@ -355,7 +389,8 @@ int main(int argc, char** argv) {
       for (const auto& op : k.ops) {
         const std::string sym = w2c ? "Z_kernelZ_" + w2c_mangle(op.fn) : op.fn;
         m.flash[op.fn] = sizes.function_flash.count(sym) ? sizes.function_flash.at(sym) : 0;
-        if (m.flash[op.fn] == 0 && !(v == "gust-pruned" && !api.count(op.fn))) die(k.name + " " + v + ": no function " + sym);
+        if (m.flash[op.fn] == 0 && !(v == "gust-pruned" && !api.count(op.fn)))
+          die(k.name + " " + v + ": no function " + sym);
         uint64_t total = 0;
         const int reps = 4;
         for (int i = 0; i < reps; ++i) total += call(op).instructions;
@@ -376,15 +411,19 @@ int main(int argc, char** argv) {
     void add(double r, const std::string& at) {
       log_sum += std::log(r);
       ++n;
-      if (r > worst) { worst = r; worst_at = at; }
+      if (r > worst) {
+        worst = r;
+        worst_at = at;
+      }
     }
     double mean() const { return n ? std::exp(log_sum / n) : 0; }
   };
   std::map<std::string, Geo> geo;  // "flash gust/gcc", ...
   std::map<std::string, std::map<std::string, Geo>> per_kernel;
   nlohmann::json j;
-  printf("Driver kernels: flash bytes (function + the local code and rodata it reaches) and instructions per\n"
-         "operation on an emulated Cortex-M3; gust = wasm32 -Oz dissolved (bounds checks on, separate bridge).\n\n");
+  printf(
+      "Driver kernels: flash bytes (function + the local code and rodata it reaches) and instructions per\n"
+      "operation on an emulated Cortex-M3; gust = wasm32 -Oz dissolved (bounds checks on, separate bridge).\n\n");
   printf("%-8s %-16s | %6s %6s %6s %6s | %6s %6s %6s %6s | %5s %5s %5s\n", "kernel", "function", "gcc", "clang", "gust",
          "w2c", "gcc", "clang", "gust", "w2c", "g/gcc", "g/cl", "w/gcc");
   printf("%-8s %-16s | %27s | %27s | %17s\n", "", "", "flash (B)", "instructions / op", "flash ratios");
@@ -415,8 +454,8 @@ int main(int argc, char** argv) {
   printf("\nSRAM (.data + .bss) per kernel:\n  %-8s %6s %6s %6s %8s\n", "kernel", "gcc", "clang", "gust", "w2c");
   for (const auto& k : kernels()) {
     auto& r = results[k.name];
-    printf("  %-8s %6" PRIu64 " %6" PRIu64 " %6" PRIu64 " %8" PRIu64 "\n", k.name.c_str(), r["gcc"].sram, r["clang"].sram,
-           r["gust"].sram, r["w2c"].sram);
+    printf("  %-8s %6" PRIu64 " %6" PRIu64 " %6" PRIu64 " %8" PRIu64 "\n", k.name.c_str(), r["gcc"].sram,
+           r["clang"].sram, r["gust"].sram, r["w2c"].sram);
   }
   printf("\nLevers (gust, geometric means over all functions; per-kernel worst in brackets):\n");
   printf("  %-34s %13s %13s %13s %13s\n", "build", "flash/gcc", "flash/clang", "instr/gcc", "instr/clang");
@@ -425,16 +464,22 @@ int main(int argc, char** argv) {
       double worst = 0;
       std::string at;
       for (auto& [kname, g] : per_kernel)
-        if (g[key].mean() > worst) { worst = g[key].mean(); at = kname; }
+        if (g[key].mean() > worst) {
+          worst = g[key].mean();
+          at = kname;
+        }
       char buf[64];
       snprintf(buf, sizeof buf, "%5.3f [%4.2f]", geo[key].mean(), worst);
       return std::string(buf);
     };
     const std::string vv = v;
-    printf("  %-34s %13s %13s %13s %13s\n", label, cell("flash " + vv + "/gcc").c_str(), cell("flash " + vv + "/clang").c_str(),
-           cell("instr " + vv + "/gcc").c_str(), cell("instr " + vv + "/clang").c_str());
-    j["geomean"][vv] = {{"flash_over_gcc", geo["flash " + vv + "/gcc"].mean()}, {"flash_over_clang", geo["flash " + vv + "/clang"].mean()},
-                        {"instr_over_gcc", geo["instr " + vv + "/gcc"].mean()}, {"instr_over_clang", geo["instr " + vv + "/clang"].mean()}};
+    printf("  %-34s %13s %13s %13s %13s\n", label, cell("flash " + vv + "/gcc").c_str(),
+           cell("flash " + vv + "/clang").c_str(), cell("instr " + vv + "/gcc").c_str(),
+           cell("instr " + vv + "/clang").c_str());
+    j["geomean"][vv] = {{"flash_over_gcc", geo["flash " + vv + "/gcc"].mean()},
+                        {"flash_over_clang", geo["flash " + vv + "/clang"].mean()},
+                        {"instr_over_gcc", geo["instr " + vv + "/gcc"].mean()},
+                        {"instr_over_clang", geo["instr " + vv + "/clang"].mean()}};
     for (auto& [kname, g] : per_kernel)
       j["per_kernel"][kname][vv] = {{"flash_over_clang", g["flash " + vv + "/clang"].mean()},
                                     {"instr_over_clang", g["instr " + vv + "/clang"].mean()},
@@ -449,7 +494,8 @@ int main(int argc, char** argv) {
     all += results[k.name]["gust"].object_text;
     pruned += results[k.name]["gust-pruned"].object_text;
   }
-  printf("  export pruning: object .text over all kernels %" PRIu64 " B with every export, %" PRIu64 " B with the used ones\n",
+  printf("  export pruning: object .text over all kernels %" PRIu64 " B with every export, %" PRIu64
+         " B with the used ones\n",
          all, pruned);
   j["export_pruning"] = {{"all_exports", all}, {"used_exports", pruned}};
   if (!json_out.empty()) {

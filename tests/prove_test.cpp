@@ -1,12 +1,13 @@
 // gust prove on the thin UART driver: the three shipped proofs succeed on the
 // wasm that ships, each well under 10 s, and mutants fail them with the
 // counterexamples the properties predict.
+#include "prove/prove.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "compose/compose.h"
-#include "prove/prove.h"
 #include "support.h"
 #include "usart.h"
 #include "wasm/module.h"
@@ -106,7 +107,9 @@ TEST(Prove, TheProofAgreesWithTheExhaustiveNativeCheck) {
   uint64_t driver_bad = 0, mutant_bad = 0;
   uint32_t sr = 0;
   do {
-    const int32_t want = (sr & usart::SR_ERRORS) ? USART_RX_ERROR : (sr & usart::SR_RXNE) ? USART_RX_DATA : USART_RX_NONE;
+    const int32_t want = (sr & usart::SR_ERRORS) ? USART_RX_ERROR
+                         : (sr & usart::SR_RXNE) ? USART_RX_DATA
+                                                 : USART_RX_NONE;
     driver_bad += usart_rx_decide(sr) != want;
     mutant_bad += mutant_usart_rx_decide(sr) != want;
   } while (++sr != 0);

@@ -1,11 +1,10 @@
 // The dissolved thin driver object: exactly the seam's imports, no SRAM,
 // every export, and a pinned size.
 #include <gtest/gtest.h>
-
-#include <fstream>
-
 #include <llvm/Object/ObjectFile.h>
 #include <llvm/Support/MemoryBuffer.h>
+
+#include <fstream>
 
 #include "compose/compose.h"
 #include "dissolve/dissolve.h"
@@ -30,8 +29,8 @@ Dissolved dissolve_file(const fs::path& wasm_file, const std::string& prefix, co
   EXPECT_TRUE(out) << (out ? "" : out.error().str());
   Dissolved d;
   d.object = scratch("dissolved-" + tag) / "driver.o";
-  std::ofstream(d.object, std::ios::binary).write(reinterpret_cast<const char*>(out->object.data()),
-                                                  std::streamsize(out->object.size()));
+  std::ofstream(d.object, std::ios::binary)
+      .write(reinterpret_cast<const char*>(out->object.data()), std::streamsize(out->object.size()));
   auto facts = compose::read_object(d.object);
   EXPECT_TRUE(facts);
   d.facts = *facts;
@@ -63,7 +62,8 @@ TEST(ThinDriver, ObjectHasExactlyTheSeamImportsAndNoSram) {
   EXPECT_EQ(sum_sections(d.facts, ".data"), 0u);
   EXPECT_EQ(sum_sections(d.facts, ".bss"), 0u);
   for (const char* e : {"uart_init", "uart_tx_byte", "uart_rx", "uart_rx_fired", "usart_rx_decide"})
-    EXPECT_NE(std::find(d.facts.defined_globals.begin(), d.facts.defined_globals.end(), e), d.facts.defined_globals.end())
+    EXPECT_NE(std::find(d.facts.defined_globals.begin(), d.facts.defined_globals.end(), e),
+              d.facts.defined_globals.end())
         << e;
 }
 
@@ -93,8 +93,14 @@ TEST(ThinDriver, TwoInstancesLinkIntoOneImageWithoutClashes) {
   ASSERT_TRUE(cpu) << cpu.error().str();
   // Each instance reaches its own window: a read by usart2 goes to usart2's stub.
   uint32_t seen1 = 0, seen2 = 0;
-  (*cpu)->on_import("usart1_gust_hal_mmio__read32", [&](emu::CortexM& c) { ++seen1; c.set_result(0x20); });
-  (*cpu)->on_import("usart2_gust_hal_mmio__read32", [&](emu::CortexM& c) { ++seen2; c.set_result(0x20); });
+  (*cpu)->on_import("usart1_gust_hal_mmio__read32", [&](emu::CortexM& c) {
+    ++seen1;
+    c.set_result(0x20);
+  });
+  (*cpu)->on_import("usart2_gust_hal_mmio__read32", [&](emu::CortexM& c) {
+    ++seen2;
+    c.set_result(0x20);
+  });
   auto r = (*cpu)->call("usart2_uart_rx", {});
   ASSERT_TRUE(r.ok) << r.fault;
   EXPECT_EQ(seen1, 0u);
@@ -104,7 +110,8 @@ TEST(ThinDriver, TwoInstancesLinkIntoOneImageWithoutClashes) {
 TEST(ThinDriver, GustTrapIsImportedOnlyWhereATrapCanOccur) {
   // The same divide without the driver's zero check can trap.
   fs::path dir = scratch("trapping");
-  std::ofstream(dir / "div.cpp") << "extern \"C\" __attribute__((export_name(\"brr\"))) unsigned brr(unsigned p, unsigned b) { return p / b; }\n";
+  std::ofstream(dir / "div.cpp")
+      << "extern \"C\" __attribute__((export_name(\"brr\"))) unsigned brr(unsigned p, unsigned b) { return p / b; }\n";
   ASSERT_TRUE(compose::compile_driver(dir / "div.cpp", dir / "div.wasm", 0));
   Dissolved d = dissolve_file(dir / "div.wasm", "", "trapping");
   EXPECT_EQ(d.facts.undefined, std::vector<std::string>{"gust_trap"});
@@ -140,8 +147,9 @@ TEST(ThinNode, ReportHasNoDriverSramAndExactlyTheSeamImports) {
     EXPECT_EQ(c["bss"], 0);
   }
   EXPECT_EQ(wasm, 1);
-  EXPECT_EQ(j["tcb"]["imports"], (std::vector<std::string>{"console_gust_hal_irq__poll", "console_gust_hal_mmio__read32",
-                                                           "console_gust_hal_mmio__write32"}));
+  EXPECT_EQ(j["tcb"]["imports"],
+            (std::vector<std::string>{"console_gust_hal_irq__poll", "console_gust_hal_mmio__read32",
+                                      "console_gust_hal_mmio__write32"}));
   EXPECT_LE(j["sram_bytes"].get<uint64_t>(), j["sram_budget"].get<uint64_t>());
   EXPECT_EQ(j["sram_budget"], 8192);
   // SRAM is .data + .bss + the worst-case stack, which is never zero.

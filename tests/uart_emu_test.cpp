@@ -91,10 +91,14 @@ class UartEmu : public ::testing::Test {
   Both run(const UsartModel& model, const std::string& fn, const std::vector<uint32_t>& args) {
     Both b{model, model};
     native_model = &b.native;
-    if (fn == "uart_rx") b.native_result = uint32_t(uart_rx());
-    else if (fn == "uart_tx_byte") uart_tx_byte(args[0]);
-    else if (fn == "uart_init") uart_init(args[0], args[1]);
-    else if (fn == "uart_rx_fired") b.native_result = uart_rx_fired();
+    if (fn == "uart_rx")
+      b.native_result = uint32_t(uart_rx());
+    else if (fn == "uart_tx_byte")
+      uart_tx_byte(args[0]);
+    else if (fn == "uart_init")
+      uart_init(args[0], args[1]);
+    else if (fn == "uart_rx_fired")
+      b.native_result = uart_rx_fired();
     UsartModel* em = &b.emulated;
     cpu_->on_import("gust_hal_mmio__read32", [em](emu::CortexM& c) { c.set_result(em->read32(c.arg(0))); });
     cpu_->on_import("gust_hal_mmio__write32", [em](emu::CortexM& c) { em->write32(c.arg(0), c.arg(1)); });
@@ -116,7 +120,7 @@ TEST_F(UartEmu, RxMatchesNativeOnEveryLowSrByteAndRandomHighBits) {
   for (uint32_t low = 0; low < 256; ++low) {
     for (int k = 0; k < 4; ++k) {
       UsartModel m;
-      m.sr = {low | (k ? (rng() & ~0xFFu) : 0)};
+      m.sr = {uint32_t(low | (k ? (rng() & ~0xFFu) : 0))};
       m.dr = rng() & 0x1FF;  // DR is 9 bits wide
       Both b = run(m, "uart_rx", {});
       ASSERT_EQ(b.emulated_result, b.native_result) << "SR=" << m.sr[0];
@@ -151,11 +155,14 @@ TEST_F(UartEmu, TxWaitsForTxeThenWritesDrOnce) {
 }
 
 TEST_F(UartEmu, InitMatchesNative) {
-  for (auto [pclk, baud] : std::vector<std::pair<uint32_t, uint32_t>>{{8000000, 115200}, {24000000, 9600}, {8000000, 0}}) {
+  for (auto [pclk, baud] :
+       std::vector<std::pair<uint32_t, uint32_t>>{{8000000, 115200}, {24000000, 9600}, {8000000, 0}}) {
     Both b = run(UsartModel{}, "uart_init", {pclk, baud});
     EXPECT_EQ(b.emulated.trace, b.native.trace) << pclk << "/" << baud;
-    if (baud == 0) EXPECT_TRUE(b.native.trace.empty());
-    else EXPECT_EQ(b.native.trace[0], "w8=" + std::to_string((pclk + baud / 2) / baud));
+    if (baud == 0)
+      EXPECT_TRUE(b.native.trace.empty());
+    else
+      EXPECT_EQ(b.native.trace[0], "w8=" + std::to_string((pclk + baud / 2) / baud));
   }
 }
 

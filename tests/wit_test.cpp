@@ -1,6 +1,8 @@
 // The seam is declared once, in wit/gust-hal.wit; `gust bind` generates the
 // headers. These tests check the parser, its errors, and that the generated
 // guest header names the WIT's functions with the WIT's signatures.
+#include "wit/wit.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -10,16 +12,15 @@
 
 #include "dissolve/dissolve.h"
 #include "support.h"
-#include "wit/wit.h"
 
 namespace gust::test {
 namespace {
 
 // The C type a WIT scalar has at the seam.
 std::string c_type(const wit::Type& t) {
-  static const std::map<std::string, std::string> m = {
-      {"u8", "uint8_t"}, {"u16", "uint16_t"}, {"u32", "uint32_t"}, {"u64", "uint64_t"},
-      {"s8", "int8_t"},  {"s16", "int16_t"},  {"s32", "int32_t"},  {"s64", "int64_t"}, {"bool", "bool"}};
+  static const std::map<std::string, std::string> m = {{"u8", "uint8_t"},   {"u16", "uint16_t"}, {"u32", "uint32_t"},
+                                                       {"u64", "uint64_t"}, {"s8", "int8_t"},    {"s16", "int16_t"},
+                                                       {"s32", "int32_t"},  {"s64", "int64_t"},  {"bool", "bool"}};
   auto it = m.find(t.name);
   return it == m.end() ? "?" : it->second;
 }
@@ -96,7 +97,8 @@ TEST(Wit, AnUnclosedInterfaceIsAnError) {
 
 TEST(Wit, ImportSymbolsAreDocumentedMangling) {
   EXPECT_EQ(dissolve::import_symbol("gust:hal/mmio", "read32"), "gust_hal_mmio__read32");
-  EXPECT_EQ(dissolve::import_symbol("gust:hal/uart-byte", "rx-ready", "usart2_"), "usart2_gust_hal_uart_byte__rx_ready");
+  EXPECT_EQ(dissolve::import_symbol("gust:hal/uart-byte", "rx-ready", "usart2_"),
+            "usart2_gust_hal_uart_byte__rx_ready");
 }
 
 }  // namespace

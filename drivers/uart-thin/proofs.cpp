@@ -27,9 +27,12 @@ bool is_read_of(uint32_t i, uint32_t offset) {
 GUST_PROOF(usart_rx_decide_error_priority) {
   const uint32_t sr = gust_any_u32();
   const int32_t action = driver_usart_rx_decide(sr);
-  if (sr & SR_ERRORS) gust_assert(action == USART_RX_ERROR, 1);
-  else if (sr & SR_RXNE) gust_assert(action == USART_RX_DATA, 2);
-  else gust_assert(action == USART_RX_NONE, 3);
+  if (sr & SR_ERRORS)
+    gust_assert(action == USART_RX_ERROR, 1);
+  else if (sr & SR_RXNE)
+    gust_assert(action == USART_RX_DATA, 2);
+  else
+    gust_assert(action == USART_RX_NONE, 3);
 }
 
 // uart_rx never hands out a data byte when the SR value it read carries an
@@ -67,8 +70,8 @@ GUST_PROOF(uart_tx_byte_waits_for_txe) {
     if (is_read_of(i, SR) && (gust_trace_value(i) & SR_TXE)) txe_seen = true;
     if (gust_trace_call(i) == GUST_SEAM_MMIO_WRITE32 && gust_trace_arg(i) == DR) {
       ++dr_writes;
-      gust_assert(txe_seen, 30);                               // only after TXE
-      gust_assert(gust_trace_value(i) == byte, 31);           // the byte itself
+      gust_assert(txe_seen, 30);                     // only after TXE
+      gust_assert(gust_trace_value(i) == byte, 31);  // the byte itself
     }
   }
   gust_assert(dr_writes == 1, 32);  // exactly once

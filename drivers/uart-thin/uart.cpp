@@ -42,7 +42,5 @@ GUST_EXPORT("uart_rx") int32_t uart_rx() {
 GUST_EXPORT("uart_rx_fired") bool uart_rx_fired() { return gust_hal_irq__poll(0); }
 
 // The decision itself, exported so that proofs and tests reach it directly.
-GUST_EXPORT("usart_rx_decide") int32_t usart_rx_decide_export(uint32_t sr) {
-  return usart_rx_decide(sr);
-}
+GUST_EXPORT("usart_rx_decide") int32_t usart_rx_decide_export(uint32_t sr) { return usart_rx_decide(sr); }
 }

@@ -15,50 +15,48 @@
 
 static inline void nvic_enable(uint32_t irqn) { NVIC_ISER[irqn >> 5] = 1u << (irqn & 31); }
 static inline void nvic_disable(uint32_t irqn) { NVIC_ICER[irqn >> 5] = 1u << (irqn & 31); }
-static inline void rcc_enable(uint32_t reg, uint32_t bit) {
-  *(volatile uint32_t*)(RCC_BASE + reg) |= 1u << bit;
-}
+static inline void rcc_enable(uint32_t reg, uint32_t bit) { *(volatile uint32_t*)(RCC_BASE + reg) |= 1u << bit; }
 
 /* mmio: a window of `size` bytes at `base`, size a power of two. An offset is
  * rejected unless it lies inside the window and is aligned to the access:
  * for a 32-bit access, off & ~(size - 4) is zero exactly when off < size and
  * off % 4 == 0. */
-#define GUST_MMIO_WINDOW(inst, base, size)                                       \
-  _Static_assert(((size) & ((size)-1)) == 0 && (size) >= 4, "window size");     \
-  uint32_t inst##_gust_hal_mmio__read32(uint32_t off) {                          \
-    if (off & ~((size)-4u)) gust_trap(GUST_TRAP_MMIO_WINDOW);                    \
-    return *(volatile uint32_t*)((base) + off);                                  \
-  }                                                                              \
-  void inst##_gust_hal_mmio__write32(uint32_t off, uint32_t value) {             \
-    if (off & ~((size)-4u)) gust_trap(GUST_TRAP_MMIO_WINDOW);                    \
-    *(volatile uint32_t*)((base) + off) = value;                                 \
-  }                                                                              \
-  uint8_t inst##_gust_hal_mmio__read8(uint32_t off) {                            \
-    if (off & ~((size)-1u)) gust_trap(GUST_TRAP_MMIO_WINDOW);                    \
-    return *(volatile uint8_t*)((base) + off);                                   \
-  }                                                                              \
-  void inst##_gust_hal_mmio__write8(uint32_t off, uint8_t value) {               \
-    if (off & ~((size)-1u)) gust_trap(GUST_TRAP_MMIO_WINDOW);                    \
-    *(volatile uint8_t*)((base) + off) = value;                                  \
+#define GUST_MMIO_WINDOW(inst, base, size)                                  \
+  _Static_assert(((size) & ((size)-1)) == 0 && (size) >= 4, "window size"); \
+  uint32_t inst##_gust_hal_mmio__read32(uint32_t off) {                     \
+    if (off & ~((size)-4u)) gust_trap(GUST_TRAP_MMIO_WINDOW);               \
+    return *(volatile uint32_t*)((base) + off);                             \
+  }                                                                         \
+  void inst##_gust_hal_mmio__write32(uint32_t off, uint32_t value) {        \
+    if (off & ~((size)-4u)) gust_trap(GUST_TRAP_MMIO_WINDOW);               \
+    *(volatile uint32_t*)((base) + off) = value;                            \
+  }                                                                         \
+  uint8_t inst##_gust_hal_mmio__read8(uint32_t off) {                       \
+    if (off & ~((size)-1u)) gust_trap(GUST_TRAP_MMIO_WINDOW);               \
+    return *(volatile uint8_t*)((base) + off);                              \
+  }                                                                         \
+  void inst##_gust_hal_mmio__write8(uint32_t off, uint8_t value) {          \
+    if (off & ~((size)-1u)) gust_trap(GUST_TRAP_MMIO_WINDOW);               \
+    *(volatile uint8_t*)((base) + off) = value;                             \
   }
 
 /* irq, split phase: the handler latches the line and masks it in the NVIC,
  * so it cannot fire again until poll() has seen it. poll() clears the latch
  * and unmasks the line. Because the line stays masked while latched, the
  * latch has one writer at a time and needs no lock. */
-#define GUST_IRQ_LINES(inst, count, ...)                                         \
-  static const uint8_t inst##_irq_lines[count] = {__VA_ARGS__};                  \
-  static volatile uint8_t inst##_irq_latch[count];                               \
-  uint32_t inst##_gust_hal_irq__poll(uint32_t line) {                            \
-    if (line >= (count)) gust_trap(GUST_TRAP_IRQ_LINE);                          \
-    if (!inst##_irq_latch[line]) return 0;                                       \
-    inst##_irq_latch[line] = 0;                                                  \
-    nvic_enable(inst##_irq_lines[line]);                                         \
-    return 1;                                                                    \
-  }                                                                              \
-  void inst##_gust_hal_irq__enable(uint32_t line) {                              \
-    if (line >= (count)) gust_trap(GUST_TRAP_IRQ_LINE);                          \
-    nvic_enable(inst##_irq_lines[line]);                                         \
+#define GUST_IRQ_LINES(inst, count, ...)                        \
+  static const uint8_t inst##_irq_lines[count] = {__VA_ARGS__}; \
+  static volatile uint8_t inst##_irq_latch[count];              \
+  uint32_t inst##_gust_hal_irq__poll(uint32_t line) {           \
+    if (line >= (count)) gust_trap(GUST_TRAP_IRQ_LINE);         \
+    if (!inst##_irq_latch[line]) return 0;                      \
+    inst##_irq_latch[line] = 0;                                 \
+    nvic_enable(inst##_irq_lines[line]);                        \
+    return 1;                                                   \
+  }                                                             \
+  void inst##_gust_hal_irq__enable(uint32_t line) {             \
+    if (line >= (count)) gust_trap(GUST_TRAP_IRQ_LINE);         \
+    nvic_enable(inst##_irq_lines[line]);                        \
   }
 
 /* The interrupt handler for NVIC line `irqn`, granted as `line` of `inst`. */

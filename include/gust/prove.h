@@ -8,8 +8,7 @@
 #define GUST_PROVE_IMPORT(fn) __attribute__((import_module("gust:prove"), import_name(fn)))
 // A function of the driver under proof: resolved to the shipped module's export.
 #define GUST_DRIVER_IMPORT(fn) __attribute__((import_module("driver"), import_name(fn)))
-#define GUST_PROOF(name) \
-  extern "C" __attribute__((export_name("gust_proof_" #name))) void gust_proof_##name()
+#define GUST_PROOF(name) extern "C" __attribute__((export_name("gust_proof_" #name))) void gust_proof_##name()
 
 // What a trace entry records.
 enum gust_seam_call : uint32_t {
@@ -38,6 +37,6 @@ GUST_PROVE_IMPORT("trace-value") uint32_t gust_trace_value(uint32_t i);  // read
 // An environment assumption about the hardware: from the `after`-th read of
 // `offset` on (counting from 0), (value & mask) == expect. "TXE is set by the
 // fourth look" keeps a polling loop within the unwinding bound, and says so.
-GUST_PROVE_IMPORT("assume-read32") void gust_assume_read32(uint32_t offset, uint32_t after, uint32_t mask,
-                                                           uint32_t expect);
+GUST_PROVE_IMPORT("assume-read32")
+void gust_assume_read32(uint32_t offset, uint32_t after, uint32_t mask, uint32_t expect);
 }

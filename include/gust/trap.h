@@ -4,17 +4,17 @@
 #define GUST_TRAP_H
 
 /* GUST_TRAP(code, name, message) */
-#define GUST_TRAPS(X)                                              \
-  X(1, UNREACHABLE, "unreachable")                                 \
-  X(2, DIV_ZERO, "integer divide by zero")                         \
-  X(3, INT_OVERFLOW, "integer overflow")                           \
-  X(4, MEMORY_OOB, "out of bounds memory access")                  \
-  X(5, TABLE_OOB, "undefined element")                             \
-  X(6, NULL_REF, "uninitialized element")                          \
-  X(7, SIG_MISMATCH, "indirect call type mismatch")                \
-  X(8, BAD_CONVERSION, "invalid conversion to integer")            \
-  X(9, TABLE_ACCESS_OOB, "out of bounds table access")             \
-  X(10, MMIO_WINDOW, "mmio offset outside the granted window")     \
+#define GUST_TRAPS(X)                                          \
+  X(1, UNREACHABLE, "unreachable")                             \
+  X(2, DIV_ZERO, "integer divide by zero")                     \
+  X(3, INT_OVERFLOW, "integer overflow")                       \
+  X(4, MEMORY_OOB, "out of bounds memory access")              \
+  X(5, TABLE_OOB, "undefined element")                         \
+  X(6, NULL_REF, "uninitialized element")                      \
+  X(7, SIG_MISMATCH, "indirect call type mismatch")            \
+  X(8, BAD_CONVERSION, "invalid conversion to integer")        \
+  X(9, TABLE_ACCESS_OOB, "out of bounds table access")         \
+  X(10, MMIO_WINDOW, "mmio offset outside the granted window") \
   X(11, IRQ_LINE, "irq line not granted to this instance")
 
 enum gust_trap_code {

@@ -32,7 +32,8 @@ int run_bind(const BindArgs& a) {
 
 void add_bind(CLI::App& app) {
   auto a = std::make_shared<BindArgs>();
-  CLI::App* c = app.add_subcommand("bind", "Generate the C/C++ header of a WIT world: guest (driver) or host (bridge) side");
+  CLI::App* c =
+      app.add_subcommand("bind", "Generate the C/C++ header of a WIT world: guest (driver) or host (bridge) side");
   c->add_option("wit", a->wit, "The WIT file")->required()->check(CLI::ExistingFile);
   c->add_option("--world", a->world, "The world to bind")->required();
   c->add_option("--side", a->side, "guest: the driver's imports and exports; host: the bridge's prototypes")

@@ -35,8 +35,10 @@ int run_build(const BuildArgs& a) {
   opts.unwind = a.unwind;
   auto rep = compose::build(*node, opts);
   if (!rep) return report(rep.error());
-  if (a.json) std::cout << rep->json().dump(2) << "\n";
-  else std::cout << rep->table();
+  if (a.json)
+    std::cout << rep->json().dump(2) << "\n";
+  else
+    std::cout << rep->table();
   return 0;
 }
 
@@ -44,7 +46,8 @@ int run_build(const BuildArgs& a) {
 
 void add_build(CLI::App& app) {
   auto a = std::make_shared<BuildArgs>();
-  CLI::App* c = app.add_subcommand("build", "Build a node's firmware image from its manifest and print the budget report");
+  CLI::App* c =
+      app.add_subcommand("build", "Build a node's firmware image from its manifest and print the budget report");
   c->add_option("manifest", a->manifest, "The node manifest (TOML)")->required();
   c->add_option("--out", a->out, "Folder for images (default: build/nodes beside the gust binary)");
   c->add_flag("--json", a->json, "Print the report as one JSON object");

@@ -1,7 +1,6 @@
 // `gust dissolve IN.wasm -o OUT.o`: decode, validate, lower and emit one module.
 #include <fstream>
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
@@ -27,16 +26,29 @@ int run_dissolve(const DissolveArgs& a) {
   if (!in) return report(Error::make(Error::Kind::Input, "cannot read the input file", a.input));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto mod = wasm::decode(std::move(bytes));
-  if (!mod) { Error e = mod.error(); e.where = a.input; return report(e); }
-  if (auto v = wasm::validate(*mod); !v) { Error e = v.error(); e.where = a.input; return report(e); }
+  if (!mod) {
+    Error e = mod.error();
+    e.where = a.input;
+    return report(e);
+  }
+  if (auto v = wasm::validate(*mod); !v) {
+    Error e = v.error();
+    e.where = a.input;
+    return report(e);
+  }
   dissolve::Options opts = a.opts;
   if (a.memory_bytes) opts.memory_bytes = a.memory_bytes;
   opts.bounds_checks = !a.no_bounds;
   opts.keep_exports.insert(a.exports.begin(), a.exports.end());
   auto out = dissolve::dissolve(*mod, opts);
-  if (!out) { Error e = out.error(); e.where = a.input; return report(e); }
+  if (!out) {
+    Error e = out.error();
+    e.where = a.input;
+    return report(e);
+  }
 
-  if (auto w = compose::write_atomically(a.output, out->object.data(), out->object.size()); !w) return report(w.error());
+  if (auto w = compose::write_atomically(a.output, out->object.data(), out->object.size()); !w)
+    return report(w.error());
 
   if (a.dump == "ir") std::cout << out->ir;
   if (a.dump == "obj") {
@@ -47,13 +59,21 @@ int run_dissolve(const DissolveArgs& a) {
   if (!facts) return report(facts.error());
   uint64_t text = 0, data = 0, bss = 0;
   for (const auto& [name, size] : facts->section_sizes) {
-    if (name.rfind(".bss", 0) == 0) bss += size;
-    else if (name.rfind(".data", 0) == 0) data += size;
-    else text += size;
+    if (name.rfind(".bss", 0) == 0)
+      bss += size;
+    else if (name.rfind(".data", 0) == 0)
+      data += size;
+    else
+      text += size;
   }
   if (a.json) {
-    nlohmann::json j = {{"input", a.input}, {"output", a.output}, {"text", text}, {"data", data}, {"bss", bss},
-                        {"undefined", facts->undefined}, {"exports", facts->defined_globals}};
+    nlohmann::json j = {{"input", a.input},
+                        {"output", a.output},
+                        {"text", text},
+                        {"data", data},
+                        {"bss", bss},
+                        {"undefined", facts->undefined},
+                        {"exports", facts->defined_globals}};
     std::cout << j.dump(2) << "\n";
   } else if (a.dump.empty()) {
     std::cout << a.output << ": text " << text << " B, data " << data << " B, bss " << bss << " B; imports:";
@@ -71,13 +91,15 @@ void add_dissolve(CLI::App& app) {
   c->add_option("input", a->input, "The WebAssembly binary module")->required()->check(CLI::ExistingFile);
   c->add_option("-o,--output", a->output, "The ELF relocatable object to write")->required();
   c->add_option("--prefix", a->opts.prefix, "Instance prefix for imports and exports, e.g. usart2_");
-  c->add_option("--memory-bytes", a->memory_bytes, "Size of the linear memory region (default: the module's minimum pages)");
+  c->add_option("--memory-bytes", a->memory_bytes,
+                "Size of the linear memory region (default: the module's minimum pages)");
   c->add_option("-O,--opt", a->opts.opt_level, "LLVM pipeline: Oz (default), Os, O2, O0");
   c->add_option("--export", a->exports, "Keep only these exports (repeatable); the others become internal");
   c->add_option("--bridge", a->opts.bridge_bitcode, "Inline this bridge (LLVM bitcode for thumbv7m) into the object")
       ->check(CLI::ExistingFile);
   c->add_flag("--no-bounds-checks", a->no_bounds, "Leave out memory bounds checks (unsafe: for measurement only)");
-  c->add_option("--dump", a->dump, "Also print the optimised IR (ir) or the disassembly (obj)")->check(CLI::IsMember({"ir", "obj"}));
+  c->add_option("--dump", a->dump, "Also print the optimised IR (ir) or the disassembly (obj)")
+      ->check(CLI::IsMember({"ir", "obj"}));
   c->add_flag("--json", a->json, "Print sizes and symbols as JSON");
   c->callback([a] { exit_status = run_dissolve(*a); });
 }

@@ -53,8 +53,10 @@ int run_prove(const ProveArgs& a) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& v : verdicts) {
     all_ok = all_ok && v.status == prove::Verdict::Successful;
-    if (a.json) j.push_back(v.json());
-    else std::cout << v.text();
+    if (a.json)
+      j.push_back(v.json());
+    else
+      std::cout << v.text();
   }
   if (a.json) std::cout << nlohmann::json{{"module", a.module}, {"driver", a.driver}, {"harnesses", j}}.dump(2) << "\n";
   return all_ok ? 0 : 1;
@@ -64,12 +66,16 @@ int run_prove(const ProveArgs& a) {
 
 void add_prove(CLI::App& app) {
   auto a = std::make_shared<ProveArgs>();
-  CLI::App* c = app.add_subcommand("prove", "Prove a driver's properties with Z3: symbolic execution of its proof harnesses");
+  CLI::App* c =
+      app.add_subcommand("prove", "Prove a driver's properties with Z3: symbolic execution of its proof harnesses");
   c->add_option("module", a->module, "The wasm module holding the harnesses (exports named gust_proof_*)")
-      ->required()->check(CLI::ExistingFile);
-  c->add_option("--driver", a->driver, "The driver module that ships; the harnesses' imports of module \"driver\" resolve to its exports")
+      ->required()
       ->check(CLI::ExistingFile);
-  c->add_option("--harness", a->harnesses, "Run only this harness (repeatable; with or without the gust_proof_ prefix)");
+  c->add_option("--driver", a->driver,
+                "The driver module that ships; the harnesses' imports of module \"driver\" resolve to its exports")
+      ->check(CLI::ExistingFile);
+  c->add_option("--harness", a->harnesses,
+                "Run only this harness (repeatable; with or without the gust_proof_ prefix)");
   c->add_option("--unwind", a->unwind, "Loop iterations explored per path; a path that needs more is INCONCLUSIVE")
       ->check(CLI::Range(1u, 100000u));
   c->add_flag("--json", a->json, "Print the verdicts as JSON");

@@ -25,8 +25,16 @@ struct RunArgs {
 };
 
 std::vector<std::string> qemu_argv(const fs::path& elf) {
-  return {compose::tool("GUST_QEMU", "qemu-system-arm"), "-M", "stm32vldiscovery", "-nographic", "-serial", "stdio",
-          "-monitor", "none", "-kernel", elf.string()};
+  return {compose::tool("GUST_QEMU", "qemu-system-arm"),
+          "-M",
+          "stm32vldiscovery",
+          "-nographic",
+          "-serial",
+          "stdio",
+          "-monitor",
+          "none",
+          "-kernel",
+          elf.string()};
 }
 
 pid_t spawn(const std::vector<std::string>& argv, int in_fd, int out_fd) {
@@ -139,7 +147,8 @@ int run_node(const RunArgs& a) {
 
 void add_run(CLI::App& app) {
   auto a = std::make_shared<RunArgs>();
-  CLI::App* c = app.add_subcommand("run", "Build a node and boot it in QEMU (stm32vldiscovery), USART1 on the terminal");
+  CLI::App* c =
+      app.add_subcommand("run", "Build a node and boot it in QEMU (stm32vldiscovery), USART1 on the terminal");
   c->add_option("manifest", a->manifest, "The node manifest (TOML)")->required();
   c->add_option("--expect", a->expect, "Exit 0 as soon as a received line contains TEXT; otherwise exit 1");
   c->add_option("--send", a->send, "Send TEXT to USART1 once the first line has appeared");

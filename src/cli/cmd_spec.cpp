@@ -3,12 +3,11 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
 #include "compose/compose.h"
 #include "spec/runner.h"
-
-#include <nlohmann/json.hpp>
 
 namespace gust::cli {
 
@@ -25,9 +24,11 @@ int run_spec(const SpecArgs& a) {
   spec::Options o;
   o.verbose = a.verbose && !a.json;
   o.quiet = a.json;
-  fs::path skip_file = a.skips.empty() ? compose::project_root(fs::current_path()) / "spec" / "skips.txt" : fs::path(a.skips);
+  fs::path skip_file =
+      a.skips.empty() ? compose::project_root(fs::current_path()) / "spec" / "skips.txt" : fs::path(a.skips);
   if (fs::exists(skip_file)) o.skips = spec::read_skips(skip_file);
-  o.work_dir = a.work.empty() ? fs::temp_directory_path() / ("gust-spec-" + std::to_string(getpid())) : fs::path(a.work);
+  o.work_dir =
+      a.work.empty() ? fs::temp_directory_path() / ("gust-spec-" + std::to_string(getpid())) : fs::path(a.work);
   fs::create_directories(o.work_dir);
   spec::Totals total;
   for (size_t i = 0; i < a.files.size(); ++i) {
@@ -38,8 +39,8 @@ int run_spec(const SpecArgs& a) {
   }
   if (!a.keep && a.work.empty()) fs::remove_all(o.work_dir);
   if (a.json) {
-    nlohmann::json j = {{"passed", total.passed}, {"failed", total.failed}, {"skipped", total.skipped},
-                        {"failures", total.failures}};
+    nlohmann::json j = {
+        {"passed", total.passed}, {"failed", total.failed}, {"skipped", total.skipped}, {"failures", total.failures}};
     for (const auto& [kind, pf] : total.by_kind) j["by_command"][kind] = {{"passed", pf.first}, {"failed", pf.second}};
     std::cout << j.dump(2) << "\n";
     return total.failed ? 1 : 0;
@@ -54,7 +55,8 @@ int run_spec(const SpecArgs& a) {
 
 void add_spec(CLI::App& app) {
   auto a = std::make_shared<SpecArgs>();
-  CLI::App* c = app.add_subcommand("spec", "Run WebAssembly spec tests (.wast) dissolved for and executed on an emulated Cortex-M3");
+  CLI::App* c = app.add_subcommand(
+      "spec", "Run WebAssembly spec tests (.wast) dissolved for and executed on an emulated Cortex-M3");
   c->add_option("files", a->files, "The .wast files")->required()->check(CLI::ExistingFile);
   c->add_flag("-v,--verbose", a->verbose, "Show why each invalid or malformed module was rejected, and the skips");
   c->add_option("--skips", a->skips, "Skip list (default: spec/skips.txt in the project)");

@@ -97,10 +97,11 @@ std::string bridge_source(const Node& n, const Chip& c) {
       s << "GUST_UART_BYTE(" << d.instance << ", " << hex(p.base) << "u)\n";
     } else {
       s << "GUST_HOST_DECLARE_UART_BLOCK(" << d.instance << ")\n";
-      s << "GUST_UART_BLOCK(" << d.instance << ", " << hex(p.base) << "u, " << p.irqs.at(0) << ", " << d.tx_ring
-        << ", " << d.rx_ring << ")\n";
+      s << "GUST_UART_BLOCK(" << d.instance << ", " << hex(p.base) << "u, " << p.irqs.at(0) << ", " << d.tx_ring << ", "
+        << d.rx_ring << ")\n";
     }
-    if (p.clock) init << "  rcc_enable(" << hex(p.clock->first) << "u, " << p.clock->second << "); /* " << p.name << " clock */\n";
+    if (p.clock)
+      init << "  rcc_enable(" << hex(p.clock->first) << "u, " << p.clock->second << "); /* " << p.name << " clock */\n";
     if (d.seam != "mid")
       for (auto i : p.irqs) init << "  nvic_enable(" << i << ");\n";
     s << "\n";
@@ -114,10 +115,21 @@ std::string bridge_source(const Node& n, const Chip& c) {
 Result<void> compile_driver(const fs::path& source, const fs::path& wasm_out, uint32_t wasm_stack,
                             const std::vector<std::string>& extra_flags) {
   const fs::path root = project_root(source.parent_path());
-  std::vector<std::string> argv = {tool("GUST_CLANG", "clang-19"), "--target=wasm32", "-mcpu=mvp", "-msign-ext",
-                                   "-Oz", "-std=c++20", "-nostdlib", "-ffreestanding", "-fno-exceptions",
-                                   "-fno-rtti", "-I", (root / "include").string(), "-Wl,--no-entry",
-                                   "-Wl,--strip-all", "-Wl,--stack-first",
+  std::vector<std::string> argv = {tool("GUST_CLANG", "clang-19"),
+                                   "--target=wasm32",
+                                   "-mcpu=mvp",
+                                   "-msign-ext",
+                                   "-Oz",
+                                   "-std=c++20",
+                                   "-nostdlib",
+                                   "-ffreestanding",
+                                   "-fno-exceptions",
+                                   "-fno-rtti",
+                                   "-I",
+                                   (root / "include").string(),
+                                   "-Wl,--no-entry",
+                                   "-Wl,--strip-all",
+                                   "-Wl,--stack-first",
                                    "-Wl,-z,stack-size=" + std::to_string(wasm_stack)};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   argv.insert(argv.end(), {"-o", wasm_out.string(), source.string()});
@@ -181,8 +193,8 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
     if (!chip->peripherals.count(d.peripheral)) {
       Error e;
       e.where = node.file.string();
-      e.message = "driver instance '" + d.instance + "': chip " + chip->name + " has no peripheral '" +
-                  d.peripheral + "'";
+      e.message =
+          "driver instance '" + d.instance + "': chip " + chip->name + " has no peripheral '" + d.peripheral + "'";
       return e;
     }
   }
@@ -219,12 +231,16 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
 
   progress(++step, total, "generate the linker script and the node's bridge from chips/" + chip->name + ".toml");
   const std::string bridge_c = bridge_source(node, *chip);
-  if (!write_file(tmp / "bridge_node.c", bridge_c.data(), bridge_c.size())) return fail(Error::make(Error::Kind::Input, "cannot write " + (tmp / "bridge_node.c").string()));
+  if (!write_file(tmp / "bridge_node.c", bridge_c.data(), bridge_c.size()))
+    return fail(Error::make(Error::Kind::Input, "cannot write " + (tmp / "bridge_node.c").string()));
   const std::string ld = linker_script(*chip, chip->sram_size);
   write_file(tmp / (node.name + ".ld"), ld.data(), ld.size());
 
   progress(++step, total, "compile bridge, boot and app (arm-none-eabi-gcc -Os)");
-  struct Native { fs::path src; std::string name, kind; };
+  struct Native {
+    fs::path src;
+    std::string name, kind;
+  };
   const std::vector<Native> natives = {
       {fw / "boot.c", "boot", "boot"},
       {fw / "bridge.c", "bridge", "trusted"},
@@ -233,10 +249,27 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
   };
   for (const auto& n : natives) {
     const fs::path obj = tmp / (n.src.stem().string() + ".o");
-    ToolRun r = run_tool({gcc, "-Os", "-mcpu=" + chip->cpu, "-mthumb", "-std=c11", "-ffreestanding",
-                          "-ffunction-sections", "-fdata-sections", "-fstack-usage", "-fcallgraph-info", "-Wall", "-Werror",
-                          "-I", (root / "include").string(), "-I", fw.string(),
-                          "-DGUST_BANNER=\"" + node.banner + "\"", "-c", n.src.string(), "-o", obj.string()});
+    ToolRun r = run_tool({gcc,
+                          "-Os",
+                          "-mcpu=" + chip->cpu,
+                          "-mthumb",
+                          "-std=c11",
+                          "-ffreestanding",
+                          "-ffunction-sections",
+                          "-fdata-sections",
+                          "-fstack-usage",
+                          "-fcallgraph-info",
+                          "-Wall",
+                          "-Werror",
+                          "-I",
+                          (root / "include").string(),
+                          "-I",
+                          fw.string(),
+                          "-DGUST_BANNER=\"" + node.banner + "\"",
+                          "-c",
+                          n.src.string(),
+                          "-o",
+                          obj.string()});
     if (r.status != 0) return fail(tool_error("arm-none-eabi-gcc (" + n.src.filename().string() + ")", r));
     objects.push_back(obj.string());
     component_of[obj.string()] = {n.name, n.kind};
@@ -255,24 +288,40 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
     const fs::path wasm_file = tmp / (d.instance + ".wasm");
     const fs::path obj = tmp / (d.instance + ".o");
     const std::string driver_name = d.source.parent_path().filename().string();
-    progress(++step, total, "compile " + d.source.filename().string() + " -> " + wasm_file.filename().string() +
-                                " (clang-19 --target=wasm32)");
+    progress(++step, total,
+             "compile " + d.source.filename().string() + " -> " + wasm_file.filename().string() +
+                 " (clang-19 --target=wasm32)");
     std::vector<std::string> defines;
     for (const auto& def : d.defines) defines.push_back("-D" + def);
     if (auto r = compile_driver(d.source, wasm_file, d.wasm_stack, defines); !r) return fail(r.error());
 
     auto mod = wasm::decode(read_bytes(wasm_file));
-    if (!mod) { Error e = mod.error(); e.where = wasm_file.string(); return fail(e); }
-    if (auto v = wasm::validate(*mod); !v) { Error e = v.error(); e.where = wasm_file.string(); return fail(e); }
+    if (!mod) {
+      Error e = mod.error();
+      e.where = wasm_file.string();
+      return fail(e);
+    }
+    if (auto v = wasm::validate(*mod); !v) {
+      Error e = v.error();
+      e.where = wasm_file.string();
+      return fail(e);
+    }
     if (opts.prove) {
       progress(++step, total, "prove " + d.instance + " (" + d.proofs.filename().string() + ", Z3)");
       if (d.proofs.empty())
-        return fail(Error::make(Error::Kind::Input, "--prove: driver instance '" + d.instance + "' has no proofs", node.file.string()));
+        return fail(Error::make(Error::Kind::Input, "--prove: driver instance '" + d.instance + "' has no proofs",
+                                node.file.string()));
       const fs::path proofs_wasm = tmp / (d.instance + ".proofs.wasm");
-      if (auto r = compile_driver(d.proofs, proofs_wasm, 0, {"-Wl,--allow-undefined", "-I", d.source.parent_path().string()}); !r)
+      if (auto r = compile_driver(d.proofs, proofs_wasm, 0,
+                                  {"-Wl,--allow-undefined", "-I", d.source.parent_path().string()});
+          !r)
         return fail(r.error());
       auto pm = wasm::decode(read_bytes(proofs_wasm));
-      if (!pm) { Error e = pm.error(); e.where = proofs_wasm.string(); return fail(e); }
+      if (!pm) {
+        Error e = pm.error();
+        e.where = proofs_wasm.string();
+        return fail(e);
+      }
       prove::Options po;
       po.unwind = opts.unwind;
       auto verdicts = prove::prove(*pm, &*mod, po);
@@ -280,20 +329,24 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
       for (const auto& v : verdicts) {
         fprintf(stderr, "      %s\n", v.text().substr(0, v.text().find('\n')).c_str());
         all = all && v.status == prove::Verdict::Successful;
-        rep.proofs.push_back({{"driver", d.instance}, {"harness", v.harness}, {"status", prove::status_name(v.status)},
+        rep.proofs.push_back({{"driver", d.instance},
+                              {"harness", v.harness},
+                              {"status", prove::status_name(v.status)},
                               {"seconds", v.seconds}});
       }
       if (!all) {
         std::string why;
         for (const auto& v : verdicts)
           if (v.status != prove::Verdict::Successful) why += v.text();
-        return fail(Error::make(Error::Kind::Input, "--prove: driver instance '" + d.instance +
-                                                         "' does not pass its proofs; no image built:\n" + why,
-                                node.file.string()));
+        return fail(Error::make(
+            Error::Kind::Input,
+            "--prove: driver instance '" + d.instance + "' does not pass its proofs; no image built:\n" + why,
+            node.file.string()));
       }
     }
-    progress(++step, total, "dissolve " + wasm_file.filename().string() + " -> " + obj.filename().string() +
-                                " (prefix " + d.instance + "_)");
+    progress(++step, total,
+             "dissolve " + wasm_file.filename().string() + " -> " + obj.filename().string() + " (prefix " + d.instance +
+                 "_)");
     dissolve::Options dopts;
     dopts.prefix = d.instance + "_";
     for (const auto& e : mod->exports)
@@ -302,10 +355,15 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
     if (dopts.keep_exports.empty()) dopts.keep_exports.insert("");  // nothing called: keep no export
     uint64_t data_end = 0;
     for (const auto& seg : mod->datas)
-      if (seg.offset.op == wasm::Op::I32Const) data_end = std::max<uint64_t>(data_end, uint32_t(seg.offset.value) + seg.bytes.size());
+      if (seg.offset.op == wasm::Op::I32Const)
+        data_end = std::max<uint64_t>(data_end, uint32_t(seg.offset.value) + seg.bytes.size());
     dopts.memory_bytes = d.memory ? *d.memory : (std::max<uint64_t>(data_end, d.wasm_stack) + 7) & ~uint64_t(7);
     auto dis = dissolve::dissolve(*mod, dopts);
-    if (!dis) { Error e = dis.error(); e.where = wasm_file.string(); return fail(e); }
+    if (!dis) {
+      Error e = dis.error();
+      e.where = wasm_file.string();
+      return fail(e);
+    }
     write_file(obj, dis->object.data(), dis->object.size());
     auto facts = read_object(obj);
     if (!facts) return fail(facts.error());
@@ -318,9 +376,17 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
   const fs::path elf = tmp / (node.name + ".elf");
   const fs::path map = tmp / (node.name + ".map");
   auto link = [&](const fs::path& script) {
-    std::vector<std::string> argv = {gcc, "-mcpu=" + chip->cpu, "-mthumb", "-nostdlib", "-nostartfiles",
-                                     "-T", script.string(), "-Wl,--gc-sections", "-Wl,-Map=" + map.string(),
-                                     "-o", elf.string()};
+    std::vector<std::string> argv = {gcc,
+                                     "-mcpu=" + chip->cpu,
+                                     "-mthumb",
+                                     "-nostdlib",
+                                     "-nostartfiles",
+                                     "-T",
+                                     script.string(),
+                                     "-Wl,--gc-sections",
+                                     "-Wl,-Map=" + map.string(),
+                                     "-o",
+                                     elf.string()};
     argv.insert(argv.end(), objects.begin(), objects.end());
     argv.push_back("-lgcc");
     return run_tool(argv);
@@ -343,8 +409,10 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
   std::string map_text((std::istreambuf_iterator<char>(mf)), std::istreambuf_iterator<char>());
   for (const auto& e : parse_map(map_text)) {
     std::string name = "libgcc", kind = "app";
-    if (auto it = component_of.find(e.file); it != component_of.end()) std::tie(name, kind) = it->second;
-    else if (e.file.find("libgcc") == std::string::npos) continue;
+    if (auto it = component_of.find(e.file); it != component_of.end())
+      std::tie(name, kind) = it->second;
+    else if (e.file.find("libgcc") == std::string::npos)
+      continue;
     Component& c = comps[name];
     if (c.name.empty()) {
       c.name = name;
@@ -352,9 +420,13 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
       order.push_back(name);
     }
     const std::string& s = e.section;
-    if (s.rfind(".bss", 0) == 0 || s == "COMMON") c.bss += e.size;
-    else if (s.rfind(".data", 0) == 0) c.data += e.size;
-    else if (s.rfind(".text", 0) == 0 || s.rfind(".rodata", 0) == 0 || s == ".isr_vector" || s.rfind(".ARM.exidx", 0) == 0) c.text += e.size;
+    if (s.rfind(".bss", 0) == 0 || s == "COMMON")
+      c.bss += e.size;
+    else if (s.rfind(".data", 0) == 0)
+      c.data += e.size;
+    else if (s.rfind(".text", 0) == 0 || s.rfind(".rodata", 0) == 0 || s == ".isr_vector" ||
+             s.rfind(".ARM.exidx", 0) == 0)
+      c.text += e.size;
   }
   // Drivers first, then the native parts, as the pipeline runs.
   for (const char* kind : {"wasm", "trusted", "boot", "app"})
@@ -393,8 +465,10 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
         << (sram ? rep.sram_bytes - rep.sram_budget : rep.flash_bytes - rep.flash_budget) << " B. Shares:";
     for (const auto& c : rep.components) {
       msg << "\n  " << c.name << " (" << c.kind << "): ";
-      if (sram) msg << c.data + c.bss + c.stack << " B (data " << c.data << ", bss " << c.bss << ", stack " << c.stack << ")";
-      else msg << c.text + c.data << " B";
+      if (sram)
+        msg << c.data + c.bss + c.stack << " B (data " << c.data << ", bss " << c.bss << ", stack " << c.stack << ")";
+      else
+        msg << c.text + c.data << " B";
     }
     Error e;
     e.kind = Error::Kind::Limit;
@@ -410,7 +484,8 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
 
   fs::remove_all(out, ec);
   fs::rename(tmp, out, ec);
-  if (ec) return fail(Error::make(Error::Kind::Input, "cannot move the image into " + out.string() + ": " + ec.message()));
+  if (ec)
+    return fail(Error::make(Error::Kind::Input, "cannot move the image into " + out.string() + ": " + ec.message()));
   rep.elf = out / elf.filename();
   rep.bin = out / bin.filename();
   return rep;

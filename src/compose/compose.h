@@ -4,11 +4,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "wasm/error.h"
 
@@ -37,10 +36,10 @@ struct DriverInstance {
   fs::path source;       // C++ source compiled to wasm
   std::string seam;      // thin, mid or fat
   std::string peripheral;
-  uint32_t wasm_stack = 0;  // shadow-stack bytes in the driver's linear memory
-  fs::path proofs;          // C++ proof harnesses for `gust build --prove`, if any
-  std::vector<std::string> defines;  // preprocessor definitions for the driver's build
-  std::optional<uint32_t> memory;    // linear memory region bytes (default: its data and shadow stack)
+  uint32_t wasm_stack = 0;              // shadow-stack bytes in the driver's linear memory
+  fs::path proofs;                      // C++ proof harnesses for `gust build --prove`, if any
+  std::vector<std::string> defines;     // preprocessor definitions for the driver's build
+  std::optional<uint32_t> memory;       // linear memory region bytes (default: its data and shadow stack)
   uint32_t tx_ring = 64, rx_ring = 64;  // fat seam: the bridge's ring buffers
 };
 
@@ -78,7 +77,7 @@ std::string tool(const char* env, const char* fallback);
 // What gust reads back from objects and images.
 struct ObjectFacts {
   std::map<std::string, uint64_t> section_sizes;  // by section name
-  std::vector<std::string> undefined;              // undefined symbols referenced by relocations
+  std::vector<std::string> undefined;             // undefined symbols referenced by relocations
   std::vector<std::string> defined_globals;
 };
 [[nodiscard]] Result<ObjectFacts> read_object(const fs::path& file);

@@ -85,8 +85,7 @@ std::vector<MapEntry> parse_map(const std::string& text) {
       section = pending;
     }
     pending.clear();
-    if (section.empty() || tok.size() < i + 3 || tok[i].rfind("0x", 0) != 0 || tok[i + 1].rfind("0x", 0) != 0)
-      continue;
+    if (section.empty() || tok.size() < i + 3 || tok[i].rfind("0x", 0) != 0 || tok[i + 1].rfind("0x", 0) != 0) continue;
     MapEntry e;
     e.section = section;
     e.size = std::stoull(tok[i + 1], nullptr, 16);

@@ -93,7 +93,8 @@ Result<Chip> load_chip(const fs::path& file) {
         per.base = p.u32("base");
         per.size = p.u32("size");
         if ((per.size & (per.size - 1)) != 0 || per.size < 4)
-          throw Failure{at(file, node.source(), "peripheral '" + per.name + "': size must be a power of two, at least 4")};
+          throw Failure{
+              at(file, node.source(), "peripheral '" + per.name + "': size must be a power of two, at least 4")};
         if (const toml::array* irqs = node.as_table()->get_as<toml::array>("irqs")) {
           for (const auto& i : *irqs) {
             if (!i.is_integer() || **i.as_integer() < 0 || uint64_t(**i.as_integer()) >= c.irq_count)
@@ -137,8 +138,11 @@ Result<Node> load_node(const fs::path& file) {
       }
     }
     if (doc->get("stack"))
-      throw Failure{at(file, f.need("stack")->source(), "'stack' is computed now (worst-case call graph); give 'stack_bounds' for what the analysis cannot bound")};
-    if (!fs::exists(n.app)) throw Failure{at(file, f.need("app")->source(), "app source " + n.app.string() + " not found")};
+      throw Failure{at(
+          file, f.need("stack")->source(),
+          "'stack' is computed now (worst-case call graph); give 'stack_bounds' for what the analysis cannot bound")};
+    if (!fs::exists(n.app))
+      throw Failure{at(file, f.need("app")->source(), "app source " + n.app.string() + " not found")};
     const toml::array* drivers = doc->get_as<toml::array>("driver");
     if (!drivers) throw Failure{at(file, doc->source(), "no [[driver]] entries")};
     for (const auto& d : *drivers) {

@@ -43,7 +43,8 @@ void read_su(const fs::path& su, std::map<std::string, std::pair<uint64_t, bool>
     std::getline(ls, size, '\t');
     std::getline(ls, kind, '\t');
     const std::string fn = where.substr(where.rfind(':') + 1);
-    out[fn] = {std::stoull(size), kind.find("dynamic") != std::string::npos && kind.find("bounded") == std::string::npos};
+    out[fn] = {std::stoull(size),
+               kind.find("dynamic") != std::string::npos && kind.find("bounded") == std::string::npos};
   }
 }
 
@@ -66,10 +67,10 @@ void read_ci_indirect(const fs::path& ci, std::set<std::string>& out) {
 
 Result<StackReport> analyze_stack(const std::vector<std::pair<fs::path, std::string>>& objects, const Chip& chip,
                                   const std::map<std::string, uint64_t>& bounds) {
-  std::map<std::string, Fn> global_fns;                            // strong definitions win over weak
-  std::map<std::string, std::map<std::string, Fn>> local_fns;      // object -> local functions
-  std::map<std::string, bool> weak_def;  // whether the definition kept so far is weak
-  std::vector<std::string> vector_roots;                           // in vector table order
+  std::map<std::string, Fn> global_fns;                        // strong definitions win over weak
+  std::map<std::string, std::map<std::string, Fn>> local_fns;  // object -> local functions
+  std::map<std::string, bool> weak_def;                        // whether the definition kept so far is weak
+  std::vector<std::string> vector_roots;                       // in vector table order
   std::string reset_root;
   for (const auto& [path, component] : objects) {
     auto buf = llvm::MemoryBuffer::getFile(path.string());
@@ -184,8 +185,10 @@ Result<StackReport> analyze_stack(const std::vector<std::pair<fs::path, std::str
         if (target.empty()) continue;
         if (vectors && type == R_ARM_ABS32) {
           // Entry 0 is the initial SP, entry 1 the reset handler, then exceptions.
-          if (rel.getOffset() == 4) reset_root = target;
-          else if (rel.getOffset() > 4) vector_roots.push_back(target);
+          if (rel.getOffset() == 4)
+            reset_root = target;
+          else if (rel.getOffset() > 4)
+            vector_roots.push_back(target);
           continue;
         }
         if (type != R_ARM_THM_CALL && type != R_ARM_THM_JUMP24 && type != R_ARM_THM_JUMP19 &&

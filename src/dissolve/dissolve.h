@@ -52,8 +52,7 @@ struct Output {
 // The symbol an import becomes: module and name with every character
 // outside [A-Za-z0-9_] replaced by '_', joined by "__", after the prefix.
 //   gust:hal/mmio read32 -> gust_hal_mmio__read32
-std::string import_symbol(const std::string& module, const std::string& name,
-                          const std::string& prefix = "");
+std::string import_symbol(const std::string& module, const std::string& name, const std::string& prefix = "");
 
 // The symbol an export becomes: the prefix and the name when the name is a
 // C identifier; otherwise the prefix, "gust_x_" and the name's bytes in hex.

@@ -1,21 +1,21 @@
 // Stage 4: LLVM IR -> LLVM's optimisation pipeline -> Thumb-2 ELF object for
 // the Cortex-M3 (thumbv7m-none-eabi, soft float, one section per function).
-#include <mutex>
-#include <set>
-
+#include <llvm/IR/Instructions.h>
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IRReader/IRReader.h>
-#include <llvm/IR/Instructions.h>
 #include <llvm/Linker/Linker.h>
-#include <llvm/Transforms/Utils/ModuleUtils.h>
-#include <llvm/Support/SourceMgr.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/SourceMgr.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Target/TargetOptions.h>
 #include <llvm/TargetParser/Triple.h>
+#include <llvm/Transforms/Utils/ModuleUtils.h>
+
+#include <mutex>
+#include <set>
 
 #include "dissolve/lower.h"
 
@@ -44,8 +44,9 @@ std::unique_ptr<llvm::TargetMachine> target_machine() {
   to.FunctionSections = true;
   to.DataSections = true;
   to.EmitStackSizeSection = true;  // .stack_sizes: read by the SRAM oracle, not loaded
-  return std::unique_ptr<llvm::TargetMachine>(t->createTargetMachine(
-      kTriple, kCpu, "+soft-float", to, llvm::Reloc::Static, llvm::CodeModel::Small, llvm::CodeGenOptLevel::Aggressive));
+  return std::unique_ptr<llvm::TargetMachine>(t->createTargetMachine(kTriple, kCpu, "+soft-float", to,
+                                                                     llvm::Reloc::Static, llvm::CodeModel::Small,
+                                                                     llvm::CodeGenOptLevel::Aggressive));
 }
 
 // The functions that still make an indirect call after optimisation, by
@@ -132,7 +133,8 @@ Result<Output> emit(llvm::Module& mod, const Options& opts) {
 static Result<void> link_bridge(llvm::Module& mod, const std::string& path) {
   llvm::SMDiagnostic diag;
   std::unique_ptr<llvm::Module> bridge = llvm::parseIRFile(path, diag, mod.getContext());
-  if (!bridge) return Error::make(Error::Kind::Input, "cannot read the bridge bitcode: " + diag.getMessage().str(), path);
+  if (!bridge)
+    return Error::make(Error::Kind::Input, "cannot read the bridge bitcode: " + diag.getMessage().str(), path);
   bridge->setTargetTriple(mod.getTargetTriple());
   bridge->setDataLayout(mod.getDataLayout());
   std::set<std::string> own;  // what the module defined before the bridge came in

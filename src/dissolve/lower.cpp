@@ -2,8 +2,7 @@
 // the operand stack becomes SSA values, blocks become basic blocks with phis,
 // locals become allocas that mem2reg promotes. Every wasm trap becomes a call
 // to the bridge's noreturn gust_trap(code).
-#include <cstring>
-#include <map>
+#include "dissolve/lower.h"
 
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/IRBuilder.h>
@@ -11,7 +10,9 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 
-#include "dissolve/lower.h"
+#include <cstring>
+#include <map>
+
 #include "gust/trap.h"
 #include "wasm/reader.h"
 
@@ -47,8 +48,8 @@ std::string export_symbol(const std::string& name, const std::string& prefix) {
 namespace {
 
 constexpr uint64_t kPage = 65536;
-constexpr uint64_t kMaxRegion = 256ull << 20;     // of the 512 MiB Cortex-M SRAM space
-constexpr uint64_t kMaxDataRegion = 1ull << 20;   // larger: data copied in at start-up
+constexpr uint64_t kMaxRegion = 256ull << 20;    // of the 512 MiB Cortex-M SRAM space
+constexpr uint64_t kMaxDataRegion = 1ull << 20;  // larger: data copied in at start-up
 
 [[noreturn]] void unsupported(size_t at, uint32_t func, Op op, const std::string& what) {
   Error e;
@@ -93,14 +94,13 @@ class Lowering {
   void export_symbols();
   void define_start();
 
-
   // Function bodies.
   struct Ctrl {
     Op op;
     std::vector<ValType> params, results;
-    BasicBlock* end_bb = nullptr;    // where the block's results meet
-    BasicBlock* loop_bb = nullptr;   // a loop's header
-    BasicBlock* else_bb = nullptr;   // an if's false arm
+    BasicBlock* end_bb = nullptr;   // where the block's results meet
+    BasicBlock* loop_bb = nullptr;  // a loop's header
+    BasicBlock* else_bb = nullptr;  // an if's false arm
     std::vector<llvm::PHINode*> end_phis, loop_phis;
     std::vector<Value*> if_params;
     size_t height = 0;
@@ -142,9 +142,7 @@ class Lowering {
   Value* float_unary(llvm::Intrinsic::ID constrained);
   Value* table_slot(uint32_t table, Value* index, unsigned code);
   void fill_table(uint32_t table, Value* at, Value* value, Value* n);
-  [[noreturn]] void unsupported_here(const std::string& what) {
-    unsupported(at_, func_index_, op_, what);
-  }
+  [[noreturn]] void unsupported_here(const std::string& what) { unsupported(at_, func_index_, op_, what); }
 
   const Module& m_;
   const Options& o_;
@@ -160,15 +158,15 @@ class Lowering {
     llvm::GlobalVariable* capacity_var = nullptr;  // an imported table's capacity
   };
   std::vector<Table> tables2_;
-  std::vector<llvm::GlobalVariable*> elem_segs_;     // passive/declared segment contents, or null
-  std::vector<llvm::GlobalVariable*> elem_lens_;     // i32 length, 0 once dropped
+  std::vector<llvm::GlobalVariable*> elem_segs_;  // passive/declared segment contents, or null
+  std::vector<llvm::GlobalVariable*> elem_lens_;  // i32 length, 0 once dropped
   std::vector<llvm::GlobalVariable*> data_segs_;
   std::vector<llvm::GlobalVariable*> data_lens_;
-  llvm::GlobalVariable* memory_pages_ = nullptr;  // i32 current pages, when memory can grow
+  llvm::GlobalVariable* memory_pages_ = nullptr;      // i32 current pages, when memory can grow
   llvm::GlobalVariable* memory_max_pages_ = nullptr;  // an imported memory's capacity in pages
   bool memory_imported() const { return memory_max_pages_ != nullptr; }
-  bool data_at_start_ = false;  // the region is too large to store its initial contents
-  uint64_t memory_capacity_ = 0;                  // bytes placed
+  bool data_at_start_ = false;    // the region is too large to store its initial contents
+  uint64_t memory_capacity_ = 0;  // bytes placed
   Value* table_size(uint32_t t);
   void define_segments();
   std::map<uint32_t, llvm::Constant*> descriptors_;
@@ -186,7 +184,7 @@ class Lowering {
   std::vector<Value*> stack_;
   std::vector<Ctrl> ctrls_;
   std::map<unsigned, BasicBlock*> trap_blocks_;
-  bool dead_ = false;       // the current position is unreachable
+  bool dead_ = false;        // the current position is unreachable
   unsigned dead_depth_ = 0;  // blocks opened inside unreachable code
   size_t at_ = 0;
   Op op_ = Op::Nop;
@@ -194,11 +192,16 @@ class Lowering {
 
 llvm::Type* Lowering::type(ValType t) {
   switch (t) {
-    case ValType::I32: return b_.getInt32Ty();
-    case ValType::I64: return b_.getInt64Ty();
-    case ValType::F32: return b_.getFloatTy();
-    case ValType::F64: return b_.getDoubleTy();
-    default: return b_.getPtrTy();
+    case ValType::I32:
+      return b_.getInt32Ty();
+    case ValType::I64:
+      return b_.getInt64Ty();
+    case ValType::F32:
+      return b_.getFloatTy();
+    case ValType::F64:
+      return b_.getDoubleTy();
+    default:
+      return b_.getPtrTy();
   }
 }
 
@@ -255,8 +258,8 @@ void Lowering::define_memory() {
     const std::string sym = import_symbol(im->module, im->name, o_.prefix);
     memory_ = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getInt8Ty(), 0), false,
                                        llvm::GlobalValue::ExternalLinkage, nullptr, sym);
-    memory_pages_ = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::ExternalLinkage,
-                                             nullptr, sym + "__pages");
+    memory_pages_ = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::ExternalLinkage, nullptr,
+                                             sym + "__pages");
     memory_max_pages_ = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
                                                  nullptr, sym + "__max_pages");
     return;
@@ -316,13 +319,20 @@ void Lowering::define_memory() {
 
 llvm::Constant* Lowering::const_value(const ConstExpr& c) {
   switch (c.op) {
-    case Op::I32Const: return b_.getInt32(uint32_t(c.value));
-    case Op::I64Const: return b_.getInt64(c.value);
-    case Op::F32Const: return llvm::ConstantFP::get(ctx_, llvm::APFloat(llvm::APFloat::IEEEsingle(), llvm::APInt(32, c.value)));
-    case Op::F64Const: return llvm::ConstantFP::get(ctx_, llvm::APFloat(llvm::APFloat::IEEEdouble(), llvm::APInt(64, c.value)));
-    case Op::RefNull: return llvm::ConstantPointerNull::get(b_.getPtrTy());
-    case Op::RefFunc: return descriptor(uint32_t(c.value));
-    default: unsupported(c.offset, 0, c.op, "constant expression reading an imported global");
+    case Op::I32Const:
+      return b_.getInt32(uint32_t(c.value));
+    case Op::I64Const:
+      return b_.getInt64(c.value);
+    case Op::F32Const:
+      return llvm::ConstantFP::get(ctx_, llvm::APFloat(llvm::APFloat::IEEEsingle(), llvm::APInt(32, c.value)));
+    case Op::F64Const:
+      return llvm::ConstantFP::get(ctx_, llvm::APFloat(llvm::APFloat::IEEEdouble(), llvm::APInt(64, c.value)));
+    case Op::RefNull:
+      return llvm::ConstantPointerNull::get(b_.getPtrTy());
+    case Op::RefFunc:
+      return descriptor(uint32_t(c.value));
+    default:
+      unsupported(c.offset, 0, c.op, "constant expression reading an imported global");
   }
 }
 
@@ -342,7 +352,8 @@ void Lowering::define_globals() {
       const std::string sym = import_symbol(im->module, im->name, o_.prefix);
       llvm::GlobalVariable* g = mod_->getGlobalVariable(sym);
       if (!g)
-        g = new llvm::GlobalVariable(*mod_, type(gt.type), !gt.mutable_, llvm::GlobalValue::ExternalLinkage, nullptr, sym);
+        g = new llvm::GlobalVariable(*mod_, type(gt.type), !gt.mutable_, llvm::GlobalValue::ExternalLinkage, nullptr,
+                                     sym);
       globals_.push_back(g);
       continue;
     }
@@ -380,7 +391,8 @@ void Lowering::define_tables() {
     if (tab.capacity > 65536) {
       Error e;
       e.kind = Error::Kind::Limit;
-      e.message = "table " + std::to_string(t) + " needs " + std::to_string(tab.capacity) + " entries, more than gust places";
+      e.message =
+          "table " + std::to_string(t) + " needs " + std::to_string(tab.capacity) + " entries, more than gust places";
       throw Failure{e};
     }
     std::vector<llvm::Constant*> slots(tab.capacity, llvm::ConstantPointerNull::get(b_.getPtrTy()));
@@ -433,9 +445,11 @@ void Lowering::define_segments() {
       for (const auto& it : e.items) items.push_back(const_value(it));
     auto* arr = llvm::ArrayType::get(b_.getPtrTy(), items.size());
     elem_segs_.push_back(new llvm::GlobalVariable(*mod_, arr, true, llvm::GlobalValue::InternalLinkage,
-                                                  llvm::ConstantArray::get(arr, items), "wasm_elem" + std::to_string(i)));
+                                                  llvm::ConstantArray::get(arr, items),
+                                                  "wasm_elem" + std::to_string(i)));
     elem_lens_.push_back(new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
-                                                  b_.getInt32(uint32_t(items.size())), "wasm_elem_len" + std::to_string(i)));
+                                                  b_.getInt32(uint32_t(items.size())),
+                                                  "wasm_elem_len" + std::to_string(i)));
   }
 }
 
@@ -509,14 +523,17 @@ void Lowering::export_symbols() {
     const std::string sym = export_symbol(e.name, o_.prefix);
     if (f->isDeclaration()) {
       // A re-exported import: a thunk that calls it.
-      auto* thunk = llvm::Function::Create(fn_type(m_.func_type(e.index)), llvm::GlobalValue::ExternalLinkage, sym, *mod_);
+      auto* thunk =
+          llvm::Function::Create(fn_type(m_.func_type(e.index)), llvm::GlobalValue::ExternalLinkage, sym, *mod_);
       thunk->addFnAttr(llvm::Attribute::NoUnwind);
       llvm::IRBuilder<> tb(BasicBlock::Create(ctx_, "entry", thunk));
       std::vector<Value*> args;
       for (auto& a : thunk->args()) args.push_back(&a);
       Value* r = tb.CreateCall(llvm::FunctionCallee(thunk->getFunctionType(), f), args);
-      if (thunk->getReturnType()->isVoidTy()) tb.CreateRetVoid();
-      else tb.CreateRet(r);
+      if (thunk->getReturnType()->isVoidTy())
+        tb.CreateRetVoid();
+      else
+        tb.CreateRet(r);
     } else if (f->hasInternalLinkage() && !seen.count(e.index)) {
       f->setName(sym);
       f->setLinkage(llvm::GlobalValue::ExternalLinkage);
@@ -577,11 +594,10 @@ void Lowering::define_start() {
   fn_->addFnAttr(llvm::Attribute::StrictFP);
   trap_blocks_.clear();
   b_.SetInsertPoint(BasicBlock::Create(ctx_, "entry", fn_));
-  auto read_global = [&](uint64_t index) {
-    return b_.CreateLoad(globals_[index]->getValueType(), globals_[index]);
-  };
+  auto read_global = [&](uint64_t index) { return b_.CreateLoad(globals_[index]->getValueType(), globals_[index]); };
   for (size_t i = 0; i < m_.globals.size(); ++i)
-    if (m_.globals[i].init.op == Op::GlobalGet) b_.CreateStore(read_global(m_.globals[i].init.value), globals_[nimported + i]);
+    if (m_.globals[i].init.op == Op::GlobalGet)
+      b_.CreateStore(read_global(m_.globals[i].init.value), globals_[nimported + i]);
   llvm::Type* i64 = b_.getInt64Ty();
   for (size_t i = 0; i < m_.elems.size(); ++i) {
     const auto& e = m_.elems[i];
@@ -589,11 +605,13 @@ void Lowering::define_start() {
     Value* at = e.offset.op == Op::GlobalGet ? static_cast<Value*>(read_global(e.offset.value))
                                              : b_.getInt32(uint32_t(e.offset.value));
     trap_if(b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(at, i64), b_.getInt64(e.items.size())),
-                             b_.CreateZExt(table_size(e.table), i64)), GUST_TRAP_TABLE_ACCESS_OOB);
+                             b_.CreateZExt(table_size(e.table), i64)),
+            GUST_TRAP_TABLE_ACCESS_OOB);
     const Table& t = tables2_[e.table];
     for (size_t k = 0; k < e.items.size(); ++k)
-      b_.CreateStore(const_value(e.items[k]), b_.CreateInBoundsGEP(t.slots->getValueType(), t.slots,
-                                                                   {b_.getInt32(0), b_.CreateAdd(at, b_.getInt32(uint32_t(k)))}));
+      b_.CreateStore(const_value(e.items[k]),
+                     b_.CreateInBoundsGEP(t.slots->getValueType(), t.slots,
+                                          {b_.getInt32(0), b_.CreateAdd(at, b_.getInt32(uint32_t(k)))}));
   }
   for (size_t i = 0; i < m_.datas.size(); ++i) {
     const auto& d = m_.datas[i];
@@ -603,9 +621,9 @@ void Lowering::define_start() {
     trap_if(b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(at, i64), b_.getInt64(d.bytes.size())), memory_bytes()),
             GUST_TRAP_MEMORY_OOB);
     if (d.bytes.empty()) continue;
-    auto* src = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getInt8Ty(), d.bytes.size()), true,
-                                         llvm::GlobalValue::InternalLinkage, llvm::ConstantDataArray::get(ctx_, d.bytes),
-                                         "wasm_data_init" + std::to_string(i));
+    auto* src = new llvm::GlobalVariable(
+        *mod_, llvm::ArrayType::get(b_.getInt8Ty(), d.bytes.size()), true, llvm::GlobalValue::InternalLinkage,
+        llvm::ConstantDataArray::get(ctx_, d.bytes), "wasm_data_init" + std::to_string(i));
     b_.CreateMemCpy(b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {b_.CreateZExt(at, i64)}), llvm::MaybeAlign(1), src,
                     llvm::MaybeAlign(1), d.bytes.size());
   }
@@ -665,7 +683,8 @@ void Lowering::trap_if(Value* cond, unsigned code) {
 
 Value* Lowering::memory_bytes() {
   if (!memory_pages_) return b_.getInt64(memory_size_);
-  return b_.CreateMul(b_.CreateZExt(b_.CreateLoad(b_.getInt32Ty(), memory_pages_), b_.getInt64Ty()), b_.getInt64(kPage));
+  return b_.CreateMul(b_.CreateZExt(b_.CreateLoad(b_.getInt32Ty(), memory_pages_), b_.getInt64Ty()),
+                      b_.getInt64(kPage));
 }
 
 Value* Lowering::table_size(uint32_t t) {
@@ -699,7 +718,8 @@ std::vector<Value*> Lowering::call(llvm::FunctionCallee callee, const FuncType& 
   std::vector<Value*> args = pop_n(ft.params.size());
   Value* r = b_.CreateCall(callee, args);
   std::vector<Value*> out;
-  if (ft.results.size() == 1) out.push_back(r);
+  if (ft.results.size() == 1)
+    out.push_back(r);
   else
     for (unsigned i = 0; i < ft.results.size(); ++i) out.push_back(b_.CreateExtractValue(r, {i}));
   return out;
@@ -740,8 +760,10 @@ void Lowering::lower_function(uint32_t index) {
   for (size_t i = 0; i < local_types_.size(); ++i) {
     auto* a = b_.CreateAlloca(type(local_types_[i]));
     locals_.push_back(a);
-    if (i < ftype_->params.size()) b_.CreateStore(fn_->getArg(unsigned(i)), a);
-    else b_.CreateStore(llvm::Constant::getNullValue(type(local_types_[i])), a);
+    if (i < ftype_->params.size())
+      b_.CreateStore(fn_->getArg(unsigned(i)), a);
+    else
+      b_.CreateStore(llvm::Constant::getNullValue(type(local_types_[i])), a);
   }
   Ctrl top;
   top.op = Op::Block;
@@ -772,8 +794,10 @@ Value* Lowering::checked_trunc(Value* x, llvm::Type* to, bool is_signed) {
   double lo, hi;
   if (is_signed) {
     hi = is64 ? 9223372036854775808.0 : 2147483648.0;
-    if (is64) lo = from_double ? -9223372036854777856.0 : -9223373136366403584.0;
-    else lo = from_double ? -2147483649.0 : -2147483904.0;
+    if (is64)
+      lo = from_double ? -9223372036854777856.0 : -9223373136366403584.0;
+    else
+      lo = from_double ? -2147483649.0 : -2147483904.0;
   } else {
     hi = is64 ? 18446744073709551616.0 : 4294967296.0;
     lo = -1.0;
@@ -842,10 +866,22 @@ void Lowering::lower_instr(const Instr& in) {
   // Unreachable code is skipped up to the else/end that closes it.
   if (dead_) {
     switch (in.op) {
-      case Op::Block: case Op::Loop: case Op::If: ++dead_depth_; return;
-      case Op::Else: if (dead_depth_) return; break;
-      case Op::End: if (dead_depth_) { --dead_depth_; return; } break;
-      default: return;
+      case Op::Block:
+      case Op::Loop:
+      case Op::If:
+        ++dead_depth_;
+        return;
+      case Op::Else:
+        if (dead_depth_) return;
+        break;
+      case Op::End:
+        if (dead_depth_) {
+          --dead_depth_;
+          return;
+        }
+        break;
+      default:
+        return;
     }
   }
   llvm::Type* i32 = b_.getInt32Ty();
@@ -911,9 +947,12 @@ void Lowering::lower_instr(const Instr& in) {
   };
   auto block_type = [&](const BlockType& bt) -> FuncType {
     switch (bt.kind) {
-      case BlockType::Kind::Empty: return {};
-      case BlockType::Kind::Value: return {{}, {bt.value}};
-      default: return m_.types[bt.index];
+      case BlockType::Kind::Empty:
+        return {};
+      case BlockType::Kind::Value:
+        return {{}, {bt.value}};
+      default:
+        return m_.types[bt.index];
     }
   };
   auto sext_in = [&](llvm::Type* narrow) {
@@ -928,8 +967,11 @@ void Lowering::lower_instr(const Instr& in) {
       trap(GUST_TRAP_UNREACHABLE);
       dead_ = true;
       return;
-    case Op::Nop: return;
-    case Op::Block: case Op::Loop: case Op::If: {
+    case Op::Nop:
+      return;
+    case Op::Block:
+    case Op::Loop:
+    case Op::If: {
       FuncType bt = block_type(in.block);
       Ctrl c;
       c.op = in.op;
@@ -1055,12 +1097,21 @@ void Lowering::lower_instr(const Instr& in) {
       return;
     }
     // ---- references
-    case Op::RefNull: push(llvm::ConstantPointerNull::get(b_.getPtrTy())); return;
-    case Op::RefIsNull: push(bool_to_i32(b_.CreateIsNull(pop()))); return;
-    case Op::RefFunc: push(descriptor(in.a)); return;
+    case Op::RefNull:
+      push(llvm::ConstantPointerNull::get(b_.getPtrTy()));
+      return;
+    case Op::RefIsNull:
+      push(bool_to_i32(b_.CreateIsNull(pop())));
+      return;
+    case Op::RefFunc:
+      push(descriptor(in.a));
+      return;
     // ---- parametric
-    case Op::Drop: pop(); return;
-    case Op::Select: case Op::SelectT: {
+    case Op::Drop:
+      pop();
+      return;
+    case Op::Select:
+    case Op::SelectT: {
       Value* c = pop();
       Value* f = pop();
       Value* t = pop();
@@ -1068,11 +1119,21 @@ void Lowering::lower_instr(const Instr& in) {
       return;
     }
     // ---- variables
-    case Op::LocalGet: push(b_.CreateLoad(type(local_types_[in.a]), locals_[in.a])); return;
-    case Op::LocalSet: b_.CreateStore(pop(), locals_[in.a]); return;
-    case Op::LocalTee: b_.CreateStore(stack_.back(), locals_[in.a]); return;
-    case Op::GlobalGet: push(b_.CreateLoad(globals_[in.a]->getValueType(), globals_[in.a])); return;
-    case Op::GlobalSet: b_.CreateStore(pop(), globals_[in.a]); return;
+    case Op::LocalGet:
+      push(b_.CreateLoad(type(local_types_[in.a]), locals_[in.a]));
+      return;
+    case Op::LocalSet:
+      b_.CreateStore(pop(), locals_[in.a]);
+      return;
+    case Op::LocalTee:
+      b_.CreateStore(stack_.back(), locals_[in.a]);
+      return;
+    case Op::GlobalGet:
+      push(b_.CreateLoad(globals_[in.a]->getValueType(), globals_[in.a]));
+      return;
+    case Op::GlobalSet:
+      b_.CreateStore(pop(), globals_[in.a]);
+      return;
     // ---- tables
     case Op::TableGet: {
       Value* slot = table_slot(in.a, pop(), GUST_TRAP_TABLE_ACCESS_OOB);
@@ -1085,13 +1146,16 @@ void Lowering::lower_instr(const Instr& in) {
       b_.CreateStore(v, slot);
       return;
     }
-    case Op::TableSize: push(table_size(in.a)); return;
+    case Op::TableSize:
+      push(table_size(in.a));
+      return;
     case Op::TableGrow: {
       Value* n = pop();
       Value* init = pop();
       const Table& t = tables2_[in.a];
       if (!t.size) {
-        push(b_.CreateSelect(b_.CreateICmpEQ(n, b_.getInt32(0)), b_.getInt32(uint32_t(t.min)), b_.getInt32(uint32_t(-1))));
+        push(b_.CreateSelect(b_.CreateICmpEQ(n, b_.getInt32(0)), b_.getInt32(uint32_t(t.min)),
+                             b_.getInt32(uint32_t(-1))));
         return;
       }
       Value* old = b_.CreateLoad(i32, t.size);
@@ -1139,7 +1203,8 @@ void Lowering::lower_instr(const Instr& in) {
       Value* n = pop();
       Value* src = pop();
       Value* dst = pop();
-      Value* bad = b_.CreateOr(past_end(src, n, b_.CreateLoad(i32, elem_lens_[in.a])), past_end(dst, n, table_size(in.b)));
+      Value* bad =
+          b_.CreateOr(past_end(src, n, b_.CreateLoad(i32, elem_lens_[in.a])), past_end(dst, n, table_size(in.b)));
       trap_if(bad, GUST_TRAP_TABLE_ACCESS_OOB);
       const Table& d = tables2_[in.b];
       Value* dp = b_.CreateInBoundsGEP(d.slots->getValueType(), d.slots, {b_.getInt32(0), dst});
@@ -1147,13 +1212,18 @@ void Lowering::lower_instr(const Instr& in) {
       b_.CreateMemCpy(dp, llvm::MaybeAlign(4), sp, llvm::MaybeAlign(4), b_.CreateMul(n, b_.getInt32(4)));
       return;
     }
-    case Op::ElemDrop: b_.CreateStore(b_.getInt32(0), elem_lens_[in.a]); return;
-    case Op::DataDrop: b_.CreateStore(b_.getInt32(0), data_lens_[in.a]); return;
+    case Op::ElemDrop:
+      b_.CreateStore(b_.getInt32(0), elem_lens_[in.a]);
+      return;
+    case Op::DataDrop:
+      b_.CreateStore(b_.getInt32(0), data_lens_[in.a]);
+      return;
     case Op::MemoryInit: {
       Value* n = pop();
       Value* src = pop();
       Value* dst = pop();
-      Value* bad = b_.CreateOr(past_end(src, n, b_.CreateLoad(i32, data_lens_[in.a])), past_end(dst, n, memory_bytes()));
+      Value* bad =
+          b_.CreateOr(past_end(src, n, b_.CreateLoad(i32, data_lens_[in.a])), past_end(dst, n, memory_bytes()));
       trap_if(bad, GUST_TRAP_MEMORY_OOB);
       Value* dp = b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {b_.CreateZExt(dst, i64)});
       Value* sp = b_.CreateInBoundsGEP(data_segs_[in.a]->getValueType(), data_segs_[in.a], {b_.getInt32(0), src});
@@ -1161,29 +1231,74 @@ void Lowering::lower_instr(const Instr& in) {
       return;
     }
     // ---- memory
-    case Op::I32Load: load(i32, i32, false); return;
-    case Op::I64Load: load(i64, i64, false); return;
-    case Op::F32Load: load(b_.getFloatTy(), b_.getFloatTy(), false); return;
-    case Op::F64Load: load(b_.getDoubleTy(), b_.getDoubleTy(), false); return;
-    case Op::I32Load8S: load(b_.getInt8Ty(), i32, true); return;
-    case Op::I32Load8U: load(b_.getInt8Ty(), i32, false); return;
-    case Op::I32Load16S: load(b_.getInt16Ty(), i32, true); return;
-    case Op::I32Load16U: load(b_.getInt16Ty(), i32, false); return;
-    case Op::I64Load8S: load(b_.getInt8Ty(), i64, true); return;
-    case Op::I64Load8U: load(b_.getInt8Ty(), i64, false); return;
-    case Op::I64Load16S: load(b_.getInt16Ty(), i64, true); return;
-    case Op::I64Load16U: load(b_.getInt16Ty(), i64, false); return;
-    case Op::I64Load32S: load(i32, i64, true); return;
-    case Op::I64Load32U: load(i32, i64, false); return;
-    case Op::I32Store: store(i32); return;
-    case Op::I64Store: store(i64); return;
-    case Op::F32Store: store(b_.getFloatTy()); return;
-    case Op::F64Store: store(b_.getDoubleTy()); return;
-    case Op::I32Store8: case Op::I64Store8: store(b_.getInt8Ty()); return;
-    case Op::I32Store16: case Op::I64Store16: store(b_.getInt16Ty()); return;
-    case Op::I64Store32: store(i32); return;
+    case Op::I32Load:
+      load(i32, i32, false);
+      return;
+    case Op::I64Load:
+      load(i64, i64, false);
+      return;
+    case Op::F32Load:
+      load(b_.getFloatTy(), b_.getFloatTy(), false);
+      return;
+    case Op::F64Load:
+      load(b_.getDoubleTy(), b_.getDoubleTy(), false);
+      return;
+    case Op::I32Load8S:
+      load(b_.getInt8Ty(), i32, true);
+      return;
+    case Op::I32Load8U:
+      load(b_.getInt8Ty(), i32, false);
+      return;
+    case Op::I32Load16S:
+      load(b_.getInt16Ty(), i32, true);
+      return;
+    case Op::I32Load16U:
+      load(b_.getInt16Ty(), i32, false);
+      return;
+    case Op::I64Load8S:
+      load(b_.getInt8Ty(), i64, true);
+      return;
+    case Op::I64Load8U:
+      load(b_.getInt8Ty(), i64, false);
+      return;
+    case Op::I64Load16S:
+      load(b_.getInt16Ty(), i64, true);
+      return;
+    case Op::I64Load16U:
+      load(b_.getInt16Ty(), i64, false);
+      return;
+    case Op::I64Load32S:
+      load(i32, i64, true);
+      return;
+    case Op::I64Load32U:
+      load(i32, i64, false);
+      return;
+    case Op::I32Store:
+      store(i32);
+      return;
+    case Op::I64Store:
+      store(i64);
+      return;
+    case Op::F32Store:
+      store(b_.getFloatTy());
+      return;
+    case Op::F64Store:
+      store(b_.getDoubleTy());
+      return;
+    case Op::I32Store8:
+    case Op::I64Store8:
+      store(b_.getInt8Ty());
+      return;
+    case Op::I32Store16:
+    case Op::I64Store16:
+      store(b_.getInt16Ty());
+      return;
+    case Op::I64Store32:
+      store(i32);
+      return;
     case Op::MemorySize:
-      push(memory_pages_ ? static_cast<Value*>(b_.CreateLoad(i32, memory_pages_)) : b_.getInt32(uint32_t(memory_size_ / kPage)));
+      push(memory_pages_ ? static_cast<Value*>(b_.CreateLoad(i32, memory_pages_))
+                         : b_.getInt32(uint32_t(memory_size_ / kPage)));
       return;
     case Op::MemoryGrow: {
       Value* delta = pop();
@@ -1204,7 +1319,8 @@ void Lowering::lower_instr(const Instr& in) {
                            b_.getInt32(uint32_t(-1))));
       return;
     }
-    case Op::MemoryFill: case Op::MemoryCopy: {
+    case Op::MemoryFill:
+    case Op::MemoryCopy: {
       Value* n = pop();
       Value* src_or_val = pop();
       Value* dst = pop();
@@ -1222,9 +1338,14 @@ void Lowering::lower_instr(const Instr& in) {
       return;
     }
     // ---- constants
-    case Op::I32Const: push(b_.getInt32(uint32_t(in.value))); return;
-    case Op::I64Const: push(b_.getInt64(in.value)); return;
-    case Op::F32Const: case Op::F64Const: {
+    case Op::I32Const:
+      push(b_.getInt32(uint32_t(in.value)));
+      return;
+    case Op::I64Const:
+      push(b_.getInt64(in.value));
+      return;
+    case Op::F32Const:
+    case Op::F64Const: {
       ConstExpr c;
       c.op = in.op;
       c.value = in.value;
@@ -1232,106 +1353,325 @@ void Lowering::lower_instr(const Instr& in) {
       return;
     }
     // ---- integer comparisons
-    case Op::I32Eqz: case Op::I64Eqz: {
+    case Op::I32Eqz:
+    case Op::I64Eqz: {
       Value* x = pop();
       push(bool_to_i32(b_.CreateICmpEQ(x, llvm::ConstantInt::get(x->getType(), 0))));
       return;
     }
-    case Op::I32Eq: case Op::I64Eq: cmp(P::ICMP_EQ); return;
-    case Op::I32Ne: case Op::I64Ne: cmp(P::ICMP_NE); return;
-    case Op::I32LtS: case Op::I64LtS: cmp(P::ICMP_SLT); return;
-    case Op::I32LtU: case Op::I64LtU: cmp(P::ICMP_ULT); return;
-    case Op::I32GtS: case Op::I64GtS: cmp(P::ICMP_SGT); return;
-    case Op::I32GtU: case Op::I64GtU: cmp(P::ICMP_UGT); return;
-    case Op::I32LeS: case Op::I64LeS: cmp(P::ICMP_SLE); return;
-    case Op::I32LeU: case Op::I64LeU: cmp(P::ICMP_ULE); return;
-    case Op::I32GeS: case Op::I64GeS: cmp(P::ICMP_SGE); return;
-    case Op::I32GeU: case Op::I64GeU: cmp(P::ICMP_UGE); return;
+    case Op::I32Eq:
+    case Op::I64Eq:
+      cmp(P::ICMP_EQ);
+      return;
+    case Op::I32Ne:
+    case Op::I64Ne:
+      cmp(P::ICMP_NE);
+      return;
+    case Op::I32LtS:
+    case Op::I64LtS:
+      cmp(P::ICMP_SLT);
+      return;
+    case Op::I32LtU:
+    case Op::I64LtU:
+      cmp(P::ICMP_ULT);
+      return;
+    case Op::I32GtS:
+    case Op::I64GtS:
+      cmp(P::ICMP_SGT);
+      return;
+    case Op::I32GtU:
+    case Op::I64GtU:
+      cmp(P::ICMP_UGT);
+      return;
+    case Op::I32LeS:
+    case Op::I64LeS:
+      cmp(P::ICMP_SLE);
+      return;
+    case Op::I32LeU:
+    case Op::I64LeU:
+      cmp(P::ICMP_ULE);
+      return;
+    case Op::I32GeS:
+    case Op::I64GeS:
+      cmp(P::ICMP_SGE);
+      return;
+    case Op::I32GeU:
+    case Op::I64GeU:
+      cmp(P::ICMP_UGE);
+      return;
     // ---- float comparisons (ordered, except ne which is true on NaN)
-    case Op::F32Eq: case Op::F64Eq: cmp(P::FCMP_OEQ); return;
-    case Op::F32Ne: case Op::F64Ne: cmp(P::FCMP_UNE); return;
-    case Op::F32Lt: case Op::F64Lt: cmp(P::FCMP_OLT); return;
-    case Op::F32Gt: case Op::F64Gt: cmp(P::FCMP_OGT); return;
-    case Op::F32Le: case Op::F64Le: cmp(P::FCMP_OLE); return;
-    case Op::F32Ge: case Op::F64Ge: cmp(P::FCMP_OGE); return;
+    case Op::F32Eq:
+    case Op::F64Eq:
+      cmp(P::FCMP_OEQ);
+      return;
+    case Op::F32Ne:
+    case Op::F64Ne:
+      cmp(P::FCMP_UNE);
+      return;
+    case Op::F32Lt:
+    case Op::F64Lt:
+      cmp(P::FCMP_OLT);
+      return;
+    case Op::F32Gt:
+    case Op::F64Gt:
+      cmp(P::FCMP_OGT);
+      return;
+    case Op::F32Le:
+    case Op::F64Le:
+      cmp(P::FCMP_OLE);
+      return;
+    case Op::F32Ge:
+    case Op::F64Ge:
+      cmp(P::FCMP_OGE);
+      return;
     // ---- integer arithmetic
-    case Op::I32Clz: case Op::I64Clz: {
+    case Op::I32Clz:
+    case Op::I64Clz: {
       Value* x = pop();
       push(intrinsic(llvm::Intrinsic::ctlz, {x->getType()}, {x, b_.getFalse()}));
       return;
     }
-    case Op::I32Ctz: case Op::I64Ctz: {
+    case Op::I32Ctz:
+    case Op::I64Ctz: {
       Value* x = pop();
       push(intrinsic(llvm::Intrinsic::cttz, {x->getType()}, {x, b_.getFalse()}));
       return;
     }
-    case Op::I32Popcnt: case Op::I64Popcnt: unary_intr(llvm::Intrinsic::ctpop); return;
-    case Op::I32Add: case Op::I64Add: binop(llvm::Instruction::Add); return;
-    case Op::I32Sub: case Op::I64Sub: binop(llvm::Instruction::Sub); return;
-    case Op::I32Mul: case Op::I64Mul: binop(llvm::Instruction::Mul); return;
-    case Op::I32DivS: case Op::I64DivS: divide(true, false); return;
-    case Op::I32DivU: case Op::I64DivU: divide(false, false); return;
-    case Op::I32RemS: case Op::I64RemS: divide(true, true); return;
-    case Op::I32RemU: case Op::I64RemU: divide(false, true); return;
-    case Op::I32And: case Op::I64And: binop(llvm::Instruction::And); return;
-    case Op::I32Or: case Op::I64Or: binop(llvm::Instruction::Or); return;
-    case Op::I32Xor: case Op::I64Xor: binop(llvm::Instruction::Xor); return;
-    case Op::I32Shl: case Op::I64Shl: shift(llvm::Instruction::Shl); return;
-    case Op::I32ShrS: case Op::I64ShrS: shift(llvm::Instruction::AShr); return;
-    case Op::I32ShrU: case Op::I64ShrU: shift(llvm::Instruction::LShr); return;
-    case Op::I32Rotl: case Op::I64Rotl: {
+    case Op::I32Popcnt:
+    case Op::I64Popcnt:
+      unary_intr(llvm::Intrinsic::ctpop);
+      return;
+    case Op::I32Add:
+    case Op::I64Add:
+      binop(llvm::Instruction::Add);
+      return;
+    case Op::I32Sub:
+    case Op::I64Sub:
+      binop(llvm::Instruction::Sub);
+      return;
+    case Op::I32Mul:
+    case Op::I64Mul:
+      binop(llvm::Instruction::Mul);
+      return;
+    case Op::I32DivS:
+    case Op::I64DivS:
+      divide(true, false);
+      return;
+    case Op::I32DivU:
+    case Op::I64DivU:
+      divide(false, false);
+      return;
+    case Op::I32RemS:
+    case Op::I64RemS:
+      divide(true, true);
+      return;
+    case Op::I32RemU:
+    case Op::I64RemU:
+      divide(false, true);
+      return;
+    case Op::I32And:
+    case Op::I64And:
+      binop(llvm::Instruction::And);
+      return;
+    case Op::I32Or:
+    case Op::I64Or:
+      binop(llvm::Instruction::Or);
+      return;
+    case Op::I32Xor:
+    case Op::I64Xor:
+      binop(llvm::Instruction::Xor);
+      return;
+    case Op::I32Shl:
+    case Op::I64Shl:
+      shift(llvm::Instruction::Shl);
+      return;
+    case Op::I32ShrS:
+    case Op::I64ShrS:
+      shift(llvm::Instruction::AShr);
+      return;
+    case Op::I32ShrU:
+    case Op::I64ShrU:
+      shift(llvm::Instruction::LShr);
+      return;
+    case Op::I32Rotl:
+    case Op::I64Rotl: {
       Value* n = pop();
       Value* x = pop();
       push(intrinsic(llvm::Intrinsic::fshl, {x->getType()}, {x, x, n}));
       return;
     }
-    case Op::I32Rotr: case Op::I64Rotr: {
+    case Op::I32Rotr:
+    case Op::I64Rotr: {
       Value* n = pop();
       Value* x = pop();
       push(intrinsic(llvm::Intrinsic::fshr, {x->getType()}, {x, x, n}));
       return;
     }
     // ---- float arithmetic (soft float: LLVM calls the AEABI helpers)
-    case Op::F32Abs: case Op::F64Abs: unary_intr(llvm::Intrinsic::fabs); return;
-    case Op::F32Neg: case Op::F64Neg: push(b_.CreateFNeg(pop())); return;
-    case Op::F32Ceil: case Op::F64Ceil: push(float_unary(llvm::Intrinsic::experimental_constrained_ceil)); return;
-    case Op::F32Floor: case Op::F64Floor: push(float_unary(llvm::Intrinsic::experimental_constrained_floor)); return;
-    case Op::F32Trunc: case Op::F64Trunc: push(float_unary(llvm::Intrinsic::experimental_constrained_trunc)); return;
+    case Op::F32Abs:
+    case Op::F64Abs:
+      unary_intr(llvm::Intrinsic::fabs);
+      return;
+    case Op::F32Neg:
+    case Op::F64Neg:
+      push(b_.CreateFNeg(pop()));
+      return;
+    case Op::F32Ceil:
+    case Op::F64Ceil:
+      push(float_unary(llvm::Intrinsic::experimental_constrained_ceil));
+      return;
+    case Op::F32Floor:
+    case Op::F64Floor:
+      push(float_unary(llvm::Intrinsic::experimental_constrained_floor));
+      return;
+    case Op::F32Trunc:
+    case Op::F64Trunc:
+      push(float_unary(llvm::Intrinsic::experimental_constrained_trunc));
+      return;
     // nearest is rint: ties to even is the default rounding mode
-    case Op::F32Nearest: case Op::F64Nearest: push(float_unary(llvm::Intrinsic::experimental_constrained_rint)); return;
-    case Op::F32Sqrt: case Op::F64Sqrt: push(float_unary(llvm::Intrinsic::experimental_constrained_sqrt)); return;
-    case Op::F32Add: case Op::F64Add: { Value* r = pop(); Value* l = pop(); push(b_.CreateFAdd(l, r)); return; }
-    case Op::F32Sub: case Op::F64Sub: { Value* r = pop(); Value* l = pop(); push(b_.CreateFSub(l, r)); return; }
-    case Op::F32Mul: case Op::F64Mul: { Value* r = pop(); Value* l = pop(); push(b_.CreateFMul(l, r)); return; }
-    case Op::F32Div: case Op::F64Div: { Value* r = pop(); Value* l = pop(); push(b_.CreateFDiv(l, r)); return; }
-    case Op::F32Min: case Op::F64Min: push(float_min_max(true)); return;
-    case Op::F32Max: case Op::F64Max: push(float_min_max(false)); return;
-    case Op::F32Copysign: case Op::F64Copysign: binary_intr(llvm::Intrinsic::copysign); return;
+    case Op::F32Nearest:
+    case Op::F64Nearest:
+      push(float_unary(llvm::Intrinsic::experimental_constrained_rint));
+      return;
+    case Op::F32Sqrt:
+    case Op::F64Sqrt:
+      push(float_unary(llvm::Intrinsic::experimental_constrained_sqrt));
+      return;
+    case Op::F32Add:
+    case Op::F64Add: {
+      Value* r = pop();
+      Value* l = pop();
+      push(b_.CreateFAdd(l, r));
+      return;
+    }
+    case Op::F32Sub:
+    case Op::F64Sub: {
+      Value* r = pop();
+      Value* l = pop();
+      push(b_.CreateFSub(l, r));
+      return;
+    }
+    case Op::F32Mul:
+    case Op::F64Mul: {
+      Value* r = pop();
+      Value* l = pop();
+      push(b_.CreateFMul(l, r));
+      return;
+    }
+    case Op::F32Div:
+    case Op::F64Div: {
+      Value* r = pop();
+      Value* l = pop();
+      push(b_.CreateFDiv(l, r));
+      return;
+    }
+    case Op::F32Min:
+    case Op::F64Min:
+      push(float_min_max(true));
+      return;
+    case Op::F32Max:
+    case Op::F64Max:
+      push(float_min_max(false));
+      return;
+    case Op::F32Copysign:
+    case Op::F64Copysign:
+      binary_intr(llvm::Intrinsic::copysign);
+      return;
     // ---- conversions
-    case Op::I32WrapI64: push(b_.CreateTrunc(pop(), i32)); return;
-    case Op::I32TruncF32S: case Op::I32TruncF64S: push(checked_trunc(pop(), i32, true)); return;
-    case Op::I32TruncF32U: case Op::I32TruncF64U: push(checked_trunc(pop(), i32, false)); return;
-    case Op::I64TruncF32S: case Op::I64TruncF64S: push(checked_trunc(pop(), i64, true)); return;
-    case Op::I64TruncF32U: case Op::I64TruncF64U: push(checked_trunc(pop(), i64, false)); return;
-    case Op::I64ExtendI32S: push(b_.CreateSExt(pop(), i64)); return;
-    case Op::I64ExtendI32U: push(b_.CreateZExt(pop(), i64)); return;
-    case Op::F32ConvertI32S: case Op::F32ConvertI64S: push(b_.CreateSIToFP(pop(), b_.getFloatTy())); return;
-    case Op::F32ConvertI32U: case Op::F32ConvertI64U: push(b_.CreateUIToFP(pop(), b_.getFloatTy())); return;
-    case Op::F64ConvertI32S: case Op::F64ConvertI64S: push(b_.CreateSIToFP(pop(), b_.getDoubleTy())); return;
-    case Op::F64ConvertI32U: case Op::F64ConvertI64U: push(b_.CreateUIToFP(pop(), b_.getDoubleTy())); return;
-    case Op::F32DemoteF64: push(b_.CreateFPTrunc(pop(), b_.getFloatTy())); return;
-    case Op::F64PromoteF32: push(b_.CreateFPExt(pop(), b_.getDoubleTy())); return;
-    case Op::I32ReinterpretF32: push(b_.CreateBitCast(pop(), i32)); return;
-    case Op::I64ReinterpretF64: push(b_.CreateBitCast(pop(), i64)); return;
-    case Op::F32ReinterpretI32: push(b_.CreateBitCast(pop(), b_.getFloatTy())); return;
-    case Op::F64ReinterpretI64: push(b_.CreateBitCast(pop(), b_.getDoubleTy())); return;
-    case Op::I32Extend8S: case Op::I64Extend8S: sext_in(b_.getInt8Ty()); return;
-    case Op::I32Extend16S: case Op::I64Extend16S: sext_in(b_.getInt16Ty()); return;
-    case Op::I64Extend32S: sext_in(i32); return;
-    case Op::I32TruncSatF32S: case Op::I32TruncSatF64S: { Value* x = pop(); push(intrinsic(llvm::Intrinsic::fptosi_sat, {i32, x->getType()}, {x})); return; }
-    case Op::I32TruncSatF32U: case Op::I32TruncSatF64U: { Value* x = pop(); push(intrinsic(llvm::Intrinsic::fptoui_sat, {i32, x->getType()}, {x})); return; }
-    case Op::I64TruncSatF32S: case Op::I64TruncSatF64S: { Value* x = pop(); push(intrinsic(llvm::Intrinsic::fptosi_sat, {i64, x->getType()}, {x})); return; }
-    case Op::I64TruncSatF32U: case Op::I64TruncSatF64U: { Value* x = pop(); push(intrinsic(llvm::Intrinsic::fptoui_sat, {i64, x->getType()}, {x})); return; }
+    case Op::I32WrapI64:
+      push(b_.CreateTrunc(pop(), i32));
+      return;
+    case Op::I32TruncF32S:
+    case Op::I32TruncF64S:
+      push(checked_trunc(pop(), i32, true));
+      return;
+    case Op::I32TruncF32U:
+    case Op::I32TruncF64U:
+      push(checked_trunc(pop(), i32, false));
+      return;
+    case Op::I64TruncF32S:
+    case Op::I64TruncF64S:
+      push(checked_trunc(pop(), i64, true));
+      return;
+    case Op::I64TruncF32U:
+    case Op::I64TruncF64U:
+      push(checked_trunc(pop(), i64, false));
+      return;
+    case Op::I64ExtendI32S:
+      push(b_.CreateSExt(pop(), i64));
+      return;
+    case Op::I64ExtendI32U:
+      push(b_.CreateZExt(pop(), i64));
+      return;
+    case Op::F32ConvertI32S:
+    case Op::F32ConvertI64S:
+      push(b_.CreateSIToFP(pop(), b_.getFloatTy()));
+      return;
+    case Op::F32ConvertI32U:
+    case Op::F32ConvertI64U:
+      push(b_.CreateUIToFP(pop(), b_.getFloatTy()));
+      return;
+    case Op::F64ConvertI32S:
+    case Op::F64ConvertI64S:
+      push(b_.CreateSIToFP(pop(), b_.getDoubleTy()));
+      return;
+    case Op::F64ConvertI32U:
+    case Op::F64ConvertI64U:
+      push(b_.CreateUIToFP(pop(), b_.getDoubleTy()));
+      return;
+    case Op::F32DemoteF64:
+      push(b_.CreateFPTrunc(pop(), b_.getFloatTy()));
+      return;
+    case Op::F64PromoteF32:
+      push(b_.CreateFPExt(pop(), b_.getDoubleTy()));
+      return;
+    case Op::I32ReinterpretF32:
+      push(b_.CreateBitCast(pop(), i32));
+      return;
+    case Op::I64ReinterpretF64:
+      push(b_.CreateBitCast(pop(), i64));
+      return;
+    case Op::F32ReinterpretI32:
+      push(b_.CreateBitCast(pop(), b_.getFloatTy()));
+      return;
+    case Op::F64ReinterpretI64:
+      push(b_.CreateBitCast(pop(), b_.getDoubleTy()));
+      return;
+    case Op::I32Extend8S:
+    case Op::I64Extend8S:
+      sext_in(b_.getInt8Ty());
+      return;
+    case Op::I32Extend16S:
+    case Op::I64Extend16S:
+      sext_in(b_.getInt16Ty());
+      return;
+    case Op::I64Extend32S:
+      sext_in(i32);
+      return;
+    case Op::I32TruncSatF32S:
+    case Op::I32TruncSatF64S: {
+      Value* x = pop();
+      push(intrinsic(llvm::Intrinsic::fptosi_sat, {i32, x->getType()}, {x}));
+      return;
+    }
+    case Op::I32TruncSatF32U:
+    case Op::I32TruncSatF64U: {
+      Value* x = pop();
+      push(intrinsic(llvm::Intrinsic::fptoui_sat, {i32, x->getType()}, {x}));
+      return;
+    }
+    case Op::I64TruncSatF32S:
+    case Op::I64TruncSatF64S: {
+      Value* x = pop();
+      push(intrinsic(llvm::Intrinsic::fptosi_sat, {i64, x->getType()}, {x}));
+      return;
+    }
+    case Op::I64TruncSatF32U:
+    case Op::I64TruncSatF64U: {
+      Value* x = pop();
+      push(intrinsic(llvm::Intrinsic::fptoui_sat, {i64, x->getType()}, {x}));
+      return;
+    }
     default:
       (void)fconst;
       unsupported_here("not dissolved yet");

@@ -1,9 +1,9 @@
 // Internal interface between the lowering and the object emitter.
 #pragma once
-#include <memory>
-
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
+
+#include <memory>
 
 #include "dissolve/dissolve.h"
 

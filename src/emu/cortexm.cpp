@@ -1,11 +1,10 @@
 // The emulated Cortex-M3: link with stubs, load the ELF, call through AAPCS.
 #include "emu/cortexm.h"
 
-#include <unicorn/unicorn.h>
-
 #include <llvm/Object/ELFObjectFile.h>
 #include <llvm/Object/ObjectFile.h>
 #include <llvm/Support/MemoryBuffer.h>
+#include <unicorn/unicorn.h>
 
 #include <fstream>
 #include <set>
@@ -17,7 +16,7 @@ namespace gust::emu {
 namespace {
 
 constexpr uint32_t kReturnMagic = 0x0F000000;  // where a finished call lands
-constexpr uint32_t kFlashSize = 4 << 20;  // mapped for a firmware image
+constexpr uint32_t kFlashSize = 4 << 20;       // mapped for a firmware image
 
 // Each image is linked at the next free flash and SRAM addresses, so that
 // several images share one address space and call each other directly.
@@ -94,9 +93,9 @@ Result<int> CortexM::add_image(const std::vector<fs::path>& objects, const fs::p
     defined.insert(extra_asm.substr(at + 8, end - at - 8));
   }
   for (const auto& [name, addr] : defsyms) defined.insert(name);
-  static const std::set<std::string> from_libs = {"ceilf", "ceil", "floorf", "floor", "truncf", "trunc", "roundevenf",
-                                                  "roundeven", "sqrtf", "sqrt", "fminf", "fmin", "fmaxf", "fmax",
-                                                  "memcpy", "memmove", "memset", "nearbyintf", "nearbyint", "rintf", "rint"};
+  static const std::set<std::string> from_libs = {
+      "ceilf", "ceil",  "floorf", "floor",  "truncf",  "trunc",  "roundevenf", "roundeven", "sqrtf", "sqrt", "fminf",
+      "fmin",  "fmaxf", "fmax",   "memcpy", "memmove", "memset", "nearbyintf", "nearbyint", "rintf", "rint"};
   std::string stubs = ".syntax unified\n.thumb\n.section .note.GNU-stack,\"\",%progbits\n" + extra_asm +
                       "\n.section .text.gust_stubs,\"ax\"\n.p2align 2\n";
   std::set<std::string> stubbed;
@@ -109,8 +108,8 @@ Result<int> CortexM::add_image(const std::vector<fs::path>& objects, const fs::p
                  elf = workdir / "image.elf";
   std::ofstream(stub_s) << stubs;
   std::ofstream(ld) << linker_script(flash_cursor_, sram_cursor_);
-  auto as = run_tool({tool("GUST_ARM_AS", "arm-none-eabi-as"), "-mcpu=cortex-m3", "-mthumb", "-o", stub_o.string(),
-                      stub_s.string()});
+  auto as = run_tool(
+      {tool("GUST_ARM_AS", "arm-none-eabi-as"), "-mcpu=cortex-m3", "-mthumb", "-o", stub_o.string(), stub_s.string()});
   if (as.status != 0) return Error::make(Error::Kind::Tool, "arm-none-eabi-as failed: " + as.output);
   static const std::vector<std::string> libs = [] {
     std::vector<std::string> out;
@@ -121,8 +120,13 @@ Result<int> CortexM::add_image(const std::vector<fs::path>& objects, const fs::p
     }
     return out;
   }();
-  std::vector<std::string> argv = {tool("GUST_ARM_LD", "arm-none-eabi-ld"), "-T", ld.string(), "-o", elf.string(),
-                                   "--no-warn-rwx-segments", stub_o.string()};
+  std::vector<std::string> argv = {tool("GUST_ARM_LD", "arm-none-eabi-ld"),
+                                   "-T",
+                                   ld.string(),
+                                   "-o",
+                                   elf.string(),
+                                   "--no-warn-rwx-segments",
+                                   stub_o.string()};
   for (const auto& [name, addr] : defsyms) {
     char buf[32];
     snprintf(buf, sizeof buf, "=0x%08x", addr);

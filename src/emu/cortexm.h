@@ -29,8 +29,7 @@ class CortexM {
   // loads it. SRAM at 0x20000000 holds the stack first (`stack_bytes`, so an
   // overflow faults instead of corrupting data), then .data and .bss.
   [[nodiscard]] static Result<std::unique_ptr<CortexM>> load(const std::vector<fs::path>& objects,
-                                                             const fs::path& workdir,
-                                                             const std::string& extra_asm = "",
+                                                             const fs::path& workdir, const std::string& extra_asm = "",
                                                              uint32_t stack_bytes = 256 << 10);
   // An empty machine: a stack and no image yet.
   [[nodiscard]] static Result<std::unique_ptr<CortexM>> create(uint32_t stack_bytes = 256 << 10);
@@ -58,8 +57,8 @@ class CortexM {
   void on_import(const std::string& symbol, Host fn) { hosts_[symbol] = std::move(fn); }
 
   struct Call {
-    bool ok = false;          // returned normally
-    bool trapped = false;     // reached gust_trap
+    bool ok = false;       // returned normally
+    bool trapped = false;  // reached gust_trap
     uint32_t trap_code = 0;
     uint32_t r0 = 0, r1 = 0, r2 = 0, r3 = 0;
     uint64_t instructions = 0;  // executed, when counting is on
@@ -77,7 +76,7 @@ class CortexM {
   bool has(const std::string& symbol) const;
   uint32_t address(const std::string& symbol) const;
   std::vector<std::string> stubs() const;  // the undefined symbols that became stubs
-  uint32_t arg(int n) const;              // r0..r3 inside a host call
+  uint32_t arg(int n) const;               // r0..r3 inside a host call
   void set_result(uint32_t r0, uint32_t r1 = 0);
   void set_results(const uint32_t r[4]);
   // From a host function: stop the current call as a trap with this code

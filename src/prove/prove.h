@@ -3,17 +3,16 @@
 // seam imports are havocked and recorded in an ordered trace.
 #pragma once
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "wasm/module.h"
 
 namespace gust::prove {
 
 struct Options {
-  uint32_t unwind = 8;                // loop iterations (and call depth) explored per path
+  uint32_t unwind = 8;                 // loop iterations (and call depth) explored per path
   std::vector<std::string> harnesses;  // empty: every gust_proof_* export
 };
 
@@ -25,7 +24,7 @@ struct TraceEntry {
 struct Verdict {
   std::string harness;
   enum Status { Successful, Failed, Inconclusive, Error } status = Error;
-  std::string reason;      // for Failed: what failed; Inconclusive: the bound; Error: why
+  std::string reason;  // for Failed: what failed; Inconclusive: the bound; Error: why
   double seconds = 0;
   uint64_t paths = 0, checks = 0;
   nlohmann::json solver_stats;  // Z3's statistics, summed over the checks

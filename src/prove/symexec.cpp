@@ -20,10 +20,14 @@ using wasm::ValType;
 
 const char* status_name(Verdict::Status s) {
   switch (s) {
-    case Verdict::Successful: return "VERIFICATION SUCCESSFUL";
-    case Verdict::Failed: return "VERIFICATION FAILED";
-    case Verdict::Inconclusive: return "INCONCLUSIVE";
-    case Verdict::Error: return "ERROR";
+    case Verdict::Successful:
+      return "VERIFICATION SUCCESSFUL";
+    case Verdict::Failed:
+      return "VERIFICATION FAILED";
+    case Verdict::Inconclusive:
+      return "INCONCLUSIVE";
+    case Verdict::Error:
+      return "ERROR";
   }
   return "?";
 }
@@ -34,7 +38,8 @@ constexpr uint64_t kPage = 65536;
 constexpr size_t kMaxDepth = 64;
 
 const char* call_name(uint32_t kind) {
-  static const char* names[] = {"?", "mmio.read32", "mmio.write32", "mmio.read8", "mmio.write8", "irq.poll", "irq.enable"};
+  static const char* names[] = {"?",           "mmio.read32", "mmio.write32", "mmio.read8",
+                                "mmio.write8", "irq.poll",    "irq.enable"};
   return kind < 7 ? names[kind] : "?";
 }
 
@@ -52,8 +57,10 @@ struct Unit {
       std::vector<size_t> open;
       while (!r.at_end()) {
         wasm::read_instr(r, in, true);
-        if (in.op == Op::Block || in.op == Op::Loop || in.op == Op::If) open.push_back(in.offset);
-        else if (in.op == Op::Else && !open.empty()) else_of[open.back()] = in.offset;
+        if (in.op == Op::Block || in.op == Op::Loop || in.op == Op::If)
+          open.push_back(in.offset);
+        else if (in.op == Op::Else && !open.empty())
+          else_of[open.back()] = in.offset;
         else if (in.op == Op::End && !open.empty()) {
           end_of[open.back()] = in.offset;
           open.pop_back();
@@ -66,7 +73,7 @@ struct Unit {
 
 struct Label {
   bool loop = false;
-  size_t cont = 0;    // where a branch to this label continues
+  size_t cont = 0;     // where a branch to this label continues
   uint32_t arity = 0;  // values a branch carries
   size_t height = 0;   // operand stack height below the block
   size_t key = 0;      // the loop's opcode offset
@@ -108,7 +115,9 @@ struct State {
 struct Stop {};
 
 // vector::resize needs a default constructor, which z3::expr lacks.
-void truncate(std::vector<z3::expr>& v, size_t n) { v.erase(v.begin() + long(n), v.end()); }  // unwinds exec() when the harness's verdict is settled
+void truncate(std::vector<z3::expr>& v, size_t n) {
+  v.erase(v.begin() + long(n), v.end());
+}  // unwinds exec() when the harness's verdict is settled
 
 class Engine {
  public:
@@ -196,8 +205,8 @@ void Engine::check(State& st, const z3::expr& bad, const std::string& reason, ui
     v_.module = units_[st.frames.empty() ? 0 : st.frames.back().unit].name;
     for (auto& [name, e] : st.inputs) v_.inputs.push_back({name, m.eval(e, true).get_numeral_uint64()});
     for (auto& ev : st.trace)
-      v_.trace.push_back({call_name(ev.kind), m.eval(ev.arg, true).get_numeral_uint64(),
-                          m.eval(ev.value, true).get_numeral_uint64()});
+      v_.trace.push_back(
+          {call_name(ev.kind), m.eval(ev.arg, true).get_numeral_uint64(), m.eval(ev.value, true).get_numeral_uint64()});
     s_.pop();
     throw Stop{};
   }
@@ -220,8 +229,10 @@ bool Engine::fork(State& st, const z3::expr& cond) {
     return true;
   }
   if (!yes && !no) throw std::runtime_error("infeasible path");
-  if (yes) st.pc = st.pc && cond;
-  else st.pc = st.pc && !cond;
+  if (yes)
+    st.pc = st.pc && cond;
+  else
+    st.pc = st.pc && !cond;
   return yes;
 }
 
@@ -288,7 +299,8 @@ void Engine::store(State& st, int unit, const z3::expr& addr, uint32_t offset, c
   z3::expr ea = z3::zext(addr, 32) + bv(offset, 64);
   check(st, z3::ugt(ea + bv(bytes, 64), bv(u.memory_bytes, 64)), "out of bounds memory access", 0, at);
   z3::expr a32 = ea.extract(31, 0);
-  for (unsigned i = 0; i < bytes; ++i) st.mem[unit] = z3::store(st.mem[unit], a32 + bv(i, 32), v.extract(8 * i + 7, 8 * i));
+  for (unsigned i = 0; i < bytes; ++i)
+    st.mem[unit] = z3::store(st.mem[unit], a32 + bv(i, 32), v.extract(8 * i + 7, 8 * i));
 }
 
 void Engine::import_call(State& st, const wasm::Import& im, size_t offset) {
@@ -419,8 +431,10 @@ void Engine::step(State& st, const Instr& in) {
     check(st, b == bv(0, w), "integer divide by zero", 0, in.offset);
     if (is_signed && !rem)
       check(st, a == bv(uint64_t(1) << (w - 1), w) && b == bv(~uint64_t(0), w), "integer overflow", 0, in.offset);
-    if (!is_signed) push(rem ? z3::urem(a, b) : z3::udiv(a, b));
-    else push(rem ? z3::srem(a, b) : a / b);
+    if (!is_signed)
+      push(rem ? z3::urem(a, b) : z3::udiv(a, b));
+    else
+      push(rem ? z3::srem(a, b) : a / b);
   };
   auto shift = [&](int kind) {
     z3::expr b = pop();
@@ -428,11 +442,21 @@ void Engine::step(State& st, const Instr& in) {
     const unsigned w = width(a);
     z3::expr n = b & bv(w - 1, w);
     switch (kind) {
-      case 0: push(z3::shl(a, n)); break;
-      case 1: push(z3::ashr(a, n)); break;
-      case 2: push(z3::lshr(a, n)); break;
-      case 3: push(z3::shl(a, n) | z3::lshr(a, (bv(w, w) - n) & bv(w - 1, w))); break;
-      default: push(z3::lshr(a, n) | z3::shl(a, (bv(w, w) - n) & bv(w - 1, w))); break;
+      case 0:
+        push(z3::shl(a, n));
+        break;
+      case 1:
+        push(z3::ashr(a, n));
+        break;
+      case 2:
+        push(z3::lshr(a, n));
+        break;
+      case 3:
+        push(z3::shl(a, n) | z3::lshr(a, (bv(w, w) - n) & bv(w - 1, w)));
+        break;
+      default:
+        push(z3::lshr(a, n) | z3::shl(a, (bv(w, w) - n) & bv(w - 1, w)));
+        break;
     }
   };
   auto count_bits = [&](const z3::expr& a, int kind) {  // 0 clz, 1 ctz, 2 popcnt
@@ -466,9 +490,13 @@ void Engine::step(State& st, const Instr& in) {
   };
 
   switch (in.op) {
-    case Op::Unreachable: check(st, c_.bool_val(true), "unreachable executed", 0, in.offset); return;
-    case Op::Nop: return;
-    case Op::Block: case Op::Loop: {
+    case Op::Unreachable:
+      check(st, c_.bool_val(true), "unreachable executed", 0, in.offset);
+      return;
+    case Op::Nop:
+      return;
+    case Op::Block:
+    case Op::Loop: {
       Label l;
       l.loop = in.op == Op::Loop;
       l.arity = block_arity(in.block, l.loop);
@@ -517,7 +545,9 @@ void Engine::step(State& st, const Instr& in) {
       }
       branch(st, 0);  // the function's end
       return;
-    case Op::Br: branch(st, in.a); return;
+    case Op::Br:
+      branch(st, in.a);
+      return;
     case Op::BrIf: {
       z3::expr cond = pop() != bv(0, 32);
       const bool taken = fork(st, cond);  // a queued copy, if any, is the fall-through side
@@ -549,7 +579,9 @@ void Engine::step(State& st, const Instr& in) {
       if (!chosen) throw std::runtime_error("drop");
       return;
     }
-    case Op::Return: branch(st, uint32_t(fr.labels.size())); return;
+    case Op::Return:
+      branch(st, uint32_t(fr.labels.size()));
+      return;
     case Op::Call: {
       if (const wasm::Import* im = m.import_of(ExternKind::Func, in.a)) {
         if (im->module == "driver") {
@@ -587,76 +619,236 @@ void Engine::step(State& st, const Instr& in) {
       enter(st, unit, in.a, std::move(args));
       return;
     }
-    case Op::Drop: pop(); return;
-    case Op::Select: case Op::SelectT: {
+    case Op::Drop:
+      pop();
+      return;
+    case Op::Select:
+    case Op::SelectT: {
       z3::expr cnd = pop();
       z3::expr b = pop();
       z3::expr a = pop();
       push(z3::ite(cnd != bv(0, 32), a, b));
       return;
     }
-    case Op::LocalGet: push(fr.locals[in.a]); return;
-    case Op::LocalSet: fr.locals[in.a] = pop(); return;
-    case Op::LocalTee: fr.locals[in.a] = st.stack.back(); return;
-    case Op::GlobalGet: push(st.globals[unit][in.a]); return;
-    case Op::GlobalSet: st.globals[unit][in.a] = pop(); return;
-    case Op::I32Load: mem_load(4, 32, false); return;
-    case Op::I64Load: mem_load(8, 64, false); return;
-    case Op::I32Load8S: mem_load(1, 32, true); return;
-    case Op::I32Load8U: mem_load(1, 32, false); return;
-    case Op::I32Load16S: mem_load(2, 32, true); return;
-    case Op::I32Load16U: mem_load(2, 32, false); return;
-    case Op::I64Load8S: mem_load(1, 64, true); return;
-    case Op::I64Load8U: mem_load(1, 64, false); return;
-    case Op::I64Load16S: mem_load(2, 64, true); return;
-    case Op::I64Load16U: mem_load(2, 64, false); return;
-    case Op::I64Load32S: mem_load(4, 64, true); return;
-    case Op::I64Load32U: mem_load(4, 64, false); return;
-    case Op::I32Store: mem_store(4); return;
-    case Op::I64Store: mem_store(8); return;
-    case Op::I32Store8: case Op::I64Store8: mem_store(1); return;
-    case Op::I32Store16: case Op::I64Store16: mem_store(2); return;
-    case Op::I64Store32: mem_store(4); return;
-    case Op::MemorySize: push(bv(u.memory_bytes / kPage, 32)); return;
-    case Op::MemoryGrow: pop(); push(bv(0xFFFFFFFF, 32)); return;  // growth fails, as the spec allows
-    case Op::I32Const: push(bv(uint32_t(in.value), 32)); return;
-    case Op::I64Const: push(bv(in.value, 64)); return;
-    case Op::I32Eqz: push(b2bv(pop() == bv(0, 32))); return;
-    case Op::I64Eqz: push(b2bv(pop() == bv(0, 64))); return;
-    case Op::I32Eq: case Op::I64Eq: cmp([](auto a, auto b) { return a == b; }); return;
-    case Op::I32Ne: case Op::I64Ne: cmp([](auto a, auto b) { return a != b; }); return;
-    case Op::I32LtS: case Op::I64LtS: cmp([](auto a, auto b) { return a < b; }); return;
-    case Op::I32LtU: case Op::I64LtU: cmp([](auto a, auto b) { return z3::ult(a, b); }); return;
-    case Op::I32GtS: case Op::I64GtS: cmp([](auto a, auto b) { return a > b; }); return;
-    case Op::I32GtU: case Op::I64GtU: cmp([](auto a, auto b) { return z3::ugt(a, b); }); return;
-    case Op::I32LeS: case Op::I64LeS: cmp([](auto a, auto b) { return a <= b; }); return;
-    case Op::I32LeU: case Op::I64LeU: cmp([](auto a, auto b) { return z3::ule(a, b); }); return;
-    case Op::I32GeS: case Op::I64GeS: cmp([](auto a, auto b) { return a >= b; }); return;
-    case Op::I32GeU: case Op::I64GeU: cmp([](auto a, auto b) { return z3::uge(a, b); }); return;
-    case Op::I32Clz: case Op::I64Clz: push(count_bits(pop(), 0)); return;
-    case Op::I32Ctz: case Op::I64Ctz: push(count_bits(pop(), 1)); return;
-    case Op::I32Popcnt: case Op::I64Popcnt: push(count_bits(pop(), 2)); return;
-    case Op::I32Add: case Op::I64Add: bin([](auto a, auto b) { return a + b; }); return;
-    case Op::I32Sub: case Op::I64Sub: bin([](auto a, auto b) { return a - b; }); return;
-    case Op::I32Mul: case Op::I64Mul: bin([](auto a, auto b) { return a * b; }); return;
-    case Op::I32DivS: case Op::I64DivS: divide(true, false); return;
-    case Op::I32DivU: case Op::I64DivU: divide(false, false); return;
-    case Op::I32RemS: case Op::I64RemS: divide(true, true); return;
-    case Op::I32RemU: case Op::I64RemU: divide(false, true); return;
-    case Op::I32And: case Op::I64And: bin([](auto a, auto b) { return a & b; }); return;
-    case Op::I32Or: case Op::I64Or: bin([](auto a, auto b) { return a | b; }); return;
-    case Op::I32Xor: case Op::I64Xor: bin([](auto a, auto b) { return a ^ b; }); return;
-    case Op::I32Shl: case Op::I64Shl: shift(0); return;
-    case Op::I32ShrS: case Op::I64ShrS: shift(1); return;
-    case Op::I32ShrU: case Op::I64ShrU: shift(2); return;
-    case Op::I32Rotl: case Op::I64Rotl: shift(3); return;
-    case Op::I32Rotr: case Op::I64Rotr: shift(4); return;
-    case Op::I32WrapI64: push(pop().extract(31, 0)); return;
-    case Op::I64ExtendI32S: push(z3::sext(pop(), 32)); return;
-    case Op::I64ExtendI32U: push(z3::zext(pop(), 32)); return;
-    case Op::I32Extend8S: case Op::I64Extend8S: sext_in(8); return;
-    case Op::I32Extend16S: case Op::I64Extend16S: sext_in(16); return;
-    case Op::I64Extend32S: sext_in(32); return;
+    case Op::LocalGet:
+      push(fr.locals[in.a]);
+      return;
+    case Op::LocalSet:
+      fr.locals[in.a] = pop();
+      return;
+    case Op::LocalTee:
+      fr.locals[in.a] = st.stack.back();
+      return;
+    case Op::GlobalGet:
+      push(st.globals[unit][in.a]);
+      return;
+    case Op::GlobalSet:
+      st.globals[unit][in.a] = pop();
+      return;
+    case Op::I32Load:
+      mem_load(4, 32, false);
+      return;
+    case Op::I64Load:
+      mem_load(8, 64, false);
+      return;
+    case Op::I32Load8S:
+      mem_load(1, 32, true);
+      return;
+    case Op::I32Load8U:
+      mem_load(1, 32, false);
+      return;
+    case Op::I32Load16S:
+      mem_load(2, 32, true);
+      return;
+    case Op::I32Load16U:
+      mem_load(2, 32, false);
+      return;
+    case Op::I64Load8S:
+      mem_load(1, 64, true);
+      return;
+    case Op::I64Load8U:
+      mem_load(1, 64, false);
+      return;
+    case Op::I64Load16S:
+      mem_load(2, 64, true);
+      return;
+    case Op::I64Load16U:
+      mem_load(2, 64, false);
+      return;
+    case Op::I64Load32S:
+      mem_load(4, 64, true);
+      return;
+    case Op::I64Load32U:
+      mem_load(4, 64, false);
+      return;
+    case Op::I32Store:
+      mem_store(4);
+      return;
+    case Op::I64Store:
+      mem_store(8);
+      return;
+    case Op::I32Store8:
+    case Op::I64Store8:
+      mem_store(1);
+      return;
+    case Op::I32Store16:
+    case Op::I64Store16:
+      mem_store(2);
+      return;
+    case Op::I64Store32:
+      mem_store(4);
+      return;
+    case Op::MemorySize:
+      push(bv(u.memory_bytes / kPage, 32));
+      return;
+    case Op::MemoryGrow:
+      pop();
+      push(bv(0xFFFFFFFF, 32));
+      return;  // growth fails, as the spec allows
+    case Op::I32Const:
+      push(bv(uint32_t(in.value), 32));
+      return;
+    case Op::I64Const:
+      push(bv(in.value, 64));
+      return;
+    case Op::I32Eqz:
+      push(b2bv(pop() == bv(0, 32)));
+      return;
+    case Op::I64Eqz:
+      push(b2bv(pop() == bv(0, 64)));
+      return;
+    case Op::I32Eq:
+    case Op::I64Eq:
+      cmp([](auto a, auto b) { return a == b; });
+      return;
+    case Op::I32Ne:
+    case Op::I64Ne:
+      cmp([](auto a, auto b) { return a != b; });
+      return;
+    case Op::I32LtS:
+    case Op::I64LtS:
+      cmp([](auto a, auto b) { return a < b; });
+      return;
+    case Op::I32LtU:
+    case Op::I64LtU:
+      cmp([](auto a, auto b) { return z3::ult(a, b); });
+      return;
+    case Op::I32GtS:
+    case Op::I64GtS:
+      cmp([](auto a, auto b) { return a > b; });
+      return;
+    case Op::I32GtU:
+    case Op::I64GtU:
+      cmp([](auto a, auto b) { return z3::ugt(a, b); });
+      return;
+    case Op::I32LeS:
+    case Op::I64LeS:
+      cmp([](auto a, auto b) { return a <= b; });
+      return;
+    case Op::I32LeU:
+    case Op::I64LeU:
+      cmp([](auto a, auto b) { return z3::ule(a, b); });
+      return;
+    case Op::I32GeS:
+    case Op::I64GeS:
+      cmp([](auto a, auto b) { return a >= b; });
+      return;
+    case Op::I32GeU:
+    case Op::I64GeU:
+      cmp([](auto a, auto b) { return z3::uge(a, b); });
+      return;
+    case Op::I32Clz:
+    case Op::I64Clz:
+      push(count_bits(pop(), 0));
+      return;
+    case Op::I32Ctz:
+    case Op::I64Ctz:
+      push(count_bits(pop(), 1));
+      return;
+    case Op::I32Popcnt:
+    case Op::I64Popcnt:
+      push(count_bits(pop(), 2));
+      return;
+    case Op::I32Add:
+    case Op::I64Add:
+      bin([](auto a, auto b) { return a + b; });
+      return;
+    case Op::I32Sub:
+    case Op::I64Sub:
+      bin([](auto a, auto b) { return a - b; });
+      return;
+    case Op::I32Mul:
+    case Op::I64Mul:
+      bin([](auto a, auto b) { return a * b; });
+      return;
+    case Op::I32DivS:
+    case Op::I64DivS:
+      divide(true, false);
+      return;
+    case Op::I32DivU:
+    case Op::I64DivU:
+      divide(false, false);
+      return;
+    case Op::I32RemS:
+    case Op::I64RemS:
+      divide(true, true);
+      return;
+    case Op::I32RemU:
+    case Op::I64RemU:
+      divide(false, true);
+      return;
+    case Op::I32And:
+    case Op::I64And:
+      bin([](auto a, auto b) { return a & b; });
+      return;
+    case Op::I32Or:
+    case Op::I64Or:
+      bin([](auto a, auto b) { return a | b; });
+      return;
+    case Op::I32Xor:
+    case Op::I64Xor:
+      bin([](auto a, auto b) { return a ^ b; });
+      return;
+    case Op::I32Shl:
+    case Op::I64Shl:
+      shift(0);
+      return;
+    case Op::I32ShrS:
+    case Op::I64ShrS:
+      shift(1);
+      return;
+    case Op::I32ShrU:
+    case Op::I64ShrU:
+      shift(2);
+      return;
+    case Op::I32Rotl:
+    case Op::I64Rotl:
+      shift(3);
+      return;
+    case Op::I32Rotr:
+    case Op::I64Rotr:
+      shift(4);
+      return;
+    case Op::I32WrapI64:
+      push(pop().extract(31, 0));
+      return;
+    case Op::I64ExtendI32S:
+      push(z3::sext(pop(), 32));
+      return;
+    case Op::I64ExtendI32U:
+      push(z3::zext(pop(), 32));
+      return;
+    case Op::I32Extend8S:
+    case Op::I64Extend8S:
+      sext_in(8);
+      return;
+    case Op::I32Extend16S:
+    case Op::I64Extend16S:
+      sext_in(16);
+      return;
+    case Op::I64Extend32S:
+      sext_in(32);
+      return;
     default:
       v_.status = Verdict::Error;
       v_.reason = std::string("the prover does not model ") + wasm::info(in.op).text + " (at offset " +
@@ -702,7 +894,7 @@ void Engine::run(int unit, uint32_t func) {
 
 nlohmann::json Verdict::json() const {
   nlohmann::json j = {{"harness", harness}, {"status", status_name(status)}, {"seconds", seconds},
-                      {"paths", paths},     {"solver_checks", checks},    {"solver_stats", solver_stats}};
+                      {"paths", paths},     {"solver_checks", checks},       {"solver_stats", solver_stats}};
   if (!reason.empty()) j["reason"] = reason;
   if (status == Failed) {
     nlohmann::json cex = {{"assertion", assertion}, {"offset", offset}, {"module", module}};
@@ -733,8 +925,12 @@ std::string Verdict::text() const {
     for (size_t i = 0; i < trace.size(); ++i) {
       const auto& t = trace[i];
       const bool writes = t.call.find("write") != std::string::npos;
-      if (writes) snprintf(buf, sizeof buf, "    %zu: %s(0x%llx, 0x%08llx)\n", i, t.call.c_str(), (unsigned long long)t.arg, (unsigned long long)t.value);
-      else snprintf(buf, sizeof buf, "    %zu: %s(0x%llx) -> 0x%08llx\n", i, t.call.c_str(), (unsigned long long)t.arg, (unsigned long long)t.value);
+      if (writes)
+        snprintf(buf, sizeof buf, "    %zu: %s(0x%llx, 0x%08llx)\n", i, t.call.c_str(), (unsigned long long)t.arg,
+                 (unsigned long long)t.value);
+      else
+        snprintf(buf, sizeof buf, "    %zu: %s(0x%llx) -> 0x%08llx\n", i, t.call.c_str(), (unsigned long long)t.arg,
+                 (unsigned long long)t.value);
       s << buf;
     }
   }
@@ -774,8 +970,10 @@ std::vector<Verdict> prove(const wasm::Module& harness, const wasm::Module* driv
     }
     z3::stats st = eng.s_.statistics();
     for (unsigned i = 0; i < st.size(); ++i) {
-      if (st.is_uint(i)) v.solver_stats[st.key(i)] = st.uint_value(i);
-      else v.solver_stats[st.key(i)] = st.double_value(i);
+      if (st.is_uint(i))
+        v.solver_stats[st.key(i)] = st.uint_value(i);
+      else
+        v.solver_stats[st.key(i)] = st.double_value(i);
     }
     v.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     out.push_back(std::move(v));

@@ -6,9 +6,8 @@
 #include <cinttypes>
 #include <cstring>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "compose/compose.h"
 #include "dissolve/dissolve.h"
@@ -48,7 +47,8 @@ namespace {
 const char* trap_text(uint32_t code) {
   switch (code) {
 #define GUST_TRAP_TEXT(c, name, msg) \
-  case c: return msg;
+  case c:                            \
+    return msg;
     GUST_TRAPS(GUST_TRAP_TEXT)
 #undef GUST_TRAP_TEXT
   }
@@ -73,8 +73,10 @@ uint64_t encode(const json& v) {
 std::string show(const json& v) {
   std::string s = v["type"].get<std::string>() + ":";
   if (v.contains("value")) {
-    if (v["value"].is_string()) s += v["value"].get<std::string>();
-    else s += v["value"].dump();
+    if (v["value"].is_string())
+      s += v["value"].get<std::string>();
+    else
+      s += v["value"].dump();
   }
   return s;
 }
@@ -185,11 +187,10 @@ std::string spectest_asm() {
     return ".global " + p + name + "\n" + p + name + ": .word " + value + "\n";
   };
   return ".section .data." + p + ",\"aw\"\n.p2align 3\n" + word("global_i32", "666") + word("global_i64", "666, 0") +
-         word("global_f32", "0x4426A666") + word("global_f64", "0xCCCCCCCD, 0x4084D4CC") +
-         word("memory__pages", "1") + word("memory__max_pages", "2") + word("table__size", "10") +
-         word("table__capacity", "20") + ".global " + p + "table\n" + p + "table: .space 80\n" +
-         ".section .bss." + p + "memory,\"aw\",%nobits\n.p2align 3\n.global " + p + "memory\n" + p +
-         "memory: .space 131072\n";
+         word("global_f32", "0x4426A666") + word("global_f64", "0xCCCCCCCD, 0x4084D4CC") + word("memory__pages", "1") +
+         word("memory__max_pages", "2") + word("table__size", "10") + word("table__capacity", "20") + ".global " + p +
+         "table\n" + p + "table: .space 80\n" + ".section .bss." + p + "memory,\"aw\",%nobits\n.p2align 3\n.global " +
+         p + "memory\n" + p + "memory: .space 131072\n";
 }
 
 Runner::Loaded Runner::load(const std::string& filename, const std::string& name) {
@@ -242,7 +243,9 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
   uint32_t memory_i = 0, table_i = 0;
   for (const auto& im : m.imports) {
     const std::string sym = dissolve::import_symbol(im.module, im.name, kPrefix);
-    const uint32_t index = im.kind == wasm::ExternKind::Memory ? memory_i++ : im.kind == wasm::ExternKind::Table ? table_i++ : 0;
+    const uint32_t index = im.kind == wasm::ExternKind::Memory  ? memory_i++
+                           : im.kind == wasm::ExternKind::Table ? table_i++
+                                                                : 0;
     auto unlinkable = [&](const std::string& why) {
       r.kind = Loaded::Unlinkable;
       r.message = "unknown import " + im.module + "." + im.name + ": " + why;
@@ -266,13 +269,16 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
         ok = p != prints.end() && p->second == m.types[im.func_type];
         if (ok) machine_->on_import(sym, [](emu::CortexM&) {});
       } else if (im.kind == wasm::ExternKind::Global) {
-        static const std::map<std::string, ValType> globals = {
-            {"global_i32", ValType::I32}, {"global_i64", ValType::I64}, {"global_f32", ValType::F32}, {"global_f64", ValType::F64}};
+        static const std::map<std::string, ValType> globals = {{"global_i32", ValType::I32},
+                                                               {"global_i64", ValType::I64},
+                                                               {"global_f32", ValType::F32},
+                                                               {"global_f64", ValType::F64}};
         auto g = globals.find(im.name);
         ok = g != globals.end() && g->second == im.global.type && !im.global.mutable_ && link(sym, spectest_, sym);
       } else if (im.kind == wasm::ExternKind::Memory) {
         ok = im.name == "memory" && limits_match(1, 2, im.memory) && link(sym, spectest_, sym) &&
-             link(sym + "__pages", spectest_, sym + "__pages") && link(sym + "__max_pages", spectest_, sym + "__max_pages");
+             link(sym + "__pages", spectest_, sym + "__pages") &&
+             link(sym + "__max_pages", spectest_, sym + "__max_pages");
       } else {
         ok = im.name == "table" && im.table.elem == ValType::FuncRef && limits_match(10, 20, im.table.limits) &&
              link(sym, spectest_, sym) && link(sym + "__size", spectest_, sym + "__size") &&
@@ -304,22 +310,40 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
         from->origin.count({im.kind, ex->index}))
       std::tie(image, target) = from->origin[{im.kind, ex->index}];  // a re-export: link to the original
     if (im.kind == wasm::ExternKind::Func) {
-      if (!(m.types[im.func_type] == from->module.func_type(ex->index))) { unlinkable("incompatible import type"); return r; }
-      if (!link(sym, from->image, target, 1)) { unsupported("the exporter has no symbol for it"); return r; }
+      if (!(m.types[im.func_type] == from->module.func_type(ex->index))) {
+        unlinkable("incompatible import type");
+        return r;
+      }
+      if (!link(sym, from->image, target, 1)) {
+        unsupported("the exporter has no symbol for it");
+        return r;
+      }
     } else if (im.kind == wasm::ExternKind::Global) {
       const wasm::GlobalType have = from->module.global_type(ex->index);
-      if (have.type != im.global.type || have.mutable_ != im.global.mutable_) { unlinkable("incompatible import type"); return r; }
-      if (!link(sym, from->image, target)) { unsupported("a re-exported imported global is not linked yet"); return r; }
+      if (have.type != im.global.type || have.mutable_ != im.global.mutable_) {
+        unlinkable("incompatible import type");
+        return r;
+      }
+      if (!link(sym, from->image, target)) {
+        unsupported("a re-exported imported global is not linked yet");
+        return r;
+      }
     } else if (im.kind == wasm::ExternKind::Memory) {
       // The exporter's current size counts, as it may have grown.
       uint32_t pages = 0, max_pages = 0;
       const uint32_t pages_at = machine_->address_in(image, target + "__pages");
-      if (!pages_at) { unsupported("the exporter has no symbol for it"); return r; }
+      if (!pages_at) {
+        unsupported("the exporter has no symbol for it");
+        return r;
+      }
       machine_->read(pages_at, &pages, 4);
       machine_->read(machine_->address_in(image, target + "__max_pages"), &max_pages, 4);
       std::optional<uint64_t> declared_max = from->module.memory_limits(ex->index).max;
       if (!declared_max && max_pages < 65536 && image == spectest_) declared_max = max_pages;
-      if (!limits_match(pages, declared_max, im.memory)) { unlinkable("incompatible import type"); return r; }
+      if (!limits_match(pages, declared_max, im.memory)) {
+        unlinkable("incompatible import type");
+        return r;
+      }
       link(sym, image, target);
       link(sym + "__pages", image, target + "__pages");
       link(sym + "__max_pages", image, target + "__max_pages");
@@ -328,9 +352,15 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
       const wasm::TableType have = from->module.table_type(ex->index);
       uint32_t size = 0;
       const uint32_t size_at = machine_->address_in(image, target + "__size");
-      if (!size_at) { unsupported("the exporter has no symbol for it"); return r; }
+      if (!size_at) {
+        unsupported("the exporter has no symbol for it");
+        return r;
+      }
       machine_->read(size_at, &size, 4);
-      if (have.elem != im.table.elem || !limits_match(size, have.limits.max, im.table.limits)) { unlinkable("incompatible import type"); return r; }
+      if (have.elem != im.table.elem || !limits_match(size, have.limits.max, im.table.limits)) {
+        unlinkable("incompatible import type");
+        return r;
+      }
       link(sym, image, target);
       link(sym + "__size", image, target + "__size");
       link(sym + "__capacity", image, target + "__capacity");
@@ -347,7 +377,7 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
   if (!out) {
     const Error& e = out.error();
     r.kind = e.kind == Error::Kind::Limit && e.message.find("segment") != std::string::npos ? Loaded::Uninstantiable
-                                                                                          : Loaded::Unsupported;
+                                                                                            : Loaded::Unsupported;
     r.message = e.str();
     return r;
   }
@@ -514,7 +544,8 @@ Totals Runner::run() {
   dir_ = o_.work_dir / (wast_.stem().string() + ".json.d");
   fs::create_directories(dir_);
   const fs::path json_file = dir_ / (wast_.stem().string() + ".json");
-  auto conv = compose::run_tool({compose::tool("GUST_WAST2JSON", "wast2json"), wast_.string(), "-o", json_file.string()});
+  auto conv =
+      compose::run_tool({compose::tool("GUST_WAST2JSON", "wast2json"), wast_.string(), "-o", json_file.string()});
   if (conv.status != 0) {
     fail("wast2json", 0, conv.output);
     return t_;
@@ -559,11 +590,15 @@ Totals Runner::run() {
     } else if (type == "assert_return" || type == "action") {
       Outcome o = act(cmd["action"]);
       if (o.kind != Outcome::Ok) {
-        fail(type, line, describe(cmd["action"]) + ": " +
-                             (o.kind == Outcome::Trap ? std::string("trapped: ") + trap_text(o.trap) : o.message));
+        fail(type, line,
+             describe(cmd["action"]) + ": " +
+                 (o.kind == Outcome::Trap ? std::string("trapped: ") + trap_text(o.trap) : o.message));
         continue;
       }
-      if (type == "action") { pass(type); continue; }
+      if (type == "action") {
+        pass(type);
+        continue;
+      }
       const json& expected = cmd["expected"];
       bool ok = expected.size() == o.values.size();
       std::string want, got;
@@ -575,30 +610,43 @@ Totals Runner::run() {
         want += (i ? ", " : "") + show(expected[i]);
         got += (i ? ", " : "") + shown;
       }
-      if (ok) pass(type);
-      else fail(type, line, describe(cmd["action"]) + ": expected " + want + ", got " + got);
+      if (ok)
+        pass(type);
+      else
+        fail(type, line, describe(cmd["action"]) + ": expected " + want + ", got " + got);
     } else if (type == "assert_trap" || type == "assert_exhaustion") {
       const std::string text = cmd["text"];
       if (cmd.contains("filename")) {  // a module whose instantiation traps
         Loaded l = load(cmd["filename"], "");
-        if (l.kind == Loaded::Uninstantiable) pass(type);
-        else fail(type, line, "module instantiated, expected trap \"" + text + "\"" + (l.message.empty() ? "" : ": " + l.message));
+        if (l.kind == Loaded::Uninstantiable)
+          pass(type);
+        else
+          fail(type, line,
+               "module instantiated, expected trap \"" + text + "\"" + (l.message.empty() ? "" : ": " + l.message));
         continue;
       }
       Outcome o = act(cmd["action"]);
       if (type == "assert_exhaustion") {
-        if (o.kind == Outcome::Fault) pass(type);
-        else fail(type, line, describe(cmd["action"]) + ": expected \"" + text + "\", got " +
-                                  (o.kind == Outcome::Trap ? trap_text(o.trap) : o.kind == Outcome::Ok ? "a result" : o.message));
+        if (o.kind == Outcome::Fault)
+          pass(type);
+        else
+          fail(type, line,
+               describe(cmd["action"]) + ": expected \"" + text + "\", got " +
+                   (o.kind == Outcome::Trap ? trap_text(o.trap)
+                    : o.kind == Outcome::Ok ? "a result"
+                                            : o.message));
         continue;
       }
       if (o.kind == Outcome::Trap) {
         const std::string ours = trap_text(o.trap);
-        if (text.rfind(ours, 0) == 0 || ours.rfind(text, 0) == 0) pass(type);
-        else fail(type, line, describe(cmd["action"]) + ": expected trap \"" + text + "\", got \"" + ours + "\"");
+        if (text.rfind(ours, 0) == 0 || ours.rfind(text, 0) == 0)
+          pass(type);
+        else
+          fail(type, line, describe(cmd["action"]) + ": expected trap \"" + text + "\", got \"" + ours + "\"");
       } else {
-        fail(type, line, describe(cmd["action"]) + ": expected trap \"" + text + "\", got " +
-                             (o.kind == Outcome::Ok ? "a result" : o.message));
+        fail(type, line,
+             describe(cmd["action"]) + ": expected trap \"" + text + "\", got " +
+                 (o.kind == Outcome::Ok ? "a result" : o.message));
       }
     } else if (type == "assert_invalid" || type == "assert_malformed") {
       if (cmd.value("module_type", "binary") == "text") {
@@ -619,19 +667,26 @@ Totals Runner::run() {
       }
       if (rejected) {
         pass(type);
-        if (o_.verbose) out_ << file << ":" << line << ": " << type << " (\"" << cmd["text"].get<std::string>() << "\"): " << msg << "\n";
+        if (o_.verbose)
+          out_ << file << ":" << line << ": " << type << " (\"" << cmd["text"].get<std::string>() << "\"): " << msg
+               << "\n";
       } else {
         fail(type, line, "accepted a module expected to be rejected: " + cmd["text"].get<std::string>());
       }
     } else if (type == "assert_unlinkable") {
       Loaded l = load(cmd["filename"], "");
-      if (l.kind == Loaded::Unlinkable) pass(type);
-      else fail(type, line, "expected unlinkable (\"" + cmd["text"].get<std::string>() + "\"), got " +
-                               (l.inst ? "a linked instance" : l.message));
+      if (l.kind == Loaded::Unlinkable)
+        pass(type);
+      else
+        fail(type, line,
+             "expected unlinkable (\"" + cmd["text"].get<std::string>() + "\"), got " +
+                 (l.inst ? "a linked instance" : l.message));
     } else if (type == "assert_uninstantiable") {
       Loaded l = load(cmd["filename"], "");
-      if (l.kind == Loaded::Uninstantiable) pass(type);
-      else fail(type, line, "expected a trap at instantiation, got " + (l.inst ? std::string("an instance") : l.message));
+      if (l.kind == Loaded::Uninstantiable)
+        pass(type);
+      else
+        fail(type, line, "expected a trap at instantiation, got " + (l.inst ? std::string("an instance") : l.message));
     } else {
       ++t_.skipped;
       if (o_.verbose) out_ << file << ":" << line << ": skipped: unknown command " << type << "\n";

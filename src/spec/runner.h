@@ -12,9 +12,9 @@ namespace gust::spec {
 namespace fs = std::filesystem;
 
 struct Options {
-  bool verbose = false;  // show each rejection's message
-  bool quiet = false;    // collect failures without printing them (for --json)
-  fs::path work_dir;     // wast2json output and linked images
+  bool verbose = false;                      // show each rejection's message
+  bool quiet = false;                        // collect failures without printing them (for --json)
+  fs::path work_dir;                         // wast2json output and linked images
   std::map<std::string, std::string> skips;  // "file.wast:line" -> reason
 };
 

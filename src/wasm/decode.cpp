@@ -72,10 +72,14 @@ ConstExpr Decoder::const_expr() {
   read_instr(r_, in, true);
   c.op = in.op;
   switch (in.op) {
-    case Op::I32Const: case Op::I64Const: case Op::F32Const: case Op::F64Const:
+    case Op::I32Const:
+    case Op::I64Const:
+    case Op::F32Const:
+    case Op::F64Const:
       c.value = in.value;
       break;
-    case Op::GlobalGet: case Op::RefFunc:
+    case Op::GlobalGet:
+    case Op::RefFunc:
       c.value = in.a;
       break;
     case Op::RefNull:
@@ -84,19 +88,17 @@ ConstExpr Decoder::const_expr() {
     case Op::End:
       r_.fail_at(in.offset, "type mismatch: constant expression is empty", Error::Kind::Invalid);
     default:
-      r_.fail_at(in.offset, std::string("constant expression required, not ") + info(in.op).text,
-                 Error::Kind::Invalid);
+      r_.fail_at(in.offset, std::string("constant expression required, not ") + info(in.op).text, Error::Kind::Invalid);
   }
   read_instr(r_, in, true);
   if (in.op != Op::End)
-    r_.fail_at(in.offset, std::string("constant expression required: ") + info(in.op).text +
-                              " after the value", Error::Kind::Invalid);
+    r_.fail_at(in.offset, std::string("constant expression required: ") + info(in.op).text + " after the value",
+               Error::Kind::Invalid);
   return c;
 }
 
 void Decoder::run() {
-  if (m_.bytes.size() < 4 || m_.bytes[0] != 0 || m_.bytes[1] != 'a' || m_.bytes[2] != 's' ||
-      m_.bytes[3] != 'm')
+  if (m_.bytes.size() < 4 || m_.bytes[0] != 0 || m_.bytes[1] != 'a' || m_.bytes[2] != 's' || m_.bytes[3] != 'm')
     r_.fail_at(0, "magic header not detected");
   if (m_.bytes.size() < 8) r_.fail_at(4, "unexpected end: no version");
   r_.seek(4);
@@ -116,8 +118,9 @@ void Decoder::run() {
     if (size > r_.end() - r_.pos()) r_.fail_at(at, "unexpected end: section size out of bounds (length out of bounds)");
     Reader s(m_.bytes, r_.pos(), r_.pos() + size);
     if (id != 0) {
-      if (rank(id) <= last) r_.fail_at(at, "unexpected content after last section (section " +
-                                               std::to_string(id) + " out of order or repeated)");
+      if (rank(id) <= last)
+        r_.fail_at(
+            at, "unexpected content after last section (section " + std::to_string(id) + " out of order or repeated)");
       last = rank(id);
     }
     std::swap(r_, s);  // read the section with r_ bounded to it
@@ -163,11 +166,24 @@ void Decoder::section(uint8_t id, Reader& s) {
         const size_t at = s.pos();
         const uint8_t kind = s.u8();
         switch (kind) {
-          case 0: im.kind = ExternKind::Func; im.func_type = s.u32(); break;
-          case 1: im.kind = ExternKind::Table; im.table = table_type(); break;
-          case 2: im.kind = ExternKind::Memory; im.memory = limits(true); break;
-          case 3: im.kind = ExternKind::Global; im.global = global_type(); break;
-          default: s.fail_at(at, "malformed import kind");
+          case 0:
+            im.kind = ExternKind::Func;
+            im.func_type = s.u32();
+            break;
+          case 1:
+            im.kind = ExternKind::Table;
+            im.table = table_type();
+            break;
+          case 2:
+            im.kind = ExternKind::Memory;
+            im.memory = limits(true);
+            break;
+          case 3:
+            im.kind = ExternKind::Global;
+            im.global = global_type();
+            break;
+          default:
+            s.fail_at(at, "malformed import kind");
         }
         m_.imports.push_back(std::move(im));
       }
@@ -285,8 +301,7 @@ void Decoder::data_section(Reader& s) {
 void Decoder::code_section(Reader& s) {
   saw_code_ = true;
   const uint32_t n = s.u32();
-  if (n != func_decls_.size())
-    s.fail("function and code section have inconsistent lengths");
+  if (n != func_decls_.size()) s.fail("function and code section have inconsistent lengths");
   const uint32_t base = m_.imported(ExternKind::Func);
   for (uint32_t i = 0; i < n; ++i) {
     const size_t at = s.pos();
@@ -333,11 +348,16 @@ void Decoder::check_body(uint32_t, const Function& f) {
       throw;
     }
     switch (in.op) {
-      case Op::Block: case Op::Loop: case Op::If: ++depth; break;
+      case Op::Block:
+      case Op::Loop:
+      case Op::If:
+        ++depth;
+        break;
       case Op::End:
         if (--depth == 0 && !r.at_end()) r.fail_at(r.pos(), "section size mismatch: operators after the final end");
         break;
-      default: break;
+      default:
+        break;
     }
   }
   if (depth != 0) r.fail_at(f.body_end, "unexpected end of section or function: END opcode expected");
@@ -352,8 +372,8 @@ Result<Module> decode(std::vector<uint8_t> bytes) {
     Decoder d(m);
     d.run();
   } catch (Failure& f) {
-    if (f.error.kind == Error::Kind::Malformed && f.error.message.rfind("unexpected end", 0) != 0 &&
-        f.error.offset && *f.error.offset >= m.bytes.size())
+    if (f.error.kind == Error::Kind::Malformed && f.error.message.rfind("unexpected end", 0) != 0 && f.error.offset &&
+        *f.error.offset >= m.bytes.size())
       f.error.message = "unexpected end: " + f.error.message;
     return f.error;
   }

@@ -1,21 +1,27 @@
 // The opcode table's lookups, index-space helpers, and error formatting.
+#include "module.h"
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <unordered_map>
 
-#include "module.h"
-
 namespace gust {
 
 const char* kind_name(Error::Kind k) {
   switch (k) {
-    case Error::Kind::Malformed: return "malformed";
-    case Error::Kind::Invalid: return "invalid";
-    case Error::Kind::Unsupported: return "unsupported";
-    case Error::Kind::Limit: return "limit";
-    case Error::Kind::Input: return "input";
-    case Error::Kind::Tool: return "tool";
+    case Error::Kind::Malformed:
+      return "malformed";
+    case Error::Kind::Invalid:
+      return "invalid";
+    case Error::Kind::Unsupported:
+      return "unsupported";
+    case Error::Kind::Limit:
+      return "limit";
+    case Error::Kind::Input:
+      return "input";
+    case Error::Kind::Tool:
+      return "tool";
   }
   return "?";
 }
@@ -68,23 +74,34 @@ std::optional<Op> lookup(uint8_t prefix, uint32_t code) {
 
 const char* name(ValType t) {
   switch (t) {
-    case ValType::I32: return "i32";
-    case ValType::I64: return "i64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
-    case ValType::FuncRef: return "funcref";
-    case ValType::ExternRef: return "externref";
-    case ValType::Unknown: return "unknown";
+    case ValType::I32:
+      return "i32";
+    case ValType::I64:
+      return "i64";
+    case ValType::F32:
+      return "f32";
+    case ValType::F64:
+      return "f64";
+    case ValType::FuncRef:
+      return "funcref";
+    case ValType::ExternRef:
+      return "externref";
+    case ValType::Unknown:
+      return "unknown";
   }
   return "?";
 }
 
 const char* name(ExternKind k) {
   switch (k) {
-    case ExternKind::Func: return "func";
-    case ExternKind::Table: return "table";
-    case ExternKind::Memory: return "memory";
-    case ExternKind::Global: return "global";
+    case ExternKind::Func:
+      return "func";
+    case ExternKind::Table:
+      return "table";
+    case ExternKind::Memory:
+      return "memory";
+    case ExternKind::Global:
+      return "global";
   }
   return "?";
 }

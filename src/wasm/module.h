@@ -30,8 +30,22 @@ enum class Op : uint16_t {
 };
 
 enum class Imm : uint8_t {
-  None, BlockType, Index, BrTable, CallIndirect, RefType, SelectTypes, MemArg,
-  ZeroByte, TwoZeroBytes, I32, I64, F32, F64, MemoryInit, TwoIndices,
+  None,
+  BlockType,
+  Index,
+  BrTable,
+  CallIndirect,
+  RefType,
+  SelectTypes,
+  MemArg,
+  ZeroByte,
+  TwoZeroBytes,
+  I32,
+  I64,
+  F32,
+  F64,
+  MemoryInit,
+  TwoIndices,
 };
 
 struct OpInfo {
@@ -71,10 +85,10 @@ const char* name(ExternKind k);
 
 // A constant expression: one value-producing instruction then `end`.
 struct ConstExpr {
-  Op op = Op::I32Const;  // I32Const, I64Const, F32Const, F64Const, GlobalGet, RefNull, RefFunc
-  uint64_t value = 0;    // the constant's bits, or the global / function index
+  Op op = Op::I32Const;                 // I32Const, I64Const, F32Const, F64Const, GlobalGet, RefNull, RefFunc
+  uint64_t value = 0;                   // the constant's bits, or the global / function index
   ValType ref_type = ValType::FuncRef;  // for RefNull
-  size_t offset = 0;                     // where the expression starts
+  size_t offset = 0;                    // where the expression starts
 };
 
 struct Import {
@@ -130,9 +144,9 @@ struct Module {
   std::vector<FuncType> types;
   std::vector<Import> imports;
   std::vector<Function> functions;
-  std::vector<TableType> tables;     // defined tables
-  std::vector<Limits> memories;      // defined memories
-  std::vector<Global> globals;       // defined globals
+  std::vector<TableType> tables;  // defined tables
+  std::vector<Limits> memories;   // defined memories
+  std::vector<Global> globals;    // defined globals
   std::vector<Export> exports;
   std::optional<uint32_t> start;
   std::vector<ElemSegment> elems;

@@ -74,11 +74,21 @@ static bool valid_utf8(const uint8_t* s, size_t n) {
     const uint8_t c = s[i];
     size_t len;
     uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-    else return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else
+      return false;
     if (i + len > n) return false;
     for (size_t k = 1; k < len; ++k) {
       if ((s[i + k] & 0xC0) != 0x80) return false;
@@ -105,7 +115,12 @@ ValType Reader::valtype() {
   const size_t at = pos_;
   const uint8_t b = u8();
   switch (b) {
-    case 0x7F: case 0x7E: case 0x7D: case 0x7C: case 0x70: case 0x6F:
+    case 0x7F:
+    case 0x7E:
+    case 0x7D:
+    case 0x7C:
+    case 0x70:
+    case 0x6F:
       return ValType(b);
     case 0x7B:
       fail_at(at, "unsupported feature: SIMD type v128", Error::Kind::Unsupported);
@@ -130,8 +145,7 @@ void read_instr(Reader& r, Instr& in, bool has_data_count) {
   } else if (prefix == 0xFD) {
     r.fail_at(in.offset, "unsupported feature: SIMD opcode 0xfd", Error::Kind::Unsupported);
   } else if (prefix == 0xFB || prefix == 0xFE || prefix == 0x06 || prefix == 0x07 || prefix == 0x08 || prefix == 0x09 ||
-             prefix == 0x18 || prefix == 0x19 || prefix == 0x12 || prefix == 0x13 || prefix == 0x14 ||
-             prefix == 0x15) {
+             prefix == 0x18 || prefix == 0x19 || prefix == 0x12 || prefix == 0x13 || prefix == 0x14 || prefix == 0x15) {
     // Exceptions, tail calls, function references, GC, threads.
     char buf[64];
     snprintf(buf, sizeof buf, "unsupported feature: opcode 0x%02x", prefix);
@@ -142,8 +156,10 @@ void read_instr(Reader& r, Instr& in, bool has_data_count) {
   auto op = lookup(prefix, code);
   if (!op) {
     char buf[64];
-    if (prefix) snprintf(buf, sizeof buf, "illegal opcode 0x%02x 0x%x", prefix, code);
-    else snprintf(buf, sizeof buf, "illegal opcode 0x%02x", code);
+    if (prefix)
+      snprintf(buf, sizeof buf, "illegal opcode 0x%02x 0x%x", prefix, code);
+    else
+      snprintf(buf, sizeof buf, "illegal opcode 0x%02x", code);
     r.fail_at(in.offset, buf);
   }
   in.op = *op;

@@ -12,8 +12,7 @@ namespace gust::wasm {
 
 class Reader {
  public:
-  Reader(const std::vector<uint8_t>& bytes, size_t pos, size_t end)
-      : b_(&bytes), pos_(pos), end_(end) {}
+  Reader(const std::vector<uint8_t>& bytes, size_t pos, size_t end) : b_(&bytes), pos_(pos), end_(end) {}
 
   size_t pos() const { return pos_; }
   size_t end() const { return end_; }
@@ -35,8 +34,7 @@ class Reader {
   [[noreturn]] void fail(const std::string& msg, Error::Kind kind = Error::Kind::Malformed) const {
     fail_at(pos_, msg, kind);
   }
-  [[noreturn]] void fail_at(size_t at, const std::string& msg,
-                            Error::Kind kind = Error::Kind::Malformed) const;
+  [[noreturn]] void fail_at(size_t at, const std::string& msg, Error::Kind kind = Error::Kind::Malformed) const;
 
  private:
   uint64_t leb(unsigned bits, bool is_signed);
@@ -54,7 +52,7 @@ struct BlockType {
 // One decoded instruction.
 struct Instr {
   Op op = Op::Nop;
-  size_t offset = 0;     // where the opcode starts
+  size_t offset = 0;      // where the opcode starts
   uint32_t a = 0, b = 0;  // indices; memarg: a = align exponent, b = offset
   uint64_t value = 0;     // constant bits
   BlockType block;

@@ -12,10 +12,14 @@ namespace {
 
 ValType sig_type(char c) {
   switch (c) {
-    case 'i': return ValType::I32;
-    case 'I': return ValType::I64;
-    case 'f': return ValType::F32;
-    default: return ValType::F64;
+    case 'i':
+      return ValType::I32;
+    case 'I':
+      return ValType::I64;
+    case 'f':
+      return ValType::F32;
+    default:
+      return ValType::F64;
   }
 }
 
@@ -89,8 +93,10 @@ class FuncValidator {
   }
   FuncType block_type(const BlockType& bt) {
     switch (bt.kind) {
-      case BlockType::Kind::Empty: return {};
-      case BlockType::Kind::Value: return {{}, {bt.value}};
+      case BlockType::Kind::Empty:
+        return {};
+      case BlockType::Kind::Value:
+        return {{}, {bt.value}};
       case BlockType::Kind::Index:
         if (bt.index >= m_.types.size()) invalid(at_, "unknown type " + std::to_string(bt.index));
         return m_.types[bt.index];
@@ -137,9 +143,14 @@ void FuncValidator::run() {
 void FuncValidator::step(const Instr& in) {
   const OpInfo& oi = info(in.op);
   switch (in.op) {
-    case Op::Unreachable: unreachable(); return;
-    case Op::Nop: return;
-    case Op::Block: case Op::Loop: case Op::If: {
+    case Op::Unreachable:
+      unreachable();
+      return;
+    case Op::Nop:
+      return;
+    case Op::Block:
+    case Op::Loop:
+    case Op::If: {
       FuncType bt = block_type(in.block);
       if (in.op == Op::If) pop(ValType::I32);
       pop_all(bt.params);
@@ -205,7 +216,9 @@ void FuncValidator::step(const Instr& in) {
       push_all(m_.types[in.a].results);
       return;
     }
-    case Op::RefNull: push(in.types[0]); return;
+    case Op::RefNull:
+      push(in.types[0]);
+      return;
     case Op::RefIsNull: {
       ValType t = pop();
       if (t != ValType::Unknown && !is_ref(t)) invalid(at_, "type mismatch: ref.is_null of a number");
@@ -217,12 +230,15 @@ void FuncValidator::step(const Instr& in) {
       if (!declared_.count(in.a)) invalid(at_, "undeclared function reference " + std::to_string(in.a));
       push(ValType::FuncRef);
       return;
-    case Op::Drop: pop(); return;
+    case Op::Drop:
+      pop();
+      return;
     case Op::Select: {
       pop(ValType::I32);
       ValType a = pop(), b = pop();
       if (is_ref(a) || is_ref(b)) invalid(at_, "type mismatch: select without a type needs numeric operands");
-      if (a != b && a != ValType::Unknown && b != ValType::Unknown) invalid(at_, "type mismatch: select operands differ");
+      if (a != b && a != ValType::Unknown && b != ValType::Unknown)
+        invalid(at_, "type mismatch: select operands differ");
       push(a == ValType::Unknown ? b : a);
       return;
     }
@@ -234,27 +250,63 @@ void FuncValidator::step(const Instr& in) {
       push(in.types[0]);
       return;
     }
-    case Op::LocalGet: case Op::LocalSet: case Op::LocalTee: {
+    case Op::LocalGet:
+    case Op::LocalSet:
+    case Op::LocalTee: {
       if (in.a >= locals_.size()) invalid(at_, "unknown local " + std::to_string(in.a));
       ValType t = locals_[in.a];
-      if (in.op == Op::LocalGet) push(t);
-      else if (in.op == Op::LocalSet) pop(t);
-      else { pop(t); push(t); }
+      if (in.op == Op::LocalGet)
+        push(t);
+      else if (in.op == Op::LocalSet)
+        pop(t);
+      else {
+        pop(t);
+        push(t);
+      }
       return;
     }
-    case Op::GlobalGet: case Op::GlobalSet: {
+    case Op::GlobalGet:
+    case Op::GlobalSet: {
       if (in.a >= m_.num_globals()) invalid(at_, "unknown global " + std::to_string(in.a));
       GlobalType g = m_.global_type(in.a);
-      if (in.op == Op::GlobalGet) { push(g.type); return; }
+      if (in.op == Op::GlobalGet) {
+        push(g.type);
+        return;
+      }
       if (!g.mutable_) invalid(at_, "global is immutable");
       pop(g.type);
       return;
     }
-    case Op::TableGet: { TableType t = table(in.a); pop(ValType::I32); push(t.elem); return; }
-    case Op::TableSet: { TableType t = table(in.a); pop(t.elem); pop(ValType::I32); return; }
-    case Op::TableSize: table(in.a); push(ValType::I32); return;
-    case Op::TableGrow: { TableType t = table(in.a); pop(ValType::I32); pop(t.elem); push(ValType::I32); return; }
-    case Op::TableFill: { TableType t = table(in.a); pop(ValType::I32); pop(t.elem); pop(ValType::I32); return; }
+    case Op::TableGet: {
+      TableType t = table(in.a);
+      pop(ValType::I32);
+      push(t.elem);
+      return;
+    }
+    case Op::TableSet: {
+      TableType t = table(in.a);
+      pop(t.elem);
+      pop(ValType::I32);
+      return;
+    }
+    case Op::TableSize:
+      table(in.a);
+      push(ValType::I32);
+      return;
+    case Op::TableGrow: {
+      TableType t = table(in.a);
+      pop(ValType::I32);
+      pop(t.elem);
+      push(ValType::I32);
+      return;
+    }
+    case Op::TableFill: {
+      TableType t = table(in.a);
+      pop(ValType::I32);
+      pop(t.elem);
+      pop(ValType::I32);
+      return;
+    }
     case Op::TableInit: {
       TableType t = table(in.b);
       if (in.a >= m_.elems.size()) invalid(at_, "unknown elem segment " + std::to_string(in.a));
@@ -276,7 +328,10 @@ void FuncValidator::step(const Instr& in) {
     case Op::DataDrop:
       if (in.a >= *m_.data_count) invalid(at_, "unknown data segment " + std::to_string(in.a));
       return;
-    case Op::MemorySize: case Op::MemoryGrow: case Op::MemoryCopy: case Op::MemoryFill:
+    case Op::MemorySize:
+    case Op::MemoryGrow:
+    case Op::MemoryCopy:
+    case Op::MemoryFill:
       need_memory();
       break;
     default:
@@ -299,11 +354,16 @@ void FuncValidator::step(const Instr& in) {
 
 ValType const_type(const Module& m, const ConstExpr& c, bool in_global) {
   switch (c.op) {
-    case Op::I32Const: return ValType::I32;
-    case Op::I64Const: return ValType::I64;
-    case Op::F32Const: return ValType::F32;
-    case Op::F64Const: return ValType::F64;
-    case Op::RefNull: return c.ref_type;
+    case Op::I32Const:
+      return ValType::I32;
+    case Op::I64Const:
+      return ValType::I64;
+    case Op::F32Const:
+      return ValType::F32;
+    case Op::F64Const:
+      return ValType::F64;
+    case Op::RefNull:
+      return c.ref_type;
     case Op::RefFunc:
       if (c.value >= m.num_funcs()) invalid(c.offset, "unknown function " + std::to_string(c.value));
       return ValType::FuncRef;
@@ -316,13 +376,15 @@ ValType const_type(const Module& m, const ConstExpr& c, bool in_global) {
       if (g.mutable_) invalid(c.offset, "constant expression required: global.get of a mutable global");
       return g.type;
     }
-    default: invalid(c.offset, "constant expression required");
+    default:
+      invalid(c.offset, "constant expression required");
   }
 }
 
 void check_limits(const Limits& l, uint64_t bound, size_t at, const char* what) {
   if (l.min > bound) invalid(at, std::string(what) + " size must be at most " + std::to_string(bound) + " pages");
-  if (l.max && *l.max > bound) invalid(at, std::string(what) + " size must be at most " + std::to_string(bound) + " pages");
+  if (l.max && *l.max > bound)
+    invalid(at, std::string(what) + " size must be at most " + std::to_string(bound) + " pages");
   if (l.max && *l.max < l.min) invalid(at, "size minimum must not be greater than maximum");
 }
 

@@ -20,20 +20,18 @@ namespace gust::wit {
 namespace {
 
 std::string scalar(const Type& t) {
-  static const std::pair<const char*, const char*> m[] = {
-      {"u8", "uint8_t"},  {"u16", "uint16_t"}, {"u32", "uint32_t"}, {"u64", "uint64_t"}, {"s8", "int8_t"},
-      {"s16", "int16_t"}, {"s32", "int32_t"},  {"s64", "int64_t"},  {"bool", "bool"}};
+  static const std::pair<const char*, const char*> m[] = {{"u8", "uint8_t"},   {"u16", "uint16_t"}, {"u32", "uint32_t"},
+                                                          {"u64", "uint64_t"}, {"s8", "int8_t"},    {"s16", "int16_t"},
+                                                          {"s32", "int32_t"},  {"s64", "int64_t"},  {"bool", "bool"}};
   for (const auto& [w, c] : m)
     if (t.name == w) return c;
   return "";
 }
 
-bool small_int(const Type& t) {
-  return t.name == "u8" || t.name == "u16" || t.name == "s8" || t.name == "s16";
-}
+bool small_int(const Type& t) { return t.name == "u8" || t.name == "u16" || t.name == "s8" || t.name == "s16"; }
 
 struct Lowered {
-  std::string ret;                                  // C return type
+  std::string ret;                                          // C return type
   std::vector<std::pair<std::string, std::string>> params;  // (type, name), guest side
   std::vector<std::pair<std::string, std::string>> host;    // (type, name), bridge side: wasm addresses
   std::vector<std::string> call_args;
@@ -144,8 +142,7 @@ Result<std::string> bind(const Package& pkg, const std::string& world_name, bool
       }
       s << "#endif\n";
     } else {
-      s << "// The host side of world " << world_name
-        << ": the functions the bridge implements, per driver instance.\n"
+      s << "// The host side of world " << world_name << ": the functions the bridge implements, per driver instance.\n"
         << "// Each is named <instance>_<symbol>; pointers and lengths are wasm addresses\n"
         << "// in the instance's linear memory, which the bridge must check.\n"
         << "#ifndef GUST_HOST_" << upper(world_name) << "_H\n#define GUST_HOST_" << upper(world_name) << "_H\n"

@@ -23,8 +23,8 @@ class Parser {
 
  private:
   [[noreturn]] void fail(const Token& at, const std::string& msg) {
-    throw Failure{Error::make(Error::Kind::Input, msg,
-                              file_ + ":" + std::to_string(at.line) + ":" + std::to_string(at.col))};
+    throw Failure{
+        Error::make(Error::Kind::Input, msg, file_ + ":" + std::to_string(at.line) + ":" + std::to_string(at.col))};
   }
   void skip_space();
   void advance();
@@ -40,9 +40,7 @@ class Parser {
     advance();
     return s;
   }
-  std::string describe() const {
-    return tok_.kind == Token::End ? "the end of the file" : "'" + tok_.text + "'";
-  }
+  std::string describe() const { return tok_.kind == Token::End ? "the end of the file" : "'" + tok_.text + "'"; }
   Type type();
   Func func_sig(std::string name, int line);
   Interface interface();
@@ -59,8 +57,17 @@ void Parser::skip_space() {
   for (;;) {
     if (pos_ >= s_.size()) return;
     char c = s_[pos_];
-    if (c == '\n') { ++line_; col_ = 1; ++pos_; continue; }
-    if (isspace(static_cast<unsigned char>(c))) { ++col_; ++pos_; continue; }
+    if (c == '\n') {
+      ++line_;
+      col_ = 1;
+      ++pos_;
+      continue;
+    }
+    if (isspace(static_cast<unsigned char>(c))) {
+      ++col_;
+      ++pos_;
+      continue;
+    }
     if (c == '/' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '/') {
       while (pos_ < s_.size() && s_[pos_] != '\n') ++pos_;
       continue;
@@ -70,7 +77,11 @@ void Parser::skip_space() {
       pos_ += 2;
       col_ += 2;
       while (pos_ + 1 < s_.size() && !(s_[pos_] == '*' && s_[pos_ + 1] == '/')) {
-        if (s_[pos_] == '\n') { ++line_; col_ = 1; } else ++col_;
+        if (s_[pos_] == '\n') {
+          ++line_;
+          col_ = 1;
+        } else
+          ++col_;
         ++pos_;
       }
       if (pos_ + 1 >= s_.size()) fail(at, "unterminated block comment");
@@ -90,7 +101,8 @@ void Parser::advance() {
   if (isalpha(static_cast<unsigned char>(c)) || c == '%' || c == '_') {
     size_t start = pos_;
     if (c == '%') ++pos_;  // %name escapes a keyword
-    while (pos_ < s_.size() && (isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '-' || s_[pos_] == '_')) ++pos_;
+    while (pos_ < s_.size() && (isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '-' || s_[pos_] == '_'))
+      ++pos_;
     tok_.kind = Token::Ident;
     tok_.text = s_.substr(start, pos_ - start);
     if (tok_.text[0] == '%') tok_.text.erase(0, 1);
@@ -220,9 +232,12 @@ Package Parser::package() {
   while (tok_.kind != Token::End) {
     Token at = tok_;
     std::string kw = ident();
-    if (kw == "interface") p.interfaces.push_back(interface());
-    else if (kw == "world") p.worlds.push_back(world());
-    else fail(at, "expected 'interface' or 'world', found '" + kw + "'");
+    if (kw == "interface")
+      p.interfaces.push_back(interface());
+    else if (kw == "world")
+      p.worlds.push_back(world());
+    else
+      fail(at, "expected 'interface' or 'world', found '" + kw + "'");
   }
   for (const auto& w : p.worlds)
     for (const auto& imp : w.imports)
