@@ -165,26 +165,12 @@ Result<int> CortexM::add_image(const std::vector<fs::path>& objects, const fs::p
       return Error::make(Error::Kind::Limit, "the image's data does not fit the emulated SRAM", elf.string());
     sram_mapped_ = uint32_t(to);
   }
-  for (const auto& sec : (*obj)->sections()) {
-    if (!(llvm::object::ELFSectionRef(sec).getFlags() & llvm::ELF::SHF_ALLOC) || sec.getSize() == 0) continue;
-    if (sec.isBSS()) continue;  // mapped memory starts zeroed
-    auto contents = sec.getContents();
-    if (!contents) continue;
-    if (uc_mem_write(uc_, sec.getAddress(), contents->data(), contents->size()) != UC_ERR_OK)
-      return Error::make(Error::Kind::Limit, "section does not fit the emulated memory", elf.string());
-  }
-  Image img;
-  for (const auto& sym : (*obj)->symbols()) {
-    auto name = sym.getName();
-    auto addr = sym.getAddress();
-    if (!name || !addr || name->empty()) continue;
-    img.symbols[name->str()] = uint32_t(*addr) & ~1u;
-    img.sizes[name->str()] = llvm::object::ELFSymbolRef(sym).getSize();
-  }
+  if (auto r = read_image(elf); !r) return r.error();
+  const Image& img = images_.back();
   uint32_t lo = UINT32_MAX, hi = 0;
   for (const auto& s : stubbed) {
     if (!img.symbols.count(s)) continue;
-    const uint32_t at = img.symbols[s];
+    const uint32_t at = img.symbols.at(s);
     stub_at_[at] = s;
     lo = std::min(lo, at);
     hi = std::max(hi, at + 4);
@@ -195,7 +181,6 @@ Result<int> CortexM::add_image(const std::vector<fs::path>& objects, const fs::p
   }
   flash_cursor_ = uint32_t(round_up(flash_end, 16));
   sram_cursor_ = uint32_t(round_up(sram_end, 16));
-  images_.push_back(std::move(img));
   return int(images_.size() - 1);
 }
 
@@ -213,6 +198,8 @@ void CortexM::count_instructions(bool on) {
   }
 }
 
+// Writes a linked image's loadable sections into mapped memory (.bss is
+// skipped: mapped memory starts zeroed) and records its symbols.
 Result<void> CortexM::read_image(const fs::path& elf) {
   auto buf = llvm::MemoryBuffer::getFile(elf.string());
   if (!buf) return Error::make(Error::Kind::Input, "cannot read the image", elf.string());
