@@ -193,3 +193,47 @@ TEST(Dissolve, MarksFunctionsThatCallIndirectlyForTheStackOracle) {
 
 }  // namespace
 }  // namespace gust::test
+
+namespace gust::test {
+namespace {
+
+// The trusted bridge, in the linked image on the emulated core: a driver can
+// reach only the registers and the interrupt line its node granted.
+TEST(ThinNode, TheBridgeTrapsOutsideTheWindowAndTheGrantedLines) {
+  auto node = compose::load_node(source_root() / "nodes/f100-uart-thin.toml");
+  ASSERT_TRUE(node) << node.error().str();
+  compose::BuildOptions o;
+  o.out_root = scratch("thin-bridge");
+  auto rep = compose::build(*node, o);
+  ASSERT_TRUE(rep) << rep.error().str();
+  std::vector<uint32_t> reads;
+  auto cpu = emu::CortexM::load_image(
+      rep->elf, 0x40013800, 0x400,
+      [&](uint32_t off) {
+        reads.push_back(off);
+        return off == 0 ? 0xC0u : 0u;
+      },
+      [](uint32_t, uint32_t) {});
+  ASSERT_TRUE(cpu) << cpu.error().str();
+  auto ok = (*cpu)->call("console_gust_hal_mmio__read32", {0x0});
+  ASSERT_TRUE(ok.ok) << ok.fault;
+  EXPECT_EQ(ok.r0, 0xC0u);
+  EXPECT_EQ(reads, std::vector<uint32_t>{0});
+  for (uint32_t off : {0x400u, 0x3FEu, 0x2u, 0xFFFFFFFCu}) {
+    auto bad = (*cpu)->call("console_gust_hal_mmio__read32", {off});
+    EXPECT_TRUE(bad.trapped) << "offset " << off;
+    EXPECT_EQ(bad.trap_code, 10u) << "offset " << off;  // GUST_TRAP_MMIO_WINDOW
+    auto w = (*cpu)->call("console_gust_hal_mmio__write32", {off, 1});
+    EXPECT_TRUE(w.trapped) << "offset " << off;
+  }
+  EXPECT_EQ(reads.size(), 1u) << "a rejected offset reached the bus";
+  auto line = (*cpu)->call("console_gust_hal_irq__poll", {1});
+  EXPECT_TRUE(line.trapped);
+  EXPECT_EQ(line.trap_code, 11u);  // GUST_TRAP_IRQ_LINE: the node granted one line
+  auto none = (*cpu)->call("console_gust_hal_irq__poll", {0});
+  ASSERT_TRUE(none.ok) << none.fault;
+  EXPECT_EQ(none.r0, 0u);  // nothing latched
+}
+
+}  // namespace
+}  // namespace gust::test

@@ -254,6 +254,13 @@ Result<std::unique_ptr<CortexM>> CortexM::load_image(const fs::path& elf, uint32
   cpu->stack_top_ = kSramBase + 0x10000;
   cpu->scratch_ = kSramBase + 0x8000;
   if (auto r = cpu->read_image(elf); !r) return r.error();
+  // The image's own gust_trap is where a trap ends: stop there, with its code.
+  if (cpu->has("gust_trap")) {
+    const uint32_t at = cpu->address("gust_trap");
+    cpu->stub_at_[at] = "gust_trap";
+    uc_hook h;
+    uc_hook_add(cpu->uc_, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&CortexM::hook_code), cpu.get(), at, at + 1);
+  }
   return cpu;
 }
 
