@@ -97,6 +97,9 @@ void add_dissolve(CLI::App& app) {
   c->add_option("--export", a->exports, "Keep only these exports (repeatable); the others become internal");
   c->add_option("--bridge", a->opts.bridge_bitcode, "Inline this bridge (LLVM bitcode for thumbv7m) into the object")
       ->check(CLI::ExistingFile);
+  c->add_flag("--linkable", a->opts.linkable,
+              "Link imported and exported memories and tables by symbol (<sym>, <sym>__pages/__max_pages, "
+              "<sym>__size/__capacity), so that instances can share them");
   c->add_flag("--no-bounds-checks", a->no_bounds, "Leave out memory bounds checks (unsafe: for measurement only)");
   c->add_option("--dump", a->dump, "Also print the optimised IR (ir) or the disassembly (obj)")
       ->check(CLI::IsMember({"ir", "obj"}));

@@ -61,6 +61,16 @@ constexpr uint64_t kMaxDataRegion = 1ull << 20;  // larger: data copied in at st
   throw Failure{e};
 }
 
+// Outside any function body: an import, or a constant expression.
+[[noreturn]] void unsupported(size_t at, const std::string& what, const char* opcode = "") {
+  Error e;
+  e.kind = Error::Kind::Unsupported;
+  e.offset = at;
+  e.opcode = opcode;
+  e.message = what;
+  throw Failure{e};
+}
+
 // A structural type id, equal across modules for equal signatures, so that
 // call_indirect through a table filled by another module checks correctly.
 uint32_t type_id(const FuncType& t) {
@@ -253,7 +263,7 @@ bool Lowering::uses_memory() const {
 void Lowering::define_memory() {
   if (m_.num_memories() == 0 || !uses_memory()) return;
   if (const Import* im = m_.import_of(ExternKind::Memory, 0)) {
-    if (!o_.linkable) unsupported(im->offset, 0, Op::Nop, "an imported memory needs --linkable");
+    if (!o_.linkable) unsupported(im->offset, "an imported memory needs --linkable");
     // Another instance's memory: every size is read at run time.
     const std::string sym = import_symbol(im->module, im->name, o_.prefix);
     memory_ = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getInt8Ty(), 0), false,
@@ -332,7 +342,7 @@ llvm::Constant* Lowering::const_value(const ConstExpr& c) {
     case Op::RefFunc:
       return descriptor(uint32_t(c.value));
     default:
-      unsupported(c.offset, 0, c.op, "constant expression reading an imported global");
+      unsupported(c.offset, "constant expression reading an imported global", info(c.op).text);
   }
 }
 
@@ -371,7 +381,7 @@ void Lowering::define_globals() {
 void Lowering::define_tables() {
   for (uint32_t t = 0; t < m_.num_tables(); ++t) {
     if (const Import* im = m_.import_of(ExternKind::Table, t)) {
-      if (!o_.linkable) unsupported(im->offset, 0, Op::Nop, "an imported table needs --linkable");
+      if (!o_.linkable) unsupported(im->offset, "an imported table needs --linkable");
       const std::string sym = import_symbol(im->module, im->name, o_.prefix);
       Table tab;
       tab.slots = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getPtrTy(), 0), false,
