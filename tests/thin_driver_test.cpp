@@ -10,6 +10,7 @@
 #include "dissolve/dissolve.h"
 #include "emu/cortexm.h"
 #include "support.h"
+#include "usart.h"
 #include "wasm/module.h"
 
 namespace gust::test {
@@ -233,6 +234,44 @@ TEST(ThinNode, TheBridgeTrapsOutsideTheWindowAndTheGrantedLines) {
   auto none = (*cpu)->call("console_gust_hal_irq__poll", {0});
   ASSERT_TRUE(none.ok) << none.fault;
   EXPECT_EQ(none.r0, 0u);  // nothing latched
+}
+
+}  // namespace
+}  // namespace gust::test
+
+namespace gust::test {
+namespace {
+
+// The mid seam's wasm keeps the line discipline and the error policy.
+TEST(MidDriver, LineDisciplineAndErrorPolicyRunInWasm) {
+  fs::path dir = scratch("mid");
+  ASSERT_TRUE(compose::compile_driver(source_root() / "drivers/uart-mid/uart.cpp", dir / "mid.wasm", 0));
+  auto m = wasm::decode(read_file(dir / "mid.wasm"));
+  ASSERT_TRUE(m);
+  dissolve::Options o;
+  o.memory_bytes = 8;
+  auto out = dissolve::dissolve(*m, o);
+  ASSERT_TRUE(out) << out.error().str();
+  std::ofstream(dir / "mid.o", std::ios::binary)
+      .write(reinterpret_cast<const char*>(out->object.data()), std::streamsize(out->object.size()));
+  auto cpu = emu::CortexM::load({dir / "mid.o"}, dir / "emu");
+  ASSERT_TRUE(cpu) << cpu.error().str();
+  std::string sent;
+  int32_t next_rx = -1;
+  uint32_t errors = 0;
+  (*cpu)->on_import("gust_hal_uart_byte__tx", [&](emu::CortexM& c) { sent += char(c.arg(0)); });
+  (*cpu)->on_import("gust_hal_uart_byte__rx", [&](emu::CortexM& c) { c.set_result(uint32_t(next_rx)); });
+  (*cpu)->on_import("gust_hal_uart_byte__rx_errors", [&](emu::CortexM& c) { c.set_result(errors); });
+  for (char ch : std::string("a\nb\r\n")) ASSERT_TRUE((*cpu)->call("uart_tx_byte", {uint32_t(uint8_t(ch))}).ok);
+  EXPECT_EQ(sent, "a\r\nb\r\n");  // a lone \n gains its \r; \r\n stays as it is
+  next_rx = '\r';
+  EXPECT_EQ((*cpu)->call("uart_rx", {}).r0, uint32_t('\n'));
+  next_rx = 'x';
+  EXPECT_EQ((*cpu)->call("uart_rx", {}).r0, uint32_t('x'));
+  errors = 0x8;  // ORE
+  EXPECT_EQ(int32_t((*cpu)->call("uart_rx", {}).r0), UART_RX_FAULT);
+  next_rx = -1;
+  EXPECT_EQ(int32_t((*cpu)->call("uart_rx", {}).r0), UART_RX_EMPTY);
 }
 
 }  // namespace
