@@ -955,16 +955,7 @@ void Lowering::lower_instr(const Instr& in) {
     if (v->getType() != mem_ty) v = b_.CreateTrunc(v, mem_ty);
     b_.CreateAlignedStore(v, p, llvm::Align(1));
   };
-  auto block_type = [&](const BlockType& bt) -> FuncType {
-    switch (bt.kind) {
-      case BlockType::Kind::Empty:
-        return {};
-      case BlockType::Kind::Value:
-        return {{}, {bt.value}};
-      default:
-        return m_.types[bt.index];
-    }
-  };
+  auto block_type = [&](const BlockType& bt) { return *block_signature(m_, bt); };  // validated
   auto sext_in = [&](llvm::Type* narrow) {
     Value* x = pop();
     push(b_.CreateSExt(b_.CreateTrunc(x, narrow), x->getType()));

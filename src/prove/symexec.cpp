@@ -408,9 +408,7 @@ void Engine::step(State& st, const Instr& in) {
   };
   auto push = [&](const z3::expr& v) { st.stack.push_back(v); };
   auto block_arity = [&](const wasm::BlockType& bt, bool params) -> uint32_t {
-    if (bt.kind == wasm::BlockType::Kind::Empty) return 0;
-    if (bt.kind == wasm::BlockType::Kind::Value) return params ? 0 : 1;
-    const auto& t = m.types[bt.index];
+    const wasm::FuncType t = *wasm::block_signature(m, bt);  // validated
     return uint32_t(params ? t.params.size() : t.results.size());
   };
   auto bin = [&](auto f) {

@@ -136,6 +136,19 @@ ValType Reader::reftype() {
   fail_at(at, "malformed reference type");
 }
 
+std::optional<FuncType> block_signature(const Module& m, const BlockType& bt) {
+  switch (bt.kind) {
+    case BlockType::Kind::Empty:
+      return FuncType{};
+    case BlockType::Kind::Value:
+      return FuncType{{}, {bt.value}};
+    case BlockType::Kind::Index:
+      if (bt.index >= m.types.size()) return std::nullopt;
+      return m.types[bt.index];
+  }
+  return std::nullopt;
+}
+
 void read_instr(Reader& r, Instr& in, bool has_data_count) {
   in.offset = r.pos();
   uint8_t prefix = r.u8();

@@ -3,6 +3,7 @@
 // lowering and the prover, so the encoding is read in exactly one place.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ struct BlockType {
   ValType value = ValType::I32;
   uint32_t index = 0;
 };
+
+// A block type as a function type; nullopt for a type index out of range.
+std::optional<FuncType> block_signature(const Module& m, const BlockType& bt);
 
 // One decoded instruction.
 struct Instr {

@@ -92,16 +92,9 @@ class FuncValidator {
     return ctrls_[ctrls_.size() - 1 - depth];
   }
   FuncType block_type(const BlockType& bt) {
-    switch (bt.kind) {
-      case BlockType::Kind::Empty:
-        return {};
-      case BlockType::Kind::Value:
-        return {{}, {bt.value}};
-      case BlockType::Kind::Index:
-        if (bt.index >= m_.types.size()) invalid(at_, "unknown type " + std::to_string(bt.index));
-        return m_.types[bt.index];
-    }
-    return {};
+    auto ft = block_signature(m_, bt);
+    if (!ft) invalid(at_, "unknown type " + std::to_string(bt.index));
+    return *ft;
   }
   void need_memory() {
     if (m_.num_memories() == 0) invalid(at_, "unknown memory 0");
