@@ -28,6 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   dissolve::Options o;
   o.memory_max_bytes = 1 << 20;
   o.table_growth = 16;
+  o.linkable = size % 2;  // both memory and table models, deterministically per input
   auto out = dissolve::dissolve(*m, o);
   if (!out && out.error().kind != Error::Kind::Limit && !out.error().offset) {
     fprintf(stderr, "dissolve rejected without an offset: %s\n", out.error().str().c_str());
