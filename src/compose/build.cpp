@@ -428,6 +428,15 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
              s.rfind(".ARM.exidx", 0) == 0)
       c.text += e.size;
   }
+  // Every component is listed, also one the linker dropped whole (a driver
+  // instance whose exports nothing calls).
+  for (const auto& [file, nk] : component_of) {
+    Component& c = comps[nk.first];
+    if (!c.name.empty()) continue;
+    c.name = nk.first;
+    c.kind = nk.second;
+    order.push_back(nk.first);
+  }
   // Drivers first, then the native parts, as the pipeline runs.
   for (const char* kind : {"wasm", "trusted", "boot", "app"})
     for (const auto& n : order)
