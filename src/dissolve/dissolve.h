@@ -44,6 +44,15 @@ struct Options {
   std::set<std::string> keep_exports;
 };
 
+// The symbols beside a linkable memory's or table's own (see Options::
+// linkable): its current size and its capacity, as suffixes of its symbol.
+struct SizeSymbols {
+  const char* size;
+  const char* capacity;
+};
+constexpr SizeSymbols kMemorySizeSymbols{"__pages", "__max_pages"};
+constexpr SizeSymbols kTableSizeSymbols{"__size", "__capacity"};
+
 struct Output {
   std::vector<uint8_t> object;  // ELF relocatable, thumbv7m-none-eabi
   std::string ir;               // the optimised IR, for --dump=ir

@@ -269,9 +269,9 @@ void Lowering::define_memory() {
     memory_ = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getInt8Ty(), 0), false,
                                        llvm::GlobalValue::ExternalLinkage, nullptr, sym);
     memory_pages_ = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::ExternalLinkage, nullptr,
-                                             sym + "__pages");
+                                             sym + kMemorySizeSymbols.size);
     memory_max_pages_ = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
-                                                 nullptr, sym + "__max_pages");
+                                                 nullptr, sym + kMemorySizeSymbols.capacity);
     return;
   }
   const Limits lim = m_.memory_limits(0);
@@ -387,9 +387,9 @@ void Lowering::define_tables() {
       tab.slots = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getPtrTy(), 0), false,
                                            llvm::GlobalValue::ExternalLinkage, nullptr, sym);
       tab.size = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::ExternalLinkage, nullptr,
-                                          sym + "__size");
+                                          sym + kTableSizeSymbols.size);
       tab.capacity_var = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
-                                                  nullptr, sym + "__capacity");
+                                                  nullptr, sym + kTableSizeSymbols.capacity);
       tables2_.push_back(tab);
       continue;
     }
@@ -491,10 +491,10 @@ void Lowering::export_symbols() {
     new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
                              b_.getInt32(uint32_t(memory_size_)), sym + "__bytes");
     if (o_.linkable && memory_pages_) {
-      memory_pages_->setName(sym + "__pages");
+      memory_pages_->setName(sym + kMemorySizeSymbols.size);
       memory_pages_->setLinkage(llvm::GlobalValue::ExternalLinkage);
       new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
-                               b_.getInt32(uint32_t(memory_capacity_ / kPage)), sym + "__max_pages");
+                               b_.getInt32(uint32_t(memory_capacity_ / kPage)), sym + kMemorySizeSymbols.capacity);
     }
   }
   if (o_.linkable) {
@@ -505,10 +505,10 @@ void Lowering::export_symbols() {
       const std::string sym = export_symbol(e.name, o_.prefix);
       t.slots->setName(sym);
       t.slots->setLinkage(llvm::GlobalValue::ExternalLinkage);
-      t.size->setName(sym + "__size");
+      t.size->setName(sym + kTableSizeSymbols.size);
       t.size->setLinkage(llvm::GlobalValue::ExternalLinkage);
       new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
-                               b_.getInt32(uint32_t(t.capacity)), sym + "__capacity");
+                               b_.getInt32(uint32_t(t.capacity)), sym + kTableSizeSymbols.capacity);
     }
   }
   std::map<uint32_t, int> seen_globals;

@@ -187,10 +187,13 @@ std::string spectest_asm() {
     return ".global " + p + name + "\n" + p + name + ": .word " + value + "\n";
   };
   return ".section .data." + p + ",\"aw\"\n.p2align 3\n" + word("global_i32", "666") + word("global_i64", "666, 0") +
-         word("global_f32", "0x4426A666") + word("global_f64", "0xCCCCCCCD, 0x4084D4CC") + word("memory__pages", "1") +
-         word("memory__max_pages", "2") + word("table__size", "10") + word("table__capacity", "20") + ".global " + p +
-         "table\n" + p + "table: .space 80\n" + ".section .bss." + p + "memory,\"aw\",%nobits\n.p2align 3\n.global " +
-         p + "memory\n" + p + "memory: .space 131072\n";
+         word("global_f32", "0x4426A666") + word("global_f64", "0xCCCCCCCD, 0x4084D4CC") +
+         word(std::string("memory") + dissolve::kMemorySizeSymbols.size, "1") +
+         word(std::string("memory") + dissolve::kMemorySizeSymbols.capacity, "2") +
+         word(std::string("table") + dissolve::kTableSizeSymbols.size, "10") +
+         word(std::string("table") + dissolve::kTableSizeSymbols.capacity, "20") + ".global " + p + "table\n" + p +
+         "table: .space 80\n" + ".section .bss." + p + "memory,\"aw\",%nobits\n.p2align 3\n.global " + p + "memory\n" +
+         p + "memory: .space 131072\n";
 }
 
 Runner::Loaded Runner::load(const std::string& filename, const std::string& name) {
@@ -237,6 +240,13 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
     if (at) defsyms[sym] = at | thumb;
     return at != 0;
   };
+  // A memory or a table links as three symbols: its storage, size and capacity.
+  auto link_storage = [&](wasm::ExternKind kind, const std::string& sym, int image, const std::string& target) {
+    const dissolve::SizeSymbols& n =
+        kind == wasm::ExternKind::Memory ? dissolve::kMemorySizeSymbols : dissolve::kTableSizeSymbols;
+    return link(sym, image, target) && link(sym + n.size, image, target + n.size) &&
+           link(sym + n.capacity, image, target + n.capacity);
+  };
   auto limits_match = [](uint64_t have_min, std::optional<uint64_t> have_max, const wasm::Limits& want) {
     return have_min >= want.min && (!want.max || (have_max && *have_max <= *want.max));
   };
@@ -276,13 +286,10 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
         auto g = globals.find(im.name);
         ok = g != globals.end() && g->second == im.global.type && !im.global.mutable_ && link(sym, spectest_, sym);
       } else if (im.kind == wasm::ExternKind::Memory) {
-        ok = im.name == "memory" && limits_match(1, 2, im.memory) && link(sym, spectest_, sym) &&
-             link(sym + "__pages", spectest_, sym + "__pages") &&
-             link(sym + "__max_pages", spectest_, sym + "__max_pages");
+        ok = im.name == "memory" && limits_match(1, 2, im.memory) && link_storage(im.kind, sym, spectest_, sym);
       } else {
         ok = im.name == "table" && im.table.elem == ValType::FuncRef && limits_match(10, 20, im.table.limits) &&
-             link(sym, spectest_, sym) && link(sym + "__size", spectest_, sym + "__size") &&
-             link(sym + "__capacity", spectest_, sym + "__capacity");
+             link_storage(im.kind, sym, spectest_, sym);
       }
       if (!ok) {
         unlinkable("spectest has no such " + std::string(wasm::name(im.kind)) + " of that type");
@@ -331,27 +338,25 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
     } else if (im.kind == wasm::ExternKind::Memory) {
       // The exporter's current size counts, as it may have grown.
       uint32_t pages = 0, max_pages = 0;
-      const uint32_t pages_at = machine_->address_in(image, target + "__pages");
+      const uint32_t pages_at = machine_->address_in(image, target + dissolve::kMemorySizeSymbols.size);
       if (!pages_at) {
         unsupported("the exporter has no symbol for it");
         return r;
       }
       machine_->read(pages_at, &pages, 4);
-      machine_->read(machine_->address_in(image, target + "__max_pages"), &max_pages, 4);
+      machine_->read(machine_->address_in(image, target + dissolve::kMemorySizeSymbols.capacity), &max_pages, 4);
       std::optional<uint64_t> declared_max = from->module.memory_limits(ex->index).max;
       if (!declared_max && max_pages < 65536 && image == spectest_) declared_max = max_pages;
       if (!limits_match(pages, declared_max, im.memory)) {
         unlinkable("incompatible import type");
         return r;
       }
-      link(sym, image, target);
-      link(sym + "__pages", image, target + "__pages");
-      link(sym + "__max_pages", image, target + "__max_pages");
+      link_storage(im.kind, sym, image, target);
       inst->origin[{im.kind, index}] = {image, target};
     } else {
       const wasm::TableType have = from->module.table_type(ex->index);
       uint32_t size = 0;
-      const uint32_t size_at = machine_->address_in(image, target + "__size");
+      const uint32_t size_at = machine_->address_in(image, target + dissolve::kTableSizeSymbols.size);
       if (!size_at) {
         unsupported("the exporter has no symbol for it");
         return r;
@@ -361,9 +366,7 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
         unlinkable("incompatible import type");
         return r;
       }
-      link(sym, image, target);
-      link(sym + "__size", image, target + "__size");
-      link(sym + "__capacity", image, target + "__capacity");
+      link_storage(im.kind, sym, image, target);
       inst->origin[{im.kind, index}] = {image, target};
     }
   }
