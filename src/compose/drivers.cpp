@@ -1,0 +1,115 @@
+// Stage "drivers" of `gust build`: each driver instance's C++ becomes wasm,
+// is decoded and validated, proven (with --prove) and dissolved into a
+// Thumb-2 object that keeps only the exports the native side calls.
+#include <cstdio>
+
+#include "compose/stages.h"
+#include "dissolve/dissolve.h"
+#include "prove/prove.h"
+#include "wasm/module.h"
+
+namespace gust::compose {
+
+namespace {
+
+Error located(Error e, const fs::path& file) {
+  e.where = file.string();
+  return e;
+}
+
+Result<wasm::Module> compile_to_module(Build& b, const DriverInstance& d, const fs::path& wasm_file) {
+  b.progress("compile " + d.source.filename().string() + " -> " + wasm_file.filename().string() +
+             " (clang-19 --target=wasm32)");
+  std::vector<std::string> defines;
+  for (const auto& def : d.defines) defines.push_back("-D" + def);
+  if (auto r = compile_driver(d.source, wasm_file, d.wasm_stack, defines); !r) return r.error();
+  auto mod = wasm::decode(read_bytes(wasm_file));
+  if (!mod) return located(mod.error(), wasm_file);
+  if (auto v = wasm::validate(*mod); !v) return located(v.error(), wasm_file);
+  return mod;
+}
+
+// --prove: the instance's harnesses against the module that ships.
+Result<void> prove_instance(Build& b, const DriverInstance& d, const wasm::Module& mod) {
+  b.progress("prove " + d.instance + " (" + d.proofs.filename().string() + ", Z3)");
+  if (d.proofs.empty())
+    return Error::make(Error::Kind::Input, "--prove: driver instance '" + d.instance + "' has no proofs",
+                       b.node.file.string());
+  const fs::path proofs_wasm = b.scratch / (d.instance + ".proofs.wasm");
+  if (auto r =
+          compile_driver(d.proofs, proofs_wasm, 0, {"-Wl,--allow-undefined", "-I", d.source.parent_path().string()});
+      !r)
+    return r;
+  auto pm = wasm::decode(read_bytes(proofs_wasm));
+  if (!pm) return located(pm.error(), proofs_wasm);
+  prove::Options po;
+  po.unwind = b.opts.unwind;
+  auto verdicts = prove::prove(*pm, &mod, po);
+  bool all = !verdicts.empty();
+  std::string why;
+  for (const auto& v : verdicts) {
+    fprintf(stderr, "      %s\n", v.text().substr(0, v.text().find('\n')).c_str());
+    all = all && v.status == prove::Verdict::Successful;
+    if (v.status != prove::Verdict::Successful) why += v.text();
+    b.report.proofs.push_back({{"driver", d.instance},
+                               {"harness", v.harness},
+                               {"status", prove::status_name(v.status)},
+                               {"seconds", v.seconds}});
+  }
+  if (!all)
+    return Error::make(
+        Error::Kind::Input,
+        "--prove: driver instance '" + d.instance + "' does not pass its proofs; no image built:\n" + why,
+        b.node.file.string());
+  return {};
+}
+
+// The region holds the data segments and the shadow stack unless the
+// manifest sizes it.
+uint64_t region_bytes(const DriverInstance& d, const wasm::Module& mod) {
+  if (d.memory) return *d.memory;
+  uint64_t data_end = 0;
+  for (const auto& seg : mod.datas)
+    if (seg.offset.op == wasm::Op::I32Const)
+      data_end = std::max<uint64_t>(data_end, uint32_t(seg.offset.value) + seg.bytes.size());
+  return (std::max<uint64_t>(data_end, d.wasm_stack) + 7) & ~uint64_t(7);
+}
+
+Result<void> dissolve_instance(Build& b, const DriverInstance& d, const wasm::Module& mod, const fs::path& wasm_file) {
+  const fs::path obj = b.scratch / (d.instance + ".o");
+  b.progress("dissolve " + wasm_file.filename().string() + " -> " + obj.filename().string() + " (prefix " + d.instance +
+             "_)");
+  dissolve::Options dopts;
+  dopts.prefix = d.instance + "_";
+  // Per-node export pruning: a driver keeps only the exports that the native
+  // side calls; the rest become internal, to be inlined or dropped.
+  for (const auto& e : mod.exports)
+    if (e.kind == wasm::ExternKind::Func && b.native_calls.count(dissolve::export_symbol(e.name, dopts.prefix)))
+      dopts.keep_exports.insert(e.name);
+  if (dopts.keep_exports.empty()) dopts.keep_exports.insert("");  // nothing called: keep no export
+  dopts.memory_bytes = region_bytes(d, mod);
+  auto dis = dissolve::dissolve(mod, dopts);
+  if (!dis) return located(dis.error(), wasm_file);
+  if (auto r = write_atomically(obj, dis->object.data(), dis->object.size()); !r) return r;
+  auto facts = read_object(obj);
+  if (!facts) return facts.error();
+  b.imports.insert(facts->undefined.begin(), facts->undefined.end());
+  b.objects.push_back({obj, d.source.parent_path().filename().string() + "@" + d.instance, "wasm"});
+  return {};
+}
+
+}  // namespace
+
+Result<void> build_drivers(Build& b) {
+  for (const auto& d : b.node.drivers) {
+    const fs::path wasm_file = b.scratch / (d.instance + ".wasm");
+    auto mod = compile_to_module(b, d, wasm_file);
+    if (!mod) return mod.error();
+    if (b.opts.prove)
+      if (auto r = prove_instance(b, d, *mod); !r) return r;
+    if (auto r = dissolve_instance(b, d, *mod, wasm_file); !r) return r;
+  }
+  return {};
+}
+
+}  // namespace gust::compose

@@ -1,0 +1,116 @@
+// Stages "link" and "measure" of `gust build`: one arm-none-eabi link of
+// every object, then each component's flash and SRAM from the linker's map.
+#include "compose/stages.h"
+
+namespace gust::compose {
+
+namespace {
+
+ToolRun link_with(const Build& b, const fs::path& script) {
+  std::vector<std::string> argv = {tool("GUST_ARM_GCC", "arm-none-eabi-gcc"),
+                                   "-mcpu=" + b.chip.cpu,
+                                   "-mthumb",
+                                   "-nostdlib",
+                                   "-nostartfiles",
+                                   "-T",
+                                   script.string(),
+                                   "-Wl,--gc-sections",
+                                   "-Wl,-Map=" + b.map.string(),
+                                   "-o",
+                                   b.elf.string()};
+  for (const auto& o : b.objects) argv.push_back(o.file.string());
+  argv.push_back("-lgcc");
+  return run_tool(argv);
+}
+
+}  // namespace
+
+Result<void> link(Build& b) {
+  b.progress("link " + b.node.name + ".elf");
+  b.elf = b.scratch / (b.node.name + ".elf");
+  b.map = b.scratch / (b.node.name + ".map");
+  ToolRun lr = link_with(b, b.scratch / (b.node.name + ".ld"));
+  b.overflowed = lr.status != 0 && lr.output.find("overflowed") != std::string::npos;
+  if (lr.status != 0 && !b.overflowed) return b.tool_error("link", lr);
+  if (b.overflowed) {
+    // Link once more with room to spare, only to measure who takes what;
+    // the budget stage then refuses the image.
+    const fs::path measure_ld = b.scratch / "measure.ld";
+    if (auto r = write_file(measure_ld, linker_script(b.chip, 0x01000000)); !r) return r;
+    if (ToolRun mr = link_with(b, measure_ld); mr.status != 0) return b.tool_error("link", lr);
+  }
+  return {};
+}
+
+Result<void> measure(Build& b) {
+  std::map<std::string, std::pair<std::string, std::string>> component_of;  // object file -> (name, kind)
+  for (const auto& o : b.objects) component_of[o.file.string()] = {o.component, o.kind};
+  std::map<std::string, Component> comps;
+  std::vector<std::string> order;
+  for (const auto& e : parse_map(read_text(b.map))) {
+    std::string name = "libgcc", kind = "app";
+    if (auto it = component_of.find(e.file); it != component_of.end())
+      std::tie(name, kind) = it->second;
+    else if (e.file.find("libgcc") == std::string::npos)
+      continue;
+    Component& c = comps[name];
+    if (c.name.empty()) {
+      c.name = name;
+      c.kind = kind;
+      order.push_back(name);
+    }
+    const std::string& s = e.section;
+    if (s.rfind(".bss", 0) == 0 || s == "COMMON")
+      c.bss += e.size;
+    else if (s.rfind(".data", 0) == 0)
+      c.data += e.size;
+    else if (s.rfind(".text", 0) == 0 || s.rfind(".rodata", 0) == 0 || s == ".isr_vector" ||
+             s.rfind(".ARM.exidx", 0) == 0)
+      c.text += e.size;
+  }
+  // Every component is listed, also one the linker dropped whole (a driver
+  // instance whose exports nothing calls).
+  for (const auto& [file, nk] : component_of) {
+    Component& c = comps[nk.first];
+    if (!c.name.empty()) continue;
+    c.name = nk.first;
+    c.kind = nk.second;
+    order.push_back(nk.first);
+  }
+  // Drivers first, then the native parts, as the pipeline runs.
+  Report& rep = b.report;
+  for (const char* kind : {"wasm", "trusted", "boot", "app"})
+    for (const auto& n : order)
+      if (comps[n].kind == kind) rep.components.push_back(comps[n]);
+  for (const auto& c : rep.components) {
+    rep.flash_bytes += c.text + c.data;
+    rep.sram_bytes += c.data + c.bss;
+    if (c.kind == "trusted") rep.tcb_bytes += c.text + c.data;
+  }
+  rep.sram_budget = b.chip.sram_size;
+  rep.flash_budget = b.chip.flash_size;
+  rep.tcb_imports.assign(b.imports.begin(), b.imports.end());
+  return {};
+}
+
+// Worst-case stack from the call graph: SRAM = .data + .bss + stack.
+Result<void> stack(Build& b) {
+  std::vector<std::pair<fs::path, std::string>> for_stack;
+  for (const auto& o : b.objects) for_stack.push_back({o.file, o.component});
+  auto st = analyze_stack(for_stack, b.chip, b.node.stack_bounds);
+  if (!st) return st.error();
+  if (!st->bounded) {
+    std::string why;
+    for (const auto& u : st->unbounded) why += "\n  " + u;
+    return Error::make(Error::Kind::Limit,
+                       "the worst-case stack is unbounded; give [stack_bounds] in the manifest:" + why,
+                       b.node.file.string());
+  }
+  for (auto& c : b.report.components) c.stack = st->by_component[c.name];
+  b.report.stack_bytes = st->total;
+  b.report.stack_path = st->path;
+  b.report.sram_bytes += st->total;
+  return {};
+}
+
+}  // namespace gust::compose
