@@ -9,11 +9,23 @@
 #include <string>
 #include <vector>
 
+#include "base/objects.h"
+#include "base/tools.h"
 #include "wasm/error.h"
 
 namespace gust::compose {
 
 namespace fs = std::filesystem;
+
+// The shared helpers beneath every layer (src/base/), under their old names.
+using base::MapEntry;
+using base::ObjectFacts;
+using base::parse_map;
+using base::read_object;
+using base::run_tool;
+using base::tool;
+using base::ToolRun;
+using base::write_atomically;
 
 struct Peripheral {
   std::string name;
@@ -57,30 +69,10 @@ fs::path project_root(const fs::path& near);
 [[nodiscard]] Result<Chip> load_chip(const fs::path& file);
 [[nodiscard]] Result<Node> load_node(const fs::path& file);
 
-// Runs a program with arguments; output goes to `log` (stdout and stderr).
-struct ToolRun {
-  int status = -1;
-  std::string output;
-};
-ToolRun run_tool(const std::vector<std::string>& argv);
-// Writes a file beside its target and renames it into place, so that a
-// failure never leaves a half-written file.
-[[nodiscard]] Result<void> write_atomically(const fs::path& file, const void* data, size_t size);
-// The name of a tool, overridable through the environment (GUST_CLANG, ...).
-std::string tool(const char* env, const char* fallback);
-
 // clang-19 --target=wasm32 with the flags every gust driver is built with:
 // MVP plus sign extension, -Oz, no libc, the shadow stack first in memory.
 [[nodiscard]] Result<void> compile_driver(const fs::path& source, const fs::path& wasm_out, uint32_t wasm_stack,
                                           const std::vector<std::string>& extra_flags = {});
-
-// What gust reads back from objects and images.
-struct ObjectFacts {
-  std::map<std::string, uint64_t> section_sizes;  // by section name
-  std::vector<std::string> undefined;             // undefined symbols referenced by relocations
-  std::vector<std::string> defined_globals;
-};
-[[nodiscard]] Result<ObjectFacts> read_object(const fs::path& file);
 
 struct Component {
   std::string name, kind;  // kind: wasm, trusted, boot, app
@@ -123,12 +115,5 @@ struct StackReport {
 };
 [[nodiscard]] Result<StackReport> analyze_stack(const std::vector<std::pair<fs::path, std::string>>& objects,
                                                 const Chip& chip, const std::map<std::string, uint64_t>& bounds);
-
-// Per-input-file section sizes from a GNU ld map file.
-struct MapEntry {
-  std::string file, section;
-  uint64_t size = 0;
-};
-std::vector<MapEntry> parse_map(const std::string& text);
 
 }  // namespace gust::compose

@@ -9,7 +9,8 @@
 #include <fstream>
 #include <set>
 
-#include "compose/compose.h"
+#include "base/objects.h"
+#include "base/tools.h"
 
 namespace gust::emu {
 
@@ -74,14 +75,14 @@ Result<std::unique_ptr<CortexM>> CortexM::load(const std::vector<fs::path>& obje
 
 Result<int> CortexM::add_image(const std::vector<fs::path>& objects, const fs::path& workdir,
                                const std::string& extra_asm, const std::map<std::string, uint32_t>& defsyms) {
-  using compose::run_tool;
-  using compose::tool;
+  using base::run_tool;
+  using base::tool;
   std::error_code ec;
   fs::create_directories(workdir, ec);
   // Every symbol some object needs and none defines gets a stub.
   std::set<std::string> defined, needed;
   for (const auto& o : objects) {
-    auto facts = compose::read_object(o);
+    auto facts = base::read_object(o);
     if (!facts) return facts.error();
     defined.insert(facts->defined_globals.begin(), facts->defined_globals.end());
     needed.insert(facts->undefined.begin(), facts->undefined.end());

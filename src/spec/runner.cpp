@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "compose/compose.h"
+#include "base/tools.h"
 #include "dissolve/dissolve.h"
 #include "emu/cortexm.h"
 #include "gust/trap.h"
@@ -548,7 +548,7 @@ Totals Runner::run() {
   fs::create_directories(dir_);
   const fs::path json_file = dir_ / (wast_.stem().string() + ".json");
   auto conv =
-      compose::run_tool({compose::tool("GUST_WAST2JSON", "wast2json"), wast_.string(), "-o", json_file.string()});
+      base::run_tool({base::tool("GUST_WAST2JSON", "wast2json"), wast_.string(), "-o", json_file.string()});
   if (conv.status != 0) {
     fail("wast2json", 0, conv.output);
     return t_;

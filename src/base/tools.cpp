@@ -1,4 +1,6 @@
 // Running the external toolchain (clang-19, arm-none-eabi-gcc, objcopy).
+#include "base/tools.h"
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -6,9 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "compose/compose.h"
-
-namespace gust::compose {
+namespace gust::base {
 
 std::string tool(const char* env, const char* fallback) {
   const char* v = getenv(env);
@@ -62,4 +62,4 @@ ToolRun run_tool(const std::vector<std::string>& argv) {
   return r;
 }
 
-}  // namespace gust::compose
+}  // namespace gust::base

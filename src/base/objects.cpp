@@ -1,5 +1,7 @@
 // Reading back what the toolchain produced: symbols and relocations of an
 // object (through LLVM's object library), and per-file sizes from a GNU ld map.
+#include "base/objects.h"
+
 #include <llvm/Object/ELFObjectFile.h>
 #include <llvm/Object/ObjectFile.h>
 #include <llvm/Support/MemoryBuffer.h>
@@ -7,9 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "compose/compose.h"
-
-namespace gust::compose {
+namespace gust::base {
 
 Result<ObjectFacts> read_object(const fs::path& file) {
   auto fail = [&](const std::string& msg) {
@@ -95,4 +95,4 @@ std::vector<MapEntry> parse_map(const std::string& text) {
   return out;
 }
 
-}  // namespace gust::compose
+}  // namespace gust::base
