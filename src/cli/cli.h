@@ -22,5 +22,6 @@ void add_run(CLI::App& app);
 void add_spec(CLI::App& app);
 void add_prove(CLI::App& app);
 void add_bind(CLI::App& app);
+void add_audit(CLI::App& app);
 
 }  // namespace gust::cli

@@ -107,6 +107,7 @@ void read(Image& img) {
     uint16_t section;
     Mapping kind;
     std::string file;
+    int file_id;
   };
   std::vector<Map> maps;
   for (uint32_t i = 0; i < shnum; ++i) {
@@ -116,6 +117,7 @@ void read(Image& img) {
           Error::make(Error::Kind::Malformed, "symbol table with a bad string table or entry size", img.where)};
     const Raw& strtab = raw[raw[i].link];
     std::string file;
+    int file_id = -1, files = 0;
     for (uint64_t at = raw[i].offset; at + raw[i].entsize <= uint64_t(raw[i].offset) + raw[i].size;
          at += raw[i].entsize) {
       Symbol s;
@@ -128,9 +130,13 @@ void read(Image& img) {
       s.name = name ? r.str(strtab.offset, strtab.size, name, "symbol name") : "";
       if (s.type == kSTT_FILE) {
         file = s.name;
+        file_id = files++;
         continue;
       }
-      if (!s.is_local()) file.clear();  // globals follow all the locals
+      if (!s.is_local()) {  // globals follow all the locals
+        file.clear();
+        file_id = -1;
+      }
       if (s.type == kSTT_SECTION || s.name.empty()) continue;
       if (s.section >= shnum && s.section < kSHN_LORESERVE)
         throw Failure{Error::make(
@@ -138,12 +144,13 @@ void read(Image& img) {
             "symbol '" + s.name + "' in section " + std::to_string(s.section) + " of " + std::to_string(shnum),
             img.where)};
       if (is_mapping_symbol(s.name)) {
-        if (s.section != 0 && s.section < shnum) maps.push_back({value, s.section, mapping_of(s.name), file});
+        if (s.section != 0 && s.section < shnum) maps.push_back({value, s.section, mapping_of(s.name), file, file_id});
         continue;
       }
       s.thumb = s.is_func() && (value & 1);
       s.addr = s.is_func() ? value & ~1u : value;
-      s.file = s.is_local() ? file : "";
+      s.file = file;
+      s.file_id = file_id;
       img.symbols.push_back(s);
     }
   }
@@ -160,15 +167,17 @@ void read(Image& img) {
     uint32_t at = sec.addr;
     Mapping kind = Mapping::Data;
     std::string file;
+    int file_id = -1;
     const uint32_t end = sec.addr + sec.size;
     for (const Map& m : ms) {
       if (m.addr < sec.addr || m.addr >= end) continue;
-      if (m.addr > at) img.pieces.push_back({at, m.addr, kind, file});
+      if (m.addr > at) img.pieces.push_back({at, m.addr, kind, file, file_id});
       at = m.addr;
       kind = m.kind;
       file = m.file;
+      file_id = m.file_id;
     }
-    if (end > at) img.pieces.push_back({at, end, kind, file});
+    if (end > at) img.pieces.push_back({at, end, kind, file, file_id});
   }
   std::sort(img.pieces.begin(), img.pieces.end(), [](const Piece& a, const Piece& b) { return a.begin < b.begin; });
 }

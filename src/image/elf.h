@@ -38,6 +38,7 @@ struct Symbol {
   uint16_t section = 0;  // section index; 0 undefined, 0xFFF1 absolute
   bool thumb = false;    // a FUNC whose value had bit 0 set
   std::string file;      // a local's object: the FILE symbol before it ("" for globals)
+  int file_id = -1;      // which FILE symbol that is, counting from 0 (several objects may share a name)
   bool is_func() const { return type == 2; }
   bool is_object() const { return type == 1; }
   bool is_local() const { return bind == 0; }
@@ -48,6 +49,7 @@ struct Piece {
   uint32_t begin = 0, end = 0;
   Mapping kind = Mapping::Data;
   std::string file;  // "" when no FILE symbol precedes the mapping symbol
+  int file_id = -1;  // as in Symbol
 };
 
 struct Image {

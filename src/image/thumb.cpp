@@ -68,41 +68,50 @@ void shift_add_sub_mov_cmp(Insn& in, uint16_t h) {
   const uint32_t opc = bits(h, 13, 9);
   const int lo = int(bits(h, 2, 0)), mid = int(bits(h, 5, 3));
   in.sets_flags = true;
-  if (opc >> 2 <= 0b010) {  // LSL/LSR/ASR #imm5 (LSL #0 is MOVS)
+  if (opc >> 2 <= 0b010) {  // LSL/LSR/ASR #imm5 (LSL #0 is MOVS); an amount of 0 is 32 for LSR and ASR
     in.op = Op::Mov;
+    in.alu = AluOp::Mov;
     in.rd = lo;
     in.rm = mid;
-    in.imm = bits(h, 10, 6);
+    in.shift_type = uint8_t(opc >> 2);
+    in.shift_amount = uint8_t(bits(h, 10, 6) == 0 && opc >> 2 ? 32 : bits(h, 10, 6));
   } else if (opc == 0b01100 || opc == 0b01101) {  // ADD/SUB register
     in.op = Op::Alu;
+    in.alu = opc == 0b01100 ? AluOp::Add : AluOp::Sub;
     in.rd = lo;
     in.rn = mid;
     in.rm = int(bits(h, 8, 6));
   } else if (opc == 0b01110 || opc == 0b01111) {  // ADD/SUB #imm3
     in.op = Op::Alu;
+    in.alu = opc == 0b01110 ? AluOp::Add : AluOp::Sub;
+    in.has_imm = true;
     in.rd = lo;
     in.rn = mid;
-    in.imm = opc == 0b01110 ? int32_t(bits(h, 8, 6)) : -int32_t(bits(h, 8, 6));
+    in.imm = bits(h, 8, 6);
   } else {
     const int rdn = int(bits(h, 10, 8));
     in.imm = bits(h, 7, 0);
+    in.has_imm = true;
     switch (opc >> 2) {
       case 0b100:  // MOV #imm8
         in.op = Op::Mov;
+        in.alu = AluOp::Mov;
         in.rd = rdn;
         break;
       case 0b101:  // CMP #imm8
         in.op = Op::Cmp;
+        in.alu = AluOp::Cmp;
         in.rn = rdn;
         break;
       case 0b110:  // ADD #imm8
         in.op = Op::Alu;
+        in.alu = AluOp::Add;
         in.rd = in.rn = rdn;
         break;
       default:  // SUB #imm8
         in.op = Op::Alu;
+        in.alu = AluOp::Sub;
         in.rd = in.rn = rdn;
-        in.imm = -in.imm;
         break;
     }
   }
@@ -113,8 +122,12 @@ void shift_add_sub_mov_cmp(Insn& in, uint16_t h) {
 void data_processing16(Insn& in, uint16_t h) {
   const uint32_t opc = bits(h, 9, 6);
   const int rdn = int(bits(h, 2, 0)), rm = int(bits(h, 5, 3));
+  static constexpr AluOp ops[16] = {AluOp::And, AluOp::Eor,  AluOp::Lsl, AluOp::Lsr, AluOp::Asr, AluOp::Adc,
+                                    AluOp::Sbc, AluOp::Ror,  AluOp::Tst, AluOp::Rsb, AluOp::Cmp, AluOp::Cmn,
+                                    AluOp::Orr, AluOp::None, AluOp::Bic, AluOp::Mvn};
   in.sets_flags = true;
   in.rm = rm;
+  in.alu = ops[opc];
   switch (opc) {
     case 0b1000:  // TST
     case 0b1010:  // CMP
@@ -125,6 +138,7 @@ void data_processing16(Insn& in, uint16_t h) {
       return;
     case 0b1001:  // RSB rd, rn, #0
       in.op = Op::Alu;
+      in.has_imm = true;
       in.rd = rdn;
       in.rn = rm;
       in.rm = -1;
@@ -154,6 +168,7 @@ void special_data_branch(Insn& in, uint16_t h) {
   const int rdn = int(bit(h, 7) << 3 | bits(h, 2, 0)), rm = int(bits(h, 6, 3));
   if (opc >> 2 == 0b00) {  // ADD rdn, rm (high registers)
     in.op = rdn == kSP ? Op::AddSubSp : Op::Alu;
+    in.alu = AluOp::Add;
     in.sp_unknown = rdn == kSP;
     in.rd = in.rn = rdn;
     in.rm = rm;
@@ -163,12 +178,14 @@ void special_data_branch(Insn& in, uint16_t h) {
     set_undefined(in);
   } else if (opc >> 2 == 0b01) {  // CMP rn, rm (high registers)
     in.op = Op::Cmp;
+    in.alu = AluOp::Cmp;
     in.sets_flags = true;
     in.rn = rdn;
     in.rm = rm;
     in.reads = regs({rdn, rm});
   } else if (opc >> 2 == 0b10) {  // MOV rd, rm (high registers)
     in.op = Op::Mov;
+    in.alu = AluOp::Mov;
     in.rd = rdn;
     in.rm = rm;
     in.reads = regs({rm});
@@ -230,10 +247,11 @@ void load_store16(Insn& in, uint16_t h) {
 void misc16(Insn& in, uint16_t h) {
   if ((h & 0xFF00) == 0xB000) {  // ADD/SUB sp, sp, #imm7*4
     in.op = Op::AddSubSp;
+    in.alu = bit(h, 7) ? AluOp::Sub : AluOp::Add;
+    in.has_imm = true;
     in.rd = in.rn = kSP;
     in.imm = bits(h, 6, 0) * 4;
-    if (bit(h, 7)) in.imm = -in.imm;
-    in.sp_delta = int32_t(in.imm);
+    in.sp_delta = int32_t(bit(h, 7) ? -in.imm : in.imm);
     in.reads = in.writes = reg_bit(kSP);
   } else if ((h & 0xF500) == 0xB100) {  // CBZ / CBNZ
     in.op = Op::Cbz;
@@ -244,6 +262,7 @@ void misc16(Insn& in, uint16_t h) {
     in.reads = regs({in.rn});
   } else if ((h & 0xFF00) == 0xB200) {  // SXTH, SXTB, UXTH, UXTB
     in.op = Op::Alu;
+    in.alu = AluOp::Other;
     in.rd = int(bits(h, 2, 0));
     in.rm = int(bits(h, 5, 3));
     in.reads = regs({in.rm});
@@ -262,6 +281,7 @@ void misc16(Insn& in, uint16_t h) {
     in.op = Op::Cps;
   } else if ((h & 0xFF00) == 0xBA00 && bits(h, 7, 6) != 0b10) {  // REV, REV16, REVSH
     in.op = Op::Alu;
+    in.alu = AluOp::Other;
     in.rd = int(bits(h, 2, 0));
     in.rm = int(bits(h, 5, 3));
     in.reads = regs({in.rm});
@@ -334,6 +354,8 @@ void decode16(Insn& in, uint16_t h) {
     in.writes = reg_bit(in.rd);
   } else if (top6 >> 1 == 0b10101) {  // ADD rd, sp, #imm8*4
     in.op = Op::Alu;
+    in.alu = AluOp::Add;
+    in.has_imm = true;
     in.rd = int(bits(h, 10, 8));
     in.rn = kSP;
     in.imm = bits(h, 7, 0) * 4;
@@ -460,6 +482,13 @@ void dual_exclusive_table(Insn& in, uint16_t h1, uint16_t h2) {
 // and with a modified immediate (A5.3.1). False for an encoding not in ARMv7-M.
 bool data_processing_op(Insn& in, uint32_t opc, bool s, int rn, int rd) {
   const bool test = rd == kPC && s;
+  static constexpr AluOp ops[16] = {AluOp::And,  AluOp::Bic,  AluOp::Orr, AluOp::Orn,  AluOp::Eor, AluOp::None,
+                                    AluOp::None, AluOp::None, AluOp::Add, AluOp::None, AluOp::Adc, AluOp::Sbc,
+                                    AluOp::None, AluOp::Sub,  AluOp::Rsb, AluOp::None};
+  static constexpr AluOp tests[16] = {AluOp::Tst,  AluOp::None, AluOp::None, AluOp::None, AluOp::Teq,  AluOp::None,
+                                      AluOp::None, AluOp::None, AluOp::Cmn,  AluOp::None, AluOp::None, AluOp::None,
+                                      AluOp::None, AluOp::Cmp,  AluOp::None, AluOp::None};
+  in.alu = test && tests[opc] != AluOp::None ? tests[opc] : ops[opc];
   switch (opc) {
     case 0b0000:  // AND / TST
     case 0b0100:  // EOR / TEQ
@@ -470,6 +499,7 @@ bool data_processing_op(Insn& in, uint32_t opc, bool s, int rn, int rd) {
     case 0b0010:  // ORR / MOV
     case 0b0011:  // ORN / MVN
       in.op = rn == kPC ? Op::Mov : Op::Alu;
+      if (rn == kPC) in.alu = opc == 0b0010 ? AluOp::Mov : AluOp::Mvn;
       break;
     case 0b0001:  // BIC
     case 0b1010:  // ADC
@@ -500,7 +530,11 @@ void data_processing_shifted(Insn& in, uint16_t h1, uint16_t h2) {
   const int rn = int(bits(h1, 3, 0)), rd = int(bits(h2, 11, 8)), rm = int(bits(h2, 3, 0));
   if (!data_processing_op(in, bits(h1, 8, 5), bit(h1, 4), rn, rd)) return set_undefined(in);
   in.rm = rm;
-  in.imm = bits(h2, 14, 12) << 2 | bits(h2, 7, 6);
+  in.shift_type = uint8_t(bits(h2, 5, 4));
+  const uint32_t amount = bits(h2, 14, 12) << 2 | bits(h2, 7, 6);
+  // An amount of 0 is 32 for LSR and ASR; ROR #0 is RRX, a one-bit rotate through carry.
+  in.shift_amount = uint8_t(amount == 0 && (in.shift_type == 1 || in.shift_type == 2) ? 32 : amount);
+  if (amount == 0 && in.shift_type == 3) in.alu = in.alu == AluOp::Mov ? AluOp::Other : in.alu;
   in.reads |= reg_bit(rm);
   if (rd == kSP && in.op != Op::Cmp) in.sp_unknown = true;
 }
@@ -510,6 +544,7 @@ void data_processing_modified_imm(Insn& in, uint16_t h1, uint16_t h2) {
   const uint32_t opc = bits(h1, 8, 5);
   if (!data_processing_op(in, opc, bit(h1, 4), rn, rd)) return set_undefined(in);
   in.imm = expand_imm(bit(h1, 10) << 11 | bits(h2, 14, 12) << 8 | bits(h2, 7, 0));
+  in.has_imm = true;
   if (in.op == Op::AddSubSp) {
     if (rn == kSP)
       in.sp_delta = int32_t(opc == 0b1000 ? in.imm : -in.imm);
@@ -537,8 +572,10 @@ void plain_binary_imm(Insn& in, uint16_t h1, uint16_t h2) {
         in.literal = align_pc(in.addr) + uint32_t(imm);
       } else {
         in.op = rd == kSP ? Op::AddSubSp : Op::Alu;
+        in.alu = opc == 0b00000 ? AluOp::Add : AluOp::Sub;
+        in.has_imm = true;
         in.rn = rn;
-        in.imm = imm;
+        in.imm = imm12;
         in.reads = reg_bit(rn);
         if (rd == kSP && rn == kSP)
           in.sp_delta = imm;
@@ -560,11 +597,13 @@ void plain_binary_imm(Insn& in, uint16_t h1, uint16_t h2) {
     case 0b11010:  // USAT (ASR form)
     case 0b11100:  // UBFX
       in.op = Op::Alu;
+      in.alu = AluOp::Other;
       in.rn = rn;
       in.reads = reg_bit(rn);
       break;
     case 0b10110:  // BFI / BFC
       in.op = Op::Alu;
+      in.alu = AluOp::Other;
       in.rn = rn == kPC ? -1 : rn;
       in.reads = uint16_t(regs({in.rn}) | reg_bit(rd));
       break;
@@ -643,7 +682,7 @@ void store_single(Insn& in, uint16_t h1, uint16_t h2) {
     in.rn = rn;
     in.rm = int(bits(h2, 3, 0));
     in.reg_offset = true;
-    in.imm = bits(h2, 5, 4);
+    in.shift_amount = uint8_t(bits(h2, 5, 4));
   } else {
     return set_undefined(in);
   }
@@ -683,7 +722,7 @@ void load_single(Insn& in, uint16_t h1, uint16_t h2) {
     in.rn = rn;
     in.rm = int(bits(h2, 3, 0));
     in.reg_offset = true;
-    in.imm = bits(h2, 5, 4);
+    in.shift_amount = uint8_t(bits(h2, 5, 4));
   } else {
     return set_undefined(in);
   }
@@ -714,7 +753,10 @@ void data_processing_register(Insn& in, uint16_t h1, uint16_t h2) {
   in.op = Op::Alu;
   in.rd = rd;
   in.rm = rm;
+  in.alu = AluOp::Other;
   if ((o1 & 0b1000) == 0 && o2 == 0) {  // LSL, LSR, ASR, ROR by register
+    static constexpr AluOp shifts[4] = {AluOp::Lsl, AluOp::Lsr, AluOp::Asr, AluOp::Ror};
+    in.alu = shifts[o1 >> 1];
     in.rn = rn;
     in.sets_flags = bit(h1, 4);
   } else if ((o1 & 0b1000) == 0 && (o2 & 0b1000)) {  // SXTH, UXTH, SXTB, UXTB (the accumulating forms are DSP)

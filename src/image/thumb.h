@@ -74,6 +74,33 @@ enum class Flow : uint8_t {
   Trap,          // UDF, BKPT, SVC: does not fall through in any way gust relies on
 };
 
+// The operation of a Mov, Alu, AddSubSp or Cmp instruction, for a reader that follows values.
+// The second operand is `imm` when has_imm, else rm shifted by shift_type/shift_amount.
+enum class AluOp : uint8_t {
+  None,
+  Mov,
+  Mvn,
+  Add,
+  Sub,
+  Rsb,
+  Adc,
+  Sbc,
+  And,
+  Orr,
+  Orn,
+  Eor,
+  Bic,
+  Lsl,
+  Lsr,
+  Asr,
+  Ror,  // by register: rn shifted by rm
+  Cmp,
+  Cmn,
+  Tst,
+  Teq,
+  Other,  // extends, bitfields, saturation, CLZ, REV, RBIT
+};
+
 // Condition codes as encoded (ARM ARM A7.3); AL for unconditional.
 enum class Cond : uint8_t { EQ, NE, CS, CC, MI, PL, VS, VC, HI, LS, GE, LT, GT, LE, AL };
 
@@ -97,9 +124,13 @@ struct Insn {
   uint8_t width = 0;        // load/store access bytes (1, 2, 4, 8 for LDRD/STRD); LDM/STM: 4 per register
   bool writeback = false;   // load/store/LDM/STM updates its base register
   bool post_index = false;  // the access is at [rn], then rn += imm
-  bool reg_offset = false;  // the address is rn + (rm << shift); `imm` holds the shift
+  bool reg_offset = false;  // the address is rn + (rm << shift_amount)
   bool sets_flags = false;
-  uint16_t reglist = 0;  // PUSH/POP/LDM/STM registers (PUSH {r4, lr} is bit 4 | bit 14)
+  AluOp alu = AluOp::None;
+  bool has_imm = false;      // the ALU's second operand is `imm`
+  uint8_t shift_type = 0;    // the ALU's rm (or a load/store index) shifted: LSL 0, LSR 1, ASR 2, ROR 3
+  uint8_t shift_amount = 0;  // by this many bits (a load/store index: the LSL amount)
+  uint16_t reglist = 0;      // PUSH/POP/LDM/STM registers (PUSH {r4, lr} is bit 4 | bit 14)
 
   uint16_t reads = 0;   // registers read (bit n = rn); PC reads are not listed
   uint16_t writes = 0;  // registers written, SP and PC included (conditional writes too)

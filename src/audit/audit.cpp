@@ -1,0 +1,789 @@
+// The audit's rules over each dissolved instance's decoded code: where its
+// branches and calls may go, which indirect branches and stores it may make,
+// and that no system instruction appears. The instances are found from the
+// image's symbols: every object whose FILE symbol is "gust" is dissolved code.
+#include "audit/audit.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cinttypes>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+namespace gust::audit {
+
+using image::Flow;
+using image::Insn;
+using image::Op;
+using image::reg_bit;
+
+const Property kChecked[] = {
+    {"code",
+     "every byte of dissolved code that can run decodes to an ARMv7-M instruction; control never falls "
+     "into a literal pool or off the end of a function"},
+    {"system",
+     "no system, privileged or hint instruction: MSR, MRS, CPS, SVC, BKPT, WFI, WFE, SEV, UDF, "
+     "LDREX/STREX/CLREX, barriers, DBG, coprocessor"},
+    {"direct-branch",
+     "every B, B<c>, CBZ, CBNZ lands on an instruction of its own function, or on the start of a "
+     "function it may call (a tail call)"},
+    {"direct-call",
+     "every BL goes to the start of a function of the same instance, one of its own bridge "
+     "functions (<instance>_gust_hal_*), gust_trap, or a runtime helper (__aeabi_*, libgcc's __*)"},
+    {"indirect-branch",
+     "BX/BLX through a register only as gust's call_indirect dispatch (descriptor loaded, its "
+     "signature word compared with a constant, a mismatch branching to a trap, the target "
+     "loaded from the same descriptor); TBB/TBH only after an unsigned bounds check, every "
+     "entry inside the function; returns (BX LR, POP {..., PC}); nothing else writes PC"},
+    {"store",
+     "every store's address is SP plus a non-negative constant, or a constant address inside the "
+     "instance's own writable data, or its linear memory's base plus an offset bounds-checked "
+     "(CMP then a branch to a trap) against the region's size"},
+    {"instance",
+     "dissolved code of one object carries one instance's prefix; with the build's list, no "
+     "dissolved instance the build did not make"},
+};
+const size_t kCheckedCount = std::size(kChecked);
+
+const char* const kNotChecked[] = {
+    "native code (bridge, boot, app, libgcc) is trusted and not audited",
+    "callees are trusted to preserve r4-r11 and SP (AAPCS), as the store rule assumes across calls",
+    "which function a call_indirect reaches is not checked beyond its signature word (the table contents)",
+    "loads are not checked (a load cannot escape the sandbox's integrity, only its confidentiality)",
+    "the stack's depth (the SRAM oracle bounds it) and stores through spilled pointers are refused, not "
+    "followed",
+};
+const size_t kNotCheckedCount = std::size(kNotChecked);
+
+std::string Violation::str() const {
+  char addr_text[16];
+  snprintf(addr_text, sizeof addr_text, "0x%08" PRIx32, addr);
+  return "instance " + instance + ", function " + function + ", " + addr_text + ": " + rule + ": " + detail +
+         (insn.empty() ? "" : " [" + insn + "]");
+}
+
+namespace {
+
+std::string hex(uint32_t v) {
+  char buf[16];
+  snprintf(buf, sizeof buf, "0x%08" PRIx32, v);
+  return buf;
+}
+
+// libgcc's run-time helpers that LLVM calls for what the Cortex-M3 lacks:
+// __aeabi_* and the generic __name<digit> family (__udivmoddi4, __clzsi2).
+bool is_helper_name(const std::string& n) {
+  if (n.rfind("__aeabi_", 0) == 0) return true;
+  if (n.size() < 4 || n.rfind("__", 0) != 0 || !isdigit(uint8_t(n.back()))) return false;
+  return std::all_of(n.begin() + 2, n.end(), [](char c) { return islower(uint8_t(c)) || isdigit(uint8_t(c)); });
+}
+
+// One of an instance's data objects: its memory region, a global, a table.
+struct DataObject {
+  uint32_t begin, end;
+};
+
+struct Auditor {
+  const image::Image& img;
+  Report& rep;
+  std::vector<const image::Symbol*> fns;  // all functions, by address
+  std::map<uint32_t, const image::Symbol*> starts;
+  std::set<int> dissolved;       // FILE ids of dissolved objects
+  std::optional<uint32_t> trap;  // gust_trap
+  std::set<uint32_t> noreturn;   // gust_trap, and own functions that only ever reach it
+
+  bool is_dissolved(uint32_t addr) const {
+    const image::Piece* p = img.piece_at(addr);
+    return p && dissolved.count(p->file_id);
+  }
+
+  std::string what_is(uint32_t addr) const {
+    const image::Symbol* f = img.function_at(addr);
+    if (!f) {
+      const image::Piece* p = img.piece_at(addr);
+      return hex(addr) + (p ? " (not in any function)" : " (outside the image)");
+    }
+    if (f->addr == addr) return hex(addr) + " (" + f->name + ")";
+    return hex(addr) + " (" + f->name + "+" + std::to_string(addr - f->addr) + ", inside it)";
+  }
+
+  // A function the instance may call or tail-call: its own, its bridge, gust_trap, a helper.
+  bool may_call(const Instance& inst, const std::set<uint32_t>& own, uint32_t target) const {
+    if (own.count(target)) return true;
+    if (trap && target == *trap) return true;
+    auto it = starts.find(target);
+    if (it == starts.end() || is_dissolved(target)) return false;
+    for (const image::Symbol* s : img.symbols_at(target)) {
+      if (!s->is_func() || s->is_local()) continue;
+      if (s->name.rfind(inst.name + "_gust_hal_", 0) == 0) return true;
+      if (is_helper_name(s->name)) return true;
+    }
+    return false;
+  }
+
+  void run(const Options& opts);
+  void check_function(Instance& inst, const image::Symbol& fn, const std::set<uint32_t>& own,
+                      const std::vector<DataObject>& data);
+};
+
+// The code of one function, decoded, with what the rules ask of it.
+struct Code {
+  const image::Symbol& fn;
+  std::vector<Insn> insns;
+  std::map<uint32_t, size_t> at;                   // instruction address -> index
+  std::set<uint32_t> targets;                      // addresses some branch of the function lands on
+  std::map<size_t, std::vector<uint32_t>> tables;  // a checked TBB/TBH (by index) -> where its entries land
+  bool inside(uint32_t a) const { return a >= fn.addr && a - fn.addr < fn.size; }
+};
+
+// Does the block at `addr` call gust_trap before anything else can happen?
+bool traps(const Code& c, uint32_t addr, const std::set<uint32_t>& noreturn) {
+  if (noreturn.count(addr)) return true;
+  auto it = c.at.find(addr);
+  if (it == c.at.end()) return false;
+  for (size_t i = it->second; i < c.insns.size() && i < it->second + 6; ++i) {
+    const Insn& in = c.insns[i];
+    if ((in.flow == Flow::Call || in.flow == Flow::Jump) && noreturn.count(*in.target)) return true;
+    if (in.flow != Flow::Next || in.is_store() || (in.writes & (reg_bit(image::kSP) | reg_bit(image::kPC))))
+      return false;
+  }
+  return false;
+}
+
+// The last instruction in [lo, i) that writes register r, or -1.
+int last_def(const Code& c, int lo, int i, int r) {
+  for (int k = i - 1; k >= lo; --k)
+    if (c.insns[size_t(k)].writes & reg_bit(r)) return k;
+  return -1;
+}
+
+// The word offset from its base that a load gives register r, if the load is a plain
+// word load from [rn, #imm]: LDR, LDRD or LDM without writeback.
+std::optional<std::pair<int, int64_t>> loaded_from(const Insn& in, int r) {
+  if (in.in_it || in.writeback || in.post_index || in.reg_offset) return std::nullopt;
+  if (in.op == Op::Ldr && in.width == 4 && in.rd == r) return std::pair{in.rn, in.imm};
+  if (in.op == Op::Ldrd && (in.rd == r || in.ra == r)) return std::pair{in.rn, in.imm + (in.ra == r ? 4 : 0)};
+  if (in.op == Op::Ldm && (in.reglist & reg_bit(r))) {
+    int64_t off = 0;
+    for (int k = 0; k < r; ++k)
+      if (in.reglist & reg_bit(k)) off += 4;
+    return std::pair{in.rn, off};
+  }
+  return std::nullopt;
+}
+
+// Is register r, at instruction i, a constant the code made itself (a literal
+// from the pool, MOVW/MOVT, MOV #imm) within [lo, i)?
+bool is_constant(const Code& c, int lo, int i, int r) {
+  const int d = last_def(c, lo, i, r);
+  if (d < 0) return false;
+  const Insn& in = c.insns[size_t(d)];
+  if (in.in_it) return false;
+  if (in.op == Op::LdrLit || in.op == Op::Movw || (in.op == Op::Mov && in.has_imm)) return true;
+  if (in.op == Op::Movt) {
+    const int w = last_def(c, lo, d, r);
+    return w >= 0 && c.insns[size_t(w)].op == Op::Movw && !c.insns[size_t(w)].in_it;
+  }
+  return false;
+}
+
+// No branch of the function lands strictly after `first` up to `last`: the sequence cannot be entered halfway.
+bool entered_only_at_top(const Code& c, uint32_t first, uint32_t last) {
+  auto it = c.targets.upper_bound(first);
+  return it == c.targets.end() || *it > last;
+}
+
+// The call_indirect dispatch: `bx/blx rT` where rT = [rD, #0], after `cmp rI, <constant>; bne <trap>`
+// with rI = [rD, #4] of the same rD, all in one straight-line sequence.
+std::string check_dispatch(const Code& c, size_t i, const std::set<uint32_t>& trap) {
+  const Insn& bx = c.insns[i];
+  if (bx.in_it) return "a conditional indirect branch";
+  // The straight line before it: only fall-through instructions and branches to a trap.
+  int lo = int(i);
+  while (lo > 0 && int(i) - lo < 32) {
+    const Insn& p = c.insns[size_t(lo - 1)];
+    if (p.flow == Flow::Next || (p.flow == Flow::CondJump && p.target && traps(c, *p.target, trap)))
+      --lo;
+    else
+      break;
+  }
+  const int tload = last_def(c, lo, int(i), bx.rm);
+  if (tload < 0) return "the branch register is not loaded in the sequence before it";
+  auto tsrc = loaded_from(c.insns[size_t(tload)], bx.rm);
+  if (!tsrc || tsrc->second != 0)
+    return "the branch register does not come from word 0 of a descriptor (" + describe(c.insns[size_t(tload)]) + ")";
+  const int desc = tsrc->first;
+  const int desc_def = last_def(c, lo, tload, desc);
+  // The signature check: the last conditional branch before the call, to a trap, on NE after a CMP.
+  for (int b = int(i) - 1; b >= lo; --b) {
+    const Insn& br = c.insns[size_t(b)];
+    if (br.flow != Flow::CondJump) continue;
+    if (br.op != Op::Bcc || br.cond != image::Cond::NE) return "the last check before it is not a BNE to a trap";
+    int f = b - 1;
+    while (f >= lo && !c.insns[size_t(f)].sets_flags && c.insns[size_t(f)].op != Op::Cmp) --f;
+    if (f < lo) return "no compare sets the flags of the signature check";
+    const Insn& cmp = c.insns[size_t(f)];
+    if (cmp.alu != image::AluOp::Cmp || cmp.in_it) return "the signature check is not a CMP";
+    const int idreg = cmp.rn;
+    if (!cmp.has_imm && (cmp.rm == idreg || !is_constant(c, lo, f, cmp.rm)))
+      return "the signature is not compared with a constant";
+    const int iload = last_def(c, lo, f, idreg);
+    if (iload < 0) return "the compared signature is not loaded in the sequence";
+    auto isrc = loaded_from(c.insns[size_t(iload)], idreg);
+    if (!isrc || isrc->first != desc || isrc->second != 4)
+      return "the compared word is not word 1 of the descriptor the target comes from";
+    if (last_def(c, lo, iload, desc) != desc_def) return "the descriptor register changes between the two loads";
+    if (last_def(c, tload + 1, int(i), desc) >= 0 && last_def(c, iload + 1, tload, desc) >= 0)
+      return "the descriptor register changes between the two loads";
+    const uint32_t first = std::min({c.insns[size_t(tload)].addr, c.insns[size_t(iload)].addr, cmp.addr});
+    if (!entered_only_at_top(c, first, bx.addr)) return "a branch lands inside the dispatch sequence";
+    return "";
+  }
+  return "no signature check before it";
+}
+
+// TBB/TBH [pc, rI] after `cmp rI, #N; bhi`: every one of the N+1 entries lands on an instruction.
+std::string check_table_branch(const Code& c, size_t i, const image::Image& img, std::vector<uint32_t>& lands) {
+  const Insn& tb = c.insns[i];
+  if (tb.rn != image::kPC) return "a table branch through a table outside the code";
+  if (tb.in_it || i < 2) return "a table branch without its bounds check";
+  int b = int(i) - 1;
+  while (b >= 0 && c.insns[size_t(b)].flow == Flow::Next && !(c.insns[size_t(b)].writes & reg_bit(tb.rm)) &&
+         !c.insns[size_t(b)].sets_flags)
+    --b;
+  if (b < 1 || c.insns[size_t(b)].op != Op::Bcc || c.insns[size_t(b)].cond != image::Cond::HI)
+    return "the index is not bounds-checked (CMP then BHI) right before it";
+  int f = b - 1;
+  while (f >= 0 && c.insns[size_t(f)].flow == Flow::Next && !(c.insns[size_t(f)].writes & reg_bit(tb.rm)) &&
+         !c.insns[size_t(f)].sets_flags)
+    --f;
+  if (f < 0 || c.insns[size_t(f)].alu != image::AluOp::Cmp || c.insns[size_t(f)].rn != tb.rm ||
+      !c.insns[size_t(f)].has_imm || c.insns[size_t(f)].in_it)
+    return "the index is not compared with a constant bound right before it";
+  if (!entered_only_at_top(c, c.insns[size_t(f)].addr, tb.addr)) return "a branch lands inside the bounds check";
+  const uint32_t n = uint32_t(c.insns[size_t(f)].imm) + 1, width = tb.width, table = tb.addr + 4;
+  auto bytes = img.bytes_at(table, n * width);
+  if (!bytes) return "its table is not in the image";
+  for (uint32_t k = 0; k < n; ++k) {
+    const uint32_t e = width == 1 ? (*bytes)[k] : uint32_t((*bytes)[2 * k] | (*bytes)[2 * k + 1] << 8);
+    const uint32_t to = table + 2 * e;
+    if (!c.at.count(to)) return "entry " + std::to_string(k) + " lands on " + hex(to) + ", not an instruction";
+    lands.push_back(to);
+  }
+  return "";
+}
+
+// ---- stores: a forward data flow over the function. Each register is
+// unknown, a constant, a value known to be at most some bound (after CMP and
+// a conditional branch), a pointer into one of the instance's data objects
+// (a constant base plus a bounded offset), or SP-relative.
+struct Value {
+  enum Kind : uint8_t { Unknown, Const, Bounded, Pointer, Based, Stack } kind = Unknown;
+  uint32_t v = 0;     // Const: the value; Bounded, Pointer: the largest value or offset
+  uint32_t base = 0;  // Pointer, Based: the address of the object it derives from (Based: by an unknown offset)
+  bool operator==(const Value&) const = default;
+};
+using State = std::array<Value, 16>;
+
+bool numeric(const Value& x) { return x.kind == Value::Const || x.kind == Value::Bounded; }
+
+// The join of two paths' values; `widen` (a loop that keeps changing) gives up the bounds,
+// keeping only what cannot grow: a pointer's object.
+Value meet(const Value& a, const Value& b, bool widen) {
+  if (a == b) return a;
+  auto based = [](const Value& x) -> std::optional<uint32_t> {
+    if (x.kind == Value::Pointer || x.kind == Value::Based) return x.base;
+    return std::nullopt;
+  };
+  if (auto x = based(a), y = based(b); x && y && *x == *y) {
+    if (!widen && a.kind == Value::Pointer && b.kind == Value::Pointer)
+      return {Value::Pointer, std::max(a.v, b.v), a.base};
+    return {Value::Based, 0, *x};
+  }
+  // A constant address at or above a pointer's object: the pointer's range, stretched to it.
+  for (auto [c, p] : {std::pair{&a, &b}, std::pair{&b, &a}}) {
+    if (c->kind != Value::Const || !based(*p) || c->v < p->base) continue;
+    if (!widen && p->kind == Value::Pointer) return {Value::Pointer, std::max(c->v - p->base, p->v), p->base};
+    return {Value::Based, 0, p->base};
+  }
+  if (!widen && numeric(a) && numeric(b)) return {Value::Bounded, std::max(a.v, b.v)};
+  return {};
+}
+
+struct StoreFlow {
+  const Code& c;
+  const image::Image& img;
+  const std::vector<DataObject>& own;
+
+  const DataObject* object_at(uint32_t a) const {
+    for (const auto& o : own)
+      if (a >= o.begin && a < o.end) return &o;
+    return nullptr;
+  }
+
+  // operand 2 of an ALU instruction, shifted left by a constant at most.
+  Value operand2(const Insn& in, const State& s) const {
+    if (in.has_imm) return {Value::Const, uint32_t(in.imm)};
+    if (in.rm < 0) return {};
+    Value m = s[size_t(in.rm)];
+    if (in.shift_amount == 0) return m;
+    if (in.shift_type != 0 || !numeric(m) || in.shift_amount >= 32 || m.v >= (1u << (32 - in.shift_amount))) return {};
+    m.v <<= in.shift_amount;
+    return m;
+  }
+
+  Value add(const Value& a, const Value& b) const {
+    if (a.kind == Value::Stack && b.kind == Value::Const) return {Value::Stack};
+    if (numeric(a) && numeric(b) && uint64_t(a.v) + b.v <= 0xFFFFFFFFu) {
+      if (a.kind == Value::Const && b.kind == Value::Const) return {Value::Const, a.v + b.v};
+      if (a.kind == Value::Const && object_at(a.v)) return {Value::Pointer, b.v, a.v};
+      if (b.kind == Value::Const && object_at(b.v)) return {Value::Pointer, a.v, b.v};
+      return {Value::Bounded, a.v + b.v};
+    }
+    if (a.kind == Value::Pointer && numeric(b) && uint64_t(a.v) + b.v <= 0xFFFFFFFFu)
+      return {Value::Pointer, a.v + b.v, a.base};
+    if (b.kind == Value::Pointer && numeric(a) && uint64_t(b.v) + a.v <= 0xFFFFFFFFu)
+      return {Value::Pointer, b.v + a.v, b.base};
+    // An own object's address plus what is not known: its provenance, without a bound.
+    for (const Value* x : {&a, &b}) {
+      if (x->kind == Value::Pointer || x->kind == Value::Based) return {Value::Based, 0, x->base};
+      if (x->kind == Value::Const && object_at(x->v)) return {Value::Based, 0, x->v};
+    }
+    return {};
+  }
+
+  void step(const Insn& in, State& s) const {
+    const State before = s;
+    Value v{};
+    bool known = false;
+    if (in.op == Op::LdrLit && in.width == 4 && in.literal) {
+      const image::Section* sec = img.section_at(*in.literal, 4);
+      if (auto w = img.read32(*in.literal); w && sec && !sec->write()) v = {Value::Const, *w}, known = true;
+    } else if (in.op == Op::Movw) {
+      v = {Value::Const, uint32_t(in.imm)}, known = true;
+    } else if (in.op == Op::Movt) {
+      if (before[size_t(in.rd)].kind == Value::Const)
+        v = {Value::Const, (before[size_t(in.rd)].v & 0xFFFF) | uint32_t(in.imm) << 16}, known = true;
+    } else if (in.alu == image::AluOp::Mov) {
+      v = operand2(in, before), known = true;
+    } else if (in.alu == image::AluOp::And) {
+      const Value b = operand2(in, before), a = in.rn >= 0 ? before[size_t(in.rn)] : Value{};
+      if (numeric(b) || numeric(a)) v = {Value::Bounded, std::min(numeric(a) ? a.v : ~0u, numeric(b) ? b.v : ~0u)};
+      known = true;
+    } else if (in.alu == image::AluOp::Add && in.rn >= 0 && in.op != Op::AddSubSp) {
+      v = add(before[size_t(in.rn)], operand2(in, before)), known = true;
+    } else if (in.op == Op::Ldr && in.width < 4 && !in.writeback) {
+      v = {Value::Bounded, in.width == 1 ? 0xFFu : 0xFFFFu}, known = true;
+    }
+    for (int r = 0; r < 16; ++r)
+      if (in.writes & reg_bit(r)) s[size_t(r)] = {};
+    if (known && in.rd >= 0 && in.rd < image::kSP) s[size_t(in.rd)] = v;
+    if (in.in_it)  // a conditional write: the old value or the new one
+      for (int r = 0; r < 16; ++r)
+        if (in.writes & reg_bit(r)) s[size_t(r)] = meet(before[size_t(r)], s[size_t(r)], false);
+    if (in.flow == Flow::Call || in.flow == Flow::IndirectCall)  // AAPCS: r0-r3, r12 and lr do not survive
+      for (int r : {0, 1, 2, 3, 12, 14}) s[size_t(r)] = {};
+    s[image::kSP] = {Value::Stack};
+  }
+
+  // On the edge where `cmp rn, X` found rn <= X (unsigned), or rn < X.
+  static void refine(const Insn& cmp, image::Cond taken_when, bool taken, State& s) {
+    if (cmp.alu != image::AluOp::Cmp || cmp.rn < 0 || cmp.rn >= image::kSP || cmp.in_it) return;
+    uint32_t limit;
+    if (cmp.has_imm)
+      limit = uint32_t(cmp.imm);
+    else if (cmp.rm >= 0 && s[size_t(cmp.rm)].kind == Value::Const && cmp.shift_amount == 0)
+      limit = s[size_t(cmp.rm)].v;
+    else
+      return;
+    using image::Cond;
+    const bool at_most = (taken_when == Cond::HI && !taken) || (taken_when == Cond::LS && taken);
+    const bool below = (taken_when == Cond::CS && !taken) || (taken_when == Cond::CC && taken);
+    Value& r = s[size_t(cmp.rn)];
+    if (at_most || (below && limit > 0)) {
+      const uint32_t bound = at_most ? limit : limit - 1;
+      if (r.kind == Value::Pointer)
+        r.v = std::min(r.v, bound);
+      else if (r.kind != Value::Const)
+        r = {Value::Bounded, r.kind == Value::Bounded ? std::min(r.v, bound) : bound};
+    }
+  }
+
+  // Why a store may write outside the instance's own data, or "". `proven` is false for a store
+  // whose address derives from own data by an offset the flow could not bound.
+  std::string check(const Insn& in, const State& s, bool& proven) const {
+    proven = true;
+    if (in.op == Op::Push) return "";
+    const int base = in.rn;
+    if (base == image::kSP && !in.reg_offset && (in.imm >= 0 || in.writeback)) return "";
+    if (base < 0 || base >= image::kSP)
+      return "a store through " + std::string(base == image::kSP ? "sp" : "pc") + " at a negative or register offset";
+    const Value& b = s[size_t(base)];
+    uint64_t lo, hi;  // the lowest and highest address the store may start at
+    if (b.kind == Value::Const) {
+      lo = hi = b.v;
+    } else if (b.kind == Value::Pointer) {
+      lo = b.base;
+      hi = uint64_t(b.base) + b.v;
+    } else if (b.kind == Value::Based) {
+      proven = false;
+      return "";
+    } else {
+      return "the base register r" + std::to_string(base) + " is not a checked address";
+    }
+    if (in.reg_offset) {
+      const Value& x = s[size_t(in.rm)];
+      if (!numeric(x) || (uint64_t(x.v) << in.shift_amount) > 0xFFFFFFFFu) {
+        proven = false;
+        return "";
+      }
+      hi += uint64_t(x.v) << in.shift_amount;
+      if (x.kind == Value::Const) lo += uint64_t(x.v) << in.shift_amount;
+    } else if (!in.post_index) {
+      lo += uint64_t(int64_t(in.imm));
+      hi += uint64_t(int64_t(in.imm));
+    }
+    const uint32_t width = in.op == Op::Stm ? 4u * uint32_t(std::popcount(in.reglist)) : in.width;
+    const DataObject* o = object_at(uint32_t(lo));
+    if (!o || lo > 0xFFFFFFFFu || hi + width > o->end)
+      return "it may write " + hex(uint32_t(lo)) + ".." + hex(uint32_t(hi + width - 1)) +
+             ", not inside one of the instance's own data objects";
+    return "";
+  }
+
+  // Runs the flow to a fixed point, then reports every store it cannot place; returns how many
+  // stores it could not bound (their provenance is still checked).
+  size_t run(const std::function<void(const Insn&, const std::string&)>& refuse) const {
+    const size_t n = c.insns.size();
+    std::vector<std::optional<State>> in(n);
+    std::vector<int> changes(n, 0);
+    State entry{};
+    entry[image::kSP] = {Value::Stack};
+    in[0] = entry;
+    auto flow_into = [&](size_t k, const State& st, bool& changed) {
+      if (k >= n) return;
+      if (!in[k]) {
+        in[k] = st;
+        changed = true;
+        return;
+      }
+      State m = *in[k];
+      for (size_t r = 0; r < 16; ++r) m[r] = meet((*in[k])[r], st[r], changes[k] > 8);
+      if (m != *in[k]) {
+        in[k] = m;
+        ++changes[k];
+        changed = true;
+      }
+    };
+    for (int pass = 0; pass < 64; ++pass) {
+      bool changed = false;
+      for (size_t i = 0; i < n; ++i) {
+        if (!in[i]) continue;
+        State st = *in[i];
+        const Insn& x = c.insns[i];
+        step(x, st);
+        int f = int(i) - 1;  // the compare that set the flags of a conditional branch, in the same line
+        while (x.op == Op::Bcc && f >= 0 && !c.insns[size_t(f)].sets_flags && c.insns[size_t(f)].op != Op::Cmp &&
+               c.insns[size_t(f)].flow == Flow::Next && !c.targets.count(c.insns[size_t(f) + 1].addr))
+          --f;
+        const Insn* cmp = x.op == Op::Bcc && f >= 0 && c.insns[size_t(f)].op == Op::Cmp ? &c.insns[size_t(f)] : nullptr;
+        if (x.target && c.at.count(*x.target) && (x.flow == Flow::Jump || x.flow == Flow::CondJump)) {
+          State t = st;
+          if (cmp) refine(*cmp, x.cond, true, t);
+          flow_into(c.at.at(*x.target), t, changed);
+        }
+        if (auto t = c.tables.find(i); t != c.tables.end())
+          for (uint32_t to : t->second) flow_into(c.at.at(to), st, changed);
+        const bool falls = x.flow == Flow::Next || x.flow == Flow::CondJump || x.flow == Flow::Call ||
+                           x.flow == Flow::IndirectCall || x.in_it;
+        if (falls && i + 1 < n) {
+          if (cmp) refine(*cmp, x.cond, false, st);
+          flow_into(i + 1, st, changed);
+        }
+      }
+      if (!changed) break;
+    }
+    // Inside an IT block an instruction runs only when its condition holds: check it in the view
+    // where the compare before the IT came out that way, and the block's earlier ones of that
+    // condition ran.
+    size_t unproven = 0;
+    std::optional<State> then_view, else_view;
+    image::Cond then_cond = image::Cond::AL;
+    for (size_t i = 0; i < n; ++i) {
+      const Insn& x = c.insns[i];
+      if (!in[i]) continue;
+      if (x.op == Op::It) {
+        then_view = else_view = *in[i];
+        then_cond = x.cond;
+        const Insn* cmp = i > 0 && c.insns[i - 1].op == Op::Cmp ? &c.insns[i - 1] : nullptr;
+        if (cmp) {
+          refine(*cmp, x.cond, true, *then_view);
+          refine(*cmp, x.cond, false, *else_view);
+        }
+        continue;
+      }
+      State* view = nullptr;
+      State plain = *in[i];
+      if (x.in_it && then_view) {
+        view = x.cond == then_cond ? &*then_view : &*else_view;
+      } else {
+        then_view.reset();
+        else_view.reset();
+        view = &plain;
+      }
+      if (x.is_store()) {
+        bool proven = true;
+        if (auto why = check(x, *view, proven); !why.empty()) refuse(x, why);
+        if (!proven) ++unproven;
+      }
+      if (x.in_it) {
+        Insn unconditional = x;
+        unconditional.in_it = false;
+        step(unconditional, *view);
+      }
+    }
+    return unproven;
+  }
+};
+
+void Auditor::check_function(Instance& inst, const image::Symbol& fn, const std::set<uint32_t>& own,
+                             const std::vector<DataObject>& data) {
+  Code c{fn, img.decode(fn), {}, {}};
+  auto fail = [&](const Insn* in, const char* rule, const std::string& detail) {
+    rep.violations.push_back({inst.name, fn.name, rule, in ? in->addr : fn.addr, in ? describe(*in) : "", detail});
+  };
+  const image::Piece* entry = img.piece_at(fn.addr);
+  if (!entry || entry->kind != image::Mapping::Thumb) return fail(nullptr, "code", "the entry is not Thumb code");
+  for (size_t i = 0; i < c.insns.size(); ++i) c.at[c.insns[i].addr] = i;
+  for (const Insn& in : c.insns)
+    if (in.target && c.inside(*in.target)) c.targets.insert(*in.target);
+  std::map<size_t, std::string> table_errors;
+  for (size_t i = 0; i < c.insns.size(); ++i) {
+    if (c.insns[i].op != Op::Tbb) continue;
+    std::vector<uint32_t> lands;
+    table_errors[i] = check_table_branch(c, i, img, lands);
+    if (table_errors[i].empty()) {
+      c.targets.insert(lands.begin(), lands.end());
+      c.tables[i] = lands;
+    }
+  }
+  // What can run: the entry, what a branch lands on, and what the instruction before falls onto.
+  auto falls_through = [&](const Insn& in) {
+    return in.flow == Flow::Next || in.flow == Flow::CondJump ||
+           (in.flow == Flow::Call && !noreturn.count(*in.target)) || in.flow == Flow::IndirectCall ||
+           (in.in_it && in.flow != Flow::Trap);
+  };
+  std::vector<bool> live(c.insns.size());
+  for (size_t i = 0; i < c.insns.size(); ++i)
+    live[i] = i == 0 || c.targets.count(c.insns[i].addr) ||
+              (live[i - 1] && falls_through(c.insns[i - 1]) && c.insns[i - 1].next() == c.insns[i].addr);
+  inst.instructions += c.insns.size();
+
+  for (size_t i = 0; i < c.insns.size(); ++i) {
+    const Insn& in = c.insns[i];
+    if (in.op == Op::Undefined) {
+      fail(&in, "code", "not an ARMv7-M instruction");
+      continue;
+    }
+    if (in.is_system() || in.op == Op::Coproc) {
+      fail(&in, "system", std::string(op_name(in.op)) + " in dissolved code");
+      continue;
+    }
+    switch (in.flow) {
+      case Flow::Jump:
+      case Flow::CondJump:
+        if (c.inside(*in.target)) {
+          if (!c.at.count(*in.target))
+            fail(&in, "direct-branch", "lands on " + what_is(*in.target) + ", not on an instruction boundary");
+        } else if (!may_call(inst, own, *in.target)) {
+          fail(&in, "direct-branch", "leaves the function for " + what_is(*in.target));
+        }
+        break;
+      case Flow::Call:
+        ++inst.calls;
+        if (!may_call(inst, own, *in.target)) fail(&in, "direct-call", "calls " + what_is(*in.target));
+        break;
+      case Flow::IndirectCall:
+      case Flow::IndirectJump: {
+        std::string why;
+        if (in.op == Op::Bx || in.op == Op::BlxReg) {
+          why = check_dispatch(c, i, noreturn);
+          ++inst.dispatches;
+        } else if (in.op == Op::Tbb) {
+          why = table_errors[i];
+          ++inst.table_branches;
+        } else {
+          why = "writes PC";
+        }
+        if (!why.empty()) fail(&in, "indirect-branch", "outside the dispatch sequence: " + why);
+        break;
+      }
+      default:
+        break;
+    }
+    // What runs and falls through must fall onto the next instruction of the function.
+    const bool next_ok = i + 1 < c.insns.size() && c.insns[i + 1].addr == in.next();
+    if (live[i] && falls_through(in) && !next_ok)
+      fail(&in, "code", c.inside(in.next()) ? "falls through into data" : "falls off the end of the function");
+    if (in.is_store()) ++inst.stores;
+  }
+  if (c.insns.empty()) return;
+  inst.unbounded_stores +=
+      StoreFlow{c, img, data}.run([&](const Insn& in, const std::string& why) { fail(&in, "store", why); });
+}
+
+void Auditor::run(const Options& opts) {
+  fns = img.functions();
+  for (const image::Symbol* f : fns) starts[f->addr] = f;
+  if (const image::Symbol* t = img.find("gust_trap"); t && t->is_func()) trap = t->addr;
+  for (const auto& p : img.pieces)
+    if (p.file == "gust") dissolved.insert(p.file_id);
+  for (const auto& s : img.symbols)
+    if (s.file == "gust") dissolved.insert(s.file_id);
+
+  // Each dissolved object's functions, and the instance its global names say.
+  std::map<int, std::vector<const image::Symbol*>> by_object;
+  for (const image::Symbol* f : fns) {
+    const image::Piece* p = img.piece_at(f->addr);
+    if (p && dissolved.count(p->file_id))
+      by_object[p->file_id].push_back(f);
+    else if (f->is_local() && dissolved.count(f->file_id))
+      by_object[f->file_id].push_back(f);
+  }
+  std::map<std::string, Instance> instances;
+  std::map<std::string, std::vector<const image::Symbol*>> code_of;
+  std::map<std::string, std::set<int>> objects_of;
+  for (const auto& [id, list] : by_object) {
+    std::string name;
+    for (const image::Symbol* f : list) {
+      if (f->is_local()) continue;
+      const std::string prefix = f->name.substr(0, f->name.find('_'));
+      if (name.empty()) {
+        name = prefix;
+      } else if (prefix != name || f->name.find('_') == std::string::npos) {
+        rep.violations.push_back(
+            {name, f->name, "instance", f->addr, "",
+             "one dissolved object defines functions of two instances ('" + name + "' and '" + prefix + "')"});
+      }
+    }
+    if (name.empty()) name = "object" + std::to_string(id);
+    for (const image::Symbol* f : list) code_of[name].push_back(f);
+    objects_of[name].insert(id);
+    instances[name].name = name;
+  }
+  if (!opts.expect.empty()) {
+    for (const auto& [name, inst] : instances)
+      if (std::find(opts.expect.begin(), opts.expect.end(), name) == opts.expect.end())
+        rep.violations.push_back({name, "", "instance", 0, "", "dissolved code of an instance the build did not make"});
+  }
+
+  for (auto& [name, inst] : instances) {
+    std::set<uint32_t> own;
+    for (const image::Symbol* f : code_of[name]) {
+      own.insert(f->addr);
+      inst.functions.push_back(f->name);
+    }
+    for (const image::Symbol* f : fns)
+      if (!f->is_local() && f->name.rfind(name + "_gust_hal_", 0) == 0 && !is_dissolved(f->addr))
+        inst.bridge.push_back(f->name);
+    // Its data: the objects of its dissolved objects, and its prefixed globals, in writable sections.
+    std::vector<DataObject> data;
+    for (const auto& s : img.symbols) {
+      if (!s.is_object() || s.size == 0 || s.section == 0 || s.section >= img.sections.size()) continue;
+      if (!img.sections[s.section].write() || !img.sections[s.section].alloc()) continue;
+      const bool mine = s.is_local() ? objects_of[name].count(s.file_id) > 0 : s.name.rfind(name + "_", 0) == 0;
+      if (mine) data.push_back({s.addr, s.addr + s.size});
+    }
+    // Own functions that never return (the machine outliner's `movs r0, #N; b.w gust_trap`).
+    noreturn.clear();
+    if (trap) noreturn.insert(*trap);
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const image::Symbol* f : code_of[name]) {
+        if (noreturn.count(f->addr)) continue;
+        bool returns = false;
+        auto code = img.decode(*f);
+        for (const Insn& in : code) {
+          const bool leaves = in.target && (*in.target < f->addr || *in.target - f->addr >= f->size);
+          if (in.flow == Flow::Return || in.flow == Flow::IndirectJump || in.flow == Flow::IndirectCall ||
+              (leaves && (in.flow == Flow::Jump || in.flow == Flow::CondJump) && !noreturn.count(*in.target)))
+            returns = true;
+        }
+        if (!returns && !code.empty() && (code.back().flow == Flow::Jump || code.back().flow == Flow::Call)) {
+          noreturn.insert(f->addr);
+          grew = true;
+        }
+      }
+    }
+    for (const image::Symbol* f : code_of[name]) check_function(inst, *f, own, data);
+    rep.instances.push_back(inst);
+  }
+}
+
+}  // namespace
+
+Result<Report> audit(const image::Image& img, const Options& opts) {
+  Report rep;
+  rep.image = img.where;
+  Auditor a{img, rep, {}, {}, {}, {}};
+  a.run(opts);
+  return rep;
+}
+
+Result<Report> audit_file(const fs::path& elf, const Options& opts) {
+  auto img = image::read_elf(elf);
+  if (!img) return img.error();
+  return audit(*img, opts);
+}
+
+nlohmann::json Report::json() const {
+  nlohmann::json j;
+  j["image"] = image;
+  j["ok"] = ok();
+  j["checked"] = nlohmann::json::array();
+  for (size_t i = 0; i < kCheckedCount; ++i)
+    j["checked"].push_back({{"rule", kChecked[i].rule}, {"what", kChecked[i].what}});
+  j["not_checked"] = nlohmann::json::array();
+  for (size_t i = 0; i < kNotCheckedCount; ++i) j["not_checked"].push_back(kNotChecked[i]);
+  j["instances"] = nlohmann::json::array();
+  for (const auto& in : instances)
+    j["instances"].push_back({{"name", in.name},
+                              {"functions", in.functions},
+                              {"bridge", in.bridge},
+                              {"instructions", in.instructions},
+                              {"calls", in.calls},
+                              {"dispatches", in.dispatches},
+                              {"table_branches", in.table_branches},
+                              {"stores", in.stores},
+                              {"stores_unbounded", in.unbounded_stores}});
+  j["violations"] = nlohmann::json::array();
+  for (const auto& v : violations)
+    j["violations"].push_back({{"instance", v.instance},
+                               {"function", v.function},
+                               {"address", v.addr},
+                               {"instruction", v.insn},
+                               {"rule", v.rule},
+                               {"detail", v.detail}});
+  return j;
+}
+
+std::string Report::text() const {
+  std::ostringstream s;
+  s << "audit " << image << ": " << (ok() ? "passed" : "REFUSED") << "\n";
+  for (const auto& in : instances)
+    s << "  instance " << in.name << ": " << in.functions.size() << " functions, " << in.instructions
+      << " instructions, " << in.calls << " calls, " << in.dispatches << " indirect dispatches, " << in.table_branches
+      << " table branches, " << in.stores << " stores (" << in.unbounded_stores
+      << " of them own data at an offset not bounded here)\n";
+  s << "  checked:";
+  for (size_t i = 0; i < kCheckedCount; ++i) s << " " << kChecked[i].rule;
+  s << "\n";
+  for (const auto& v : violations) s << "  " << v.str() << "\n";
+  return s.str();
+}
+
+}  // namespace gust::audit

@@ -1,0 +1,221 @@
+// The Thumb-2 decoder against arm-none-eabi-as: each row is one instruction
+// as written in assembly and what the decoder must say about it, side by side.
+// The rows are assembled into one object, in order, and decoded back.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "compose/compose.h"
+#include "image/elf.h"
+#include "image/thumb.h"
+#include "support.h"
+
+namespace gust::image {
+namespace {
+
+struct Row {
+  const char* assembly;
+  const char* expect;  // see summary()
+};
+
+// The decoder's verdict in one line: class, flow, size, then what applies,
+// addresses relative to the instruction ("+8").
+std::string summary(const Insn& in) {
+  static const char* flows[] = {"next", "jump", "cond", "call", "icall", "ijump", "ret", "trap"};
+  std::ostringstream s;
+  s << op_name(in.op) << " " << flows[int(in.flow)] << " " << int(in.size);
+  auto rel = [&](uint32_t a) {
+    const int64_t d = int64_t(a) - int64_t(in.addr);
+    return (d >= 0 ? "+" : "") + std::to_string(d);
+  };
+  if (in.target) s << " target=" << rel(*in.target);
+  if (in.literal) s << " lit=" << rel(*in.literal);
+  if (in.op == Op::Bcc || in.op == Op::Cbz || in.in_it) s << " cond=" << cond_name(in.cond);
+  if (in.sp_unknown) s << " sp=?";
+  if (in.sp_delta) s << " sp=" << in.sp_delta;
+  if (in.reglist) s << " list=0x" << std::hex << in.reglist << std::dec;
+  if (in.is_store() && in.op != Op::Push) {
+    s << " base=" << in.rn << " w" << int(in.width);
+    if (in.reg_offset) s << " index=" << in.rm;
+  }
+  if (in.op == Op::Movw || in.op == Op::Movt) s << " rd=" << in.rd << " imm=0x" << std::hex << in.imm << std::dec;
+  if (in.op == Op::Bx || in.op == Op::BlxReg) s << " rm=" << in.rm;
+  if (in.op == Op::AddSubSp || in.op == Op::Ldr || in.op == Op::Mov || in.op == Op::Alu)
+    s << " w=0x" << std::hex << in.writes << std::dec;
+  return s.str();
+}
+
+const Row kRows[] = {
+    // ---- direct branches and calls
+    {"b .+4", "b jump 2 target=+4"},
+    {"b.w .+0x1000", "b jump 4 target=+4096"},
+    {"b.w .-0x80000", "b jump 4 target=-524288"},
+    {"beq .+8", "b<c> cond 2 target=+8 cond=eq"},
+    {"bne.w .-0x2000", "b<c> cond 4 target=-8192 cond=ne"},
+    {"bhi.w .+0x40000", "b<c> cond 4 target=+262144 cond=hi"},
+    {"cbz r3, .+0x44", "cbz/cbnz cond 2 target=+68 cond=eq"},
+    {"cbnz r0, .+4", "cbz/cbnz cond 2 target=+4 cond=ne"},
+    {"bl .+0x1234", "bl call 4 target=+4660"},
+    {"bl .-0x100000", "bl call 4 target=-1048576"},
+    // ---- indirect branches and returns
+    {"bx lr", "bx ret 2 rm=14"},
+    {"bx r3", "bx ijump 2 rm=3"},
+    {"blx r3", "blx icall 2 rm=3"},
+    {"blx r12", "blx icall 2 rm=12"},
+    {"mov pc, r2", "mov ijump 2 w=0x8000"},
+    {"add pc, r1", "alu ijump 2 w=0x8000"},
+    {"pop {r4, r5, pc}", "pop ret 2 sp=12 list=0x8030"},
+    {"pop.w {r4-r11, pc}", "pop ret 4 sp=36 list=0x8ff0"},
+    {"ldr.w pc, [sp], #4", "pop ret 4 sp=4 list=0x8000"},
+    {"ldr.w pc, [r0, #4]", "ldr ijump 4 w=0x8000"},
+    {"ldr pc, [pc, #8]", "ldr literal ijump 4 lit=+12"},
+    {"ldmia.w r0, {r1, pc}", "ldm ijump 4 list=0x8002"},
+    {"tbb [pc, r0]", "tbb/tbh ijump 4"},
+    {"tbh [r1, r2, lsl #1]", "tbb/tbh ijump 4"},
+    // ---- stack frames
+    {"push {r4, lr}", "push next 2 sp=-8 list=0x4010"},
+    {"push {r0-r7, lr}", "push next 2 sp=-36 list=0x40ff"},
+    {"push.w {r4-r11, lr}", "push next 4 sp=-36 list=0x4ff0"},
+    {"str r7, [sp, #-4]!", "push next 4 sp=-4 list=0x80"},
+    {"pop {r4}", "pop next 2 sp=4 list=0x10"},
+    {"ldr r7, [sp], #4", "pop next 4 sp=4 list=0x80"},
+    {"sub sp, #16", "add/sub sp next 2 sp=-16"},
+    {"add sp, #508", "add/sub sp next 2 sp=508"},
+    {"sub.w sp, sp, #1024", "add/sub sp next 4 sp=-1024"},
+    {"subw sp, sp, #1000", "add/sub sp next 4 sp=-1000"},
+    {"addw sp, sp, #4095", "add/sub sp next 4 sp=4095"},
+    {"add.w sp, sp, #0x10000", "add/sub sp next 4 sp=65536"},
+    {"sub sp, sp, r3", "add/sub sp next 4 sp=?"},
+    {"add sp, r2", "add/sub sp next 2 sp=?"},
+    {"mov sp, r7", "mov next 2 sp=? w=0x2000"},
+    {"strd r4, r5, [sp, #-8]!", "strd next 4 sp=-8 base=13 w8"},
+    {"stmdb sp!, {r4, r5}", "push next 4 sp=-8 list=0x30"},
+    {"stmdb r0!, {r4, r5}", "stm next 4 list=0x30 base=0 w4"},
+    {"add r7, sp, #8", "alu next 2 w=0x80"},
+    {"sub.w r0, sp, #8", "alu next 4 w=0x1"},
+    // ---- literals, addresses, immediates
+    {"ldr r0, [pc, #8]", "ldr literal next 2 lit=+12"},
+    {"ldr.w r5, [pc, #-12]", "ldr literal next 4 lit=-8"},
+    {"adr r1, .+8", "adr next 2 lit=+8"},
+    {"movw r3, #0xbeef", "movw next 4 rd=3 imm=0xbeef"},
+    {"movt r3, #0x2000", "movt next 4 rd=3 imm=0x2000"},
+    {"movw r10, #0", "movw next 4 rd=10 imm=0x0"},
+    {"mov.w r0, #0x00ff00ff", "mov next 4 w=0x1"},
+    {"movs r0, #7", "mov next 2 w=0x1"},
+    {"mov r8, r1", "mov next 2 w=0x100"},
+    // ---- stores, with their base
+    {"str r1, [r0]", "str next 2 base=0 w4"},
+    {"strb r2, [r3, #31]", "str next 2 base=3 w1"},
+    {"strh r2, [r3, r4]", "str next 2 base=3 w2 index=4"},
+    {"str r0, [sp, #12]", "str next 2 base=13 w4"},
+    {"str.w r1, [r9, #4095]", "str next 4 base=9 w4"},
+    {"strb.w r1, [r2, #-4]", "str next 4 base=2 w1"},
+    {"str.w r1, [r2, r3, lsl #2]", "str next 4 base=2 w4 index=3"},
+    {"str r1, [r2], #4", "str next 4 base=2 w4"},
+    {"stmia r2!, {r0, r1}", "stm next 2 list=0x3 base=2 w4"},
+    {"strd r0, r1, [r2, #8]", "strd next 4 base=2 w8"},
+    // ---- loads and data processing, for their writes
+    {"ldr r0, [r1, #4]", "ldr next 2 w=0x1"},
+    {"ldrsh.w r9, [r1, r2]", "ldr next 4 w=0x200"},
+    {"ldr.w r0, [r1, #4]!", "ldr next 4 w=0x3"},
+    {"pld [r0, #4]", "pld next 4"},
+    {"adds r0, r1, r2", "alu next 2 w=0x1"},
+    {"add.w r10, r11, r12, lsl #2", "alu next 4 w=0x400"},
+    {"cmp r0, #255", "cmp next 2"},
+    {"cmp.w r0, #0x1000", "cmp next 4"},
+    {"tst.w r0, #47", "cmp next 4"},
+    {"muls r0, r1, r0", "mul next 2"},
+    {"umull r0, r1, r2, r3", "mul next 4"},
+    {"udiv r0, r1, r2", "div next 4"},
+    {"ubfx r0, r1, #3, #5", "alu next 4 w=0x1"},
+    {"clz r0, r1", "alu next 4 w=0x1"},
+    {"uxtb r0, r1", "alu next 2 w=0x1"},
+    {"nop", "nop next 2"},
+    {"nop.w", "nop next 4"},
+    // ---- system and privileged: none may appear in dissolved code
+    {"msr primask, r0", "msr next 4"},
+    {"msr basepri, r1", "msr next 4"},
+    {"mrs r0, control", "mrs next 4"},
+    {"cpsid i", "cps next 2"},
+    {"cpsie f", "cps next 2"},
+    {"svc #0", "svc trap 2"},
+    {"bkpt #1", "bkpt trap 2"},
+    {"wfi", "wfi next 2"},
+    {"wfe.w", "wfe next 4"},
+    {"sev", "sev next 2"},
+    {"udf #0", "undefined trap 2"},
+    {"udf.w #1", "undefined trap 4"},
+    {"ldrex r0, [r1]", "ldrex/strex/clrex next 4"},
+    {"strex r2, r0, [r1]", "ldrex/strex/clrex next 4"},
+    {"clrex", "ldrex/strex/clrex next 4"},
+    {"dmb", "dmb/dsb/isb next 4"},
+    {"isb", "dmb/dsb/isb next 4"},
+    {"mcr p15, 0, r0, c7, c5, 0", "coprocessor next 4"},
+};
+
+TEST(Thumb, DecodesWhatTheAssemblerWrote) {
+  const fs::path dir = test::scratch("audit_thumb");
+  std::ofstream s(dir / "rows.s");
+  s << ".syntax unified\n.cpu cortex-m3\n.thumb\n.text\n";
+  for (const Row& r : kRows) s << "  " << r.assembly << "\n";
+  s.close();
+  auto as = compose::run_tool({compose::tool("GUST_ARM_AS", "arm-none-eabi-as"), "-mcpu=cortex-m3", "-mthumb",
+                               (dir / "rows.s").string(), "-o", (dir / "rows.o").string()});
+  ASSERT_EQ(as.status, 0) << as.output;
+  auto img = read_elf(dir / "rows.o");
+  ASSERT_TRUE(img) << img.error().str();
+  const Section* text = img->section(".text");
+  ASSERT_NE(text, nullptr);
+  auto insns = decode_range(std::span(img->bytes.data() + text->offset, text->size), 0);
+  ASSERT_EQ(insns.size(), std::size(kRows));
+  for (size_t i = 0; i < insns.size(); ++i)
+    EXPECT_EQ(summary(insns[i]), kRows[i].expect) << kRows[i].assembly << "  " << describe(insns[i]);
+}
+
+// IT blocks: the instructions inside get the block's conditions; a branch
+// inside one is conditional; a conditional return is still a return.
+TEST(Thumb, TracksItBlocks) {
+  // ite eq; moveq r0, #1; movne r0, #2; it ne; bne... is UNPREDICTABLE, so: it ne; bxne lr; b .
+  const uint8_t code[] = {
+      0x0c, 0xbf,  // ite eq
+      0x01, 0x20,  // moveq r0, #1
+      0x02, 0x20,  // movne r0, #2
+      0x18, 0xbf,  // it ne
+      0x70, 0x47,  // bxne lr
+      0x08, 0xbf,  // it eq
+      0xfe, 0xe7,  // beq . (B T2 inside IT)
+  };
+  auto insns = decode_range(code, 0x100);
+  ASSERT_EQ(insns.size(), 7u);
+  EXPECT_EQ(insns[1].cond, Cond::EQ);
+  EXPECT_TRUE(insns[1].in_it);
+  EXPECT_FALSE(insns[1].sets_flags);
+  EXPECT_EQ(insns[2].cond, Cond::NE);
+  EXPECT_EQ(insns[4].flow, Flow::Return);
+  EXPECT_EQ(insns[4].cond, Cond::NE);
+  EXPECT_EQ(insns[6].flow, Flow::CondJump);
+  EXPECT_EQ(insns[6].target, 0x10Cu);
+}
+
+// A branch in the middle of an IT block, a 32-bit encoding cut off by the end
+// of the code, and garbage are all Undefined, never a crash.
+TEST(Thumb, RefusesWhatIsNotCode) {
+  const uint8_t mid_it[] = {0x04, 0xbf, 0x70, 0x47, 0x00, 0x20};  // itt eq; bxeq lr; moveq r0, #0
+  auto a = decode_range(mid_it, 0);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[1].op, Op::Undefined);
+  const uint8_t cut[] = {0x00, 0xf0};  // the first half of a BL
+  auto b = decode_range(cut, 0);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].op, Op::Undefined);
+  // Every halfword pair decodes to something with a sane size.
+  for (uint32_t hw1 = 0; hw1 < 0x10000; hw1 += 7) {
+    Insn in = decode(0x1000, uint16_t(hw1), uint16_t(hw1 * 40503u));
+    EXPECT_TRUE(in.size == 2 || in.size == 4);
+    if (in.target) EXPECT_EQ(*in.target % 2, 0u);
+  }
+}
+
+}  // namespace
+}  // namespace gust::image
