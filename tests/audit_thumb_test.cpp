@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "compose/compose.h"
+#include "base/tools.h"
 #include "image/elf.h"
 #include "image/thumb.h"
 #include "support.h"
@@ -160,8 +160,8 @@ TEST(Thumb, DecodesWhatTheAssemblerWrote) {
   s << ".syntax unified\n.cpu cortex-m3\n.thumb\n.text\n";
   for (const Row& r : kRows) s << "  " << r.assembly << "\n";
   s.close();
-  auto as = compose::run_tool({compose::tool("GUST_ARM_AS", "arm-none-eabi-as"), "-mcpu=cortex-m3", "-mthumb",
-                               (dir / "rows.s").string(), "-o", (dir / "rows.o").string()});
+  auto as = base::run_tool({base::tool("GUST_ARM_AS", "arm-none-eabi-as"), "-mcpu=cortex-m3", "-mthumb",
+                            (dir / "rows.s").string(), "-o", (dir / "rows.o").string()});
   ASSERT_EQ(as.status, 0) << as.output;
   auto img = read_elf(dir / "rows.o");
   ASSERT_TRUE(img) << img.error().str();

@@ -51,11 +51,12 @@ const size_t kCheckedCount = std::size(kChecked);
 
 const char* const kNotChecked[] = {
     "native code (bridge, boot, app, libgcc) is trusted and not audited",
-    "callees are trusted to preserve r4-r11 and SP (AAPCS), as the store rule assumes across calls",
-    "which function a call_indirect reaches is not checked beyond its signature word (the table contents)",
-    "loads are not checked (a load cannot escape the sandbox's integrity, only its confidentiality)",
-    "the stack's depth (the SRAM oracle bounds it) and stores through spilled pointers are refused, not "
-    "followed",
+    "callees are trusted to keep r4-r11 and SP (AAPCS), which the store rule assumes across calls",
+    "a store into the instance's own data at an offset the flow cannot bound (a loop counter checked for "
+    "equality) is counted as unbounded, not refused: for those the rule is provenance only",
+    "loads are not checked",
+    "which function a call_indirect reaches is not checked beyond its signature word",
+    "the stack's depth (the SRAM oracle bounds it)",
 };
 const size_t kNotCheckedCount = std::size(kNotChecked);
 

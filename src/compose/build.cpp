@@ -61,7 +61,7 @@ Result<void> plan(Build& b) {
   fs::remove_all(b.scratch, ec);
   fs::create_directories(b.scratch, ec);
   if (ec) return Error::make(Error::Kind::Input, "cannot create the build folder: " + ec.message(), b.scratch.string());
-  b.total_steps = int(b.node.drivers.size()) * (b.opts.prove ? 3 : 2) + 4;
+  b.total_steps = int(b.node.drivers.size()) * (b.opts.prove ? 3 : 2) + 5;
   b.report.node = b.node.name;
   b.report.chip = b.chip.name;
   return {};
@@ -82,7 +82,7 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
   Build b(node, opts);
   b.root = project_root(node.file.parent_path());
   using Stage = Result<void> (*)(Build&);
-  for (Stage stage : {plan, generate, compile_natives, build_drivers, link, measure, stack, budget, install}) {
+  for (Stage stage : {plan, generate, compile_natives, build_drivers, link, audit, measure, stack, budget, install}) {
     if (auto r = stage(b); !r) {
       // Whatever fails removes the scratch folder and any old image.
       std::error_code ec;

@@ -89,6 +89,7 @@ struct Report {
   uint64_t tcb_bytes = 0;
   std::vector<std::string> tcb_imports;
   nlohmann::json proofs = nlohmann::json::array();  // with --prove: one verdict per harness
+  nlohmann::json audit;  // gust audit's report on the image: the properties checked, per instance
   nlohmann::json json() const;
   std::string table() const;
 };

@@ -27,6 +27,7 @@ nlohmann::json Report::json() const {
         {{"name", c.name}, {"kind", c.kind}, {"text", c.text}, {"data", c.data}, {"bss", c.bss}, {"stack", c.stack}});
   j["tcb"] = {{"bytes", tcb_bytes}, {"imports", tcb_imports}};
   if (!proofs.empty()) j["proofs"] = proofs;
+  if (!audit.is_null()) j["audit"] = audit;
   return j;
 }
 
@@ -52,6 +53,10 @@ std::string Report::table() const {
   s << line;
   s << "  TCB: " << tcb_bytes << " B of bridge; imports of dissolved code:";
   for (const auto& i : tcb_imports) s << " " << i;
+  if (!audit.is_null()) {
+    s << "\n  audit: " << (audit.value("ok", false) ? "passed" : "refused") << ", checked:";
+    for (const auto& p : audit["checked"]) s << " " << p["rule"].get<std::string>();
+  }
   s << "\n  image: " << elf.string() << "\n";
   return s.str();
 }

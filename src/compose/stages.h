@@ -1,6 +1,6 @@
 // The stages of `gust build`, in the order build() runs them (build.cpp):
 //   plan -> generate -> compile natives -> drivers (wasm, check, prove,
-//   dissolve) -> link -> measure -> stack -> budget -> install.
+//   dissolve) -> link -> audit -> measure -> stack -> budget -> install.
 // Each stage reads and extends one Build; a failing stage returns an Error and
 // build() removes the scratch folder, so nothing half-built is left behind.
 #pragma once
@@ -46,6 +46,7 @@ struct Build {
 [[nodiscard]] Result<void> compile_natives(Build& b);
 [[nodiscard]] Result<void> build_drivers(Build& b);
 [[nodiscard]] Result<void> link(Build& b);
+[[nodiscard]] Result<void> audit(Build& b);
 [[nodiscard]] Result<void> measure(Build& b);
 [[nodiscard]] Result<void> stack(Build& b);
 [[nodiscard]] Result<void> budget(Build& b);

@@ -1,0 +1,217 @@
+// gust audit on real node images (all pass) and on hostile ones built here from
+// hand-written Thumb assembly linked in as if it were an instance's dissolved
+// code (an object whose FILE symbol is "gust"): each is refused, naming the rule
+// and the function.
+#include "audit/audit.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "base/tools.h"
+#include "compose/compose.h"
+#include "support.h"
+
+namespace gust::audit {
+namespace {
+
+// The native side: gust_trap, the instance's bridge, another instance's bridge,
+// a runtime helper, and an app that calls console_evil.
+const char* kNative = R"(
+  .syntax unified
+  .cpu cortex-m3
+  .thumb
+  .file "native.c"
+  .text
+  .macro fn name
+  .global \name
+  .type \name, %function
+  .endm
+  fn gust_trap
+gust_trap: b gust_trap
+  .size gust_trap, .-gust_trap
+  fn console_gust_hal_mmio__read32
+console_gust_hal_mmio__read32: ldr r0, [r0]
+  nop
+  bx lr
+  .size console_gust_hal_mmio__read32, .-console_gust_hal_mmio__read32
+  fn other_gust_hal_mmio__read32
+other_gust_hal_mmio__read32: ldr r0, [r0]
+  bx lr
+  .size other_gust_hal_mmio__read32, .-other_gust_hal_mmio__read32
+  fn __aeabi_uidiv
+__aeabi_uidiv: bx lr
+  .size __aeabi_uidiv, .-__aeabi_uidiv
+  fn main
+main: bl console_evil
+  b main
+  .size main, .-main
+)";
+
+// The "dissolved" object: console_evil's body, and console_memory (64 bytes).
+std::string dissolved(const std::string& body) {
+  return R"(
+  .syntax unified
+  .cpu cortex-m3
+  .thumb
+  .file "gust"
+  .text
+  .global console_evil
+  .type console_evil, %function
+console_evil:
+)" + body +
+         R"(
+  .size console_evil, .-console_evil
+  .bss
+  .global console_memory
+  .type console_memory, %object
+console_memory: .space 64
+  .size console_memory, 64
+)";
+}
+
+Result<Report> audit_asm(const std::string& name, const std::string& body) {
+  const fs::path dir = test::scratch("audit_" + name);
+  std::ofstream(dir / "native.s") << kNative;
+  std::ofstream(dir / "evil.s") << dissolved(body);
+  std::ofstream(dir / "image.ld") << "MEMORY { FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 128K\n"
+                                     "         SRAM (rwx) : ORIGIN = 0x20000000, LENGTH = 8K }\n"
+                                     "SECTIONS { .text : { *(.text .text.*) } > FLASH\n"
+                                     "           .bss : { *(.bss .bss.*) } > SRAM }\n";
+  const std::string as = base::tool("GUST_ARM_AS", "arm-none-eabi-as"),
+                    ld = base::tool("GUST_ARM_LD", "arm-none-eabi-ld");
+  for (const char* s : {"native", "evil"}) {
+    auto r = base::run_tool({as, "-mcpu=cortex-m3", (dir / (std::string(s) + ".s")).string(), "-o",
+                             (dir / (std::string(s) + ".o")).string()});
+    if (r.status != 0) return Error::make(Error::Kind::Tool, r.output);
+  }
+  auto r = base::run_tool({ld, "-T", (dir / "image.ld").string(), "-e", "main", "--no-warn-rwx-segments",
+                           (dir / "native.o").string(), (dir / "evil.o").string(), "-o", (dir / "image.elf").string()});
+  if (r.status != 0) return Error::make(Error::Kind::Tool, r.output);
+  return audit_file(dir / "image.elf");
+}
+
+// The one violation of console_evil, with its rule.
+void expect_refused(const std::string& name, const std::string& body, const std::string& rule,
+                    const std::string& detail_part) {
+  auto rep = audit_asm(name, body);
+  ASSERT_TRUE(rep) << rep.error().message;
+  ASSERT_FALSE(rep->ok()) << body;
+  bool found = false;
+  for (const auto& v : rep->violations) {
+    EXPECT_EQ(v.instance, "console") << v.str();
+    EXPECT_EQ(v.function, "console_evil") << v.str();
+    if (v.rule == rule && v.detail.find(detail_part) != std::string::npos) found = true;
+  }
+  EXPECT_TRUE(found) << "no '" << rule << "' violation mentioning '" << detail_part << "' in:\n" << rep->text();
+}
+
+TEST(Audit, PassesAHonestInstance) {
+  // A bridge call, a helper call, a bounds-checked store into its own memory, a
+  // store to its frame, and gust's dispatch (the signature compared with a loaded constant).
+  auto rep = audit_asm("honest", R"(
+  push {r4, lr}
+  sub sp, #8
+  str r0, [sp, #4]
+  bl console_gust_hal_mmio__read32
+  bl __aeabi_uidiv
+  cmp r0, #60
+  bhi 1f
+  ldr r1, =console_memory
+  str r2, [r1, r0]
+  ldr r2, [r3, #4]
+  ldr r4, =0x80428ad4
+  cmp r2, r4
+  bne 1f
+  ldr r2, [r3]
+  blx r2
+  add sp, #8
+  pop {r4, pc}
+1: movs r0, #7
+  bl gust_trap
+  .ltorg)");
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(rep->ok()) << rep->text();
+  ASSERT_EQ(rep->instances.size(), 1u);
+  EXPECT_EQ(rep->instances[0].dispatches, 1u);
+  EXPECT_EQ(rep->instances[0].stores, 2u);
+}
+
+TEST(Audit, RefusesSystemInstructions) {
+  expect_refused("msr", "msr primask, r0\n bx lr", "system", "msr");
+  expect_refused("cpsid", "cpsid i\n bx lr", "system", "cps");
+  expect_refused("svc", "svc #0\n bx lr", "system", "svc");
+  expect_refused("bkpt", "bkpt #0\n bx lr", "system", "bkpt");
+}
+
+TEST(Audit, RefusesACallIntoAnotherInstancesBridge) {
+  expect_refused("other_bridge", "push {r4, lr}\n bl other_gust_hal_mmio__read32\n pop {r4, pc}", "direct-call",
+                 "other_gust_hal_mmio__read32");
+}
+
+TEST(Audit, RefusesACallIntoTheMiddleOfAFunction) {
+  expect_refused("mid_function", "push {r4, lr}\n bl console_gust_hal_mmio__read32+2\n pop {r4, pc}", "direct-call",
+                 "inside it");
+}
+
+TEST(Audit, RefusesAnIndirectBranchOutsideTheDispatch) {
+  expect_refused("blx", "push {r4, lr}\n blx r3\n pop {r4, pc}", "indirect-branch", "outside the dispatch");
+  // The signature word compared with itself is no check.
+  expect_refused("self_compare",
+                 "push {r4, lr}\n ldr r2, [r3, #4]\n cmp r2, r2\n bne 1f\n ldr r2, [r3]\n blx r2\n pop {r4, pc}\n"
+                 "1: bl gust_trap",
+                 "indirect-branch", "constant");
+}
+
+TEST(Audit, RefusesAStoreThroughAnUncheckedRegister) {
+  expect_refused("store", "str r1, [r0]\n bx lr", "store", "not a checked address");
+  // Checked against a bound, but past the 64-byte region.
+  expect_refused("store_bound",
+                 "cmp r0, #200\n bhi 1f\n ldr r1, =console_memory\n str r2, [r1, r0]\n bx lr\n"
+                 "1: bl gust_trap\n .ltorg",
+                 "store", "not inside");
+}
+
+TEST(Audit, RefusesFallingIntoData) { expect_refused("falls", "movs r0, #1\n .word 0xdeadbeef", "code", ""); }
+
+// The node images as gust build makes them pass, and the build report says what was checked.
+TEST(Audit, PassesTheNodeImages) {
+  for (const char* seam : {"thin", "mid", "fat"}) {
+    auto node = compose::load_node(test::source_root() / "nodes" / (std::string("f100-uart-") + seam + ".toml"));
+    ASSERT_TRUE(node) << node.error().str();
+    compose::BuildOptions opts;
+    opts.out_root = test::scratch(std::string("audit_node_") + seam);
+    auto rep = compose::build(*node, opts);
+    ASSERT_TRUE(rep) << rep.error().str();
+    ASSERT_TRUE(rep->audit.is_object()) << seam;
+    EXPECT_TRUE(rep->audit["ok"].get<bool>()) << rep->audit.dump(2);
+    EXPECT_EQ(rep->audit["checked"].size(), kCheckedCount);
+    auto again = audit_file(rep->elf);
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(again->ok()) << again->text();
+    ASSERT_EQ(again->instances.size(), 1u);
+    EXPECT_EQ(again->instances[0].name, "console");
+    EXPECT_GT(again->instances[0].instructions, 10u);
+  }
+}
+
+// gust audit's exit status: 0 passed, 1 refused (located message), 2 usage.
+TEST(Audit, CommandLine) {
+  auto bad = audit_asm("cli", "svc #0\n bx lr");
+  ASSERT_TRUE(bad);
+  const fs::path elf = test::scratch("audit_cli") / "image.elf";
+  auto r = base::run_tool({GUST_BINARY, "audit", elf.string()});
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("console_evil"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("system"), std::string::npos) << r.output;
+  auto j = base::run_tool({GUST_BINARY, "audit", "--json", elf.string()});
+  EXPECT_EQ(j.status, 1);
+  EXPECT_NE(j.output.find("\"rule\": \"system\""), std::string::npos) << j.output;
+  EXPECT_EQ(base::run_tool({GUST_BINARY, "audit"}).status, 2);
+  auto missing = base::run_tool({GUST_BINARY, "audit", "/nonexistent.elf"});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.output.find("/nonexistent.elf"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gust::audit
