@@ -199,12 +199,12 @@ TEST(Audit, PassesTheNodeImages) {
 TEST(Audit, CommandLine) {
   auto bad = audit_asm("cli", "svc #0\n bx lr");
   ASSERT_TRUE(bad);
-  const fs::path elf = test::scratch("audit_cli") / "image.elf";
-  auto r = base::run_tool({GUST_BINARY, "audit", elf.string()});
+  const std::string elf = bad->image;
+  auto r = base::run_tool({GUST_BINARY, "audit", elf});
   EXPECT_EQ(r.status, 1) << r.output;
   EXPECT_NE(r.output.find("console_evil"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("system"), std::string::npos) << r.output;
-  auto j = base::run_tool({GUST_BINARY, "audit", "--json", elf.string()});
+  auto j = base::run_tool({GUST_BINARY, "audit", "--json", elf});
   EXPECT_EQ(j.status, 1);
   EXPECT_NE(j.output.find("\"rule\": \"system\""), std::string::npos) << j.output;
   EXPECT_EQ(base::run_tool({GUST_BINARY, "audit"}).status, 2);

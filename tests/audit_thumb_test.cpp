@@ -26,7 +26,7 @@ std::string summary(const Insn& in) {
   std::ostringstream s;
   s << op_name(in.op) << " " << flows[int(in.flow)] << " " << int(in.size);
   auto rel = [&](uint32_t a) {
-    const int64_t d = int64_t(a) - int64_t(in.addr);
+    const int32_t d = int32_t(a - in.addr);
     return (d >= 0 ? "+" : "") + std::to_string(d);
   };
   if (in.target) s << " target=" << rel(*in.target);
@@ -41,8 +41,7 @@ std::string summary(const Insn& in) {
   }
   if (in.op == Op::Movw || in.op == Op::Movt) s << " rd=" << in.rd << " imm=0x" << std::hex << in.imm << std::dec;
   if (in.op == Op::Bx || in.op == Op::BlxReg) s << " rm=" << in.rm;
-  if (in.op == Op::AddSubSp || in.op == Op::Ldr || in.op == Op::Mov || in.op == Op::Alu)
-    s << " w=0x" << std::hex << in.writes << std::dec;
+  if (in.op == Op::Ldr || in.op == Op::Mov || in.op == Op::Alu) s << " w=0x" << std::hex << in.writes << std::dec;
   return s.str();
 }
 
@@ -69,7 +68,7 @@ const Row kRows[] = {
     {"pop.w {r4-r11, pc}", "pop ret 4 sp=36 list=0x8ff0"},
     {"ldr.w pc, [sp], #4", "pop ret 4 sp=4 list=0x8000"},
     {"ldr.w pc, [r0, #4]", "ldr ijump 4 w=0x8000"},
-    {"ldr pc, [pc, #8]", "ldr literal ijump 4 lit=+12"},
+    {"ldr pc, [pc, #8]", "ldr literal ijump 4 lit=+10"},  // at 0x3a: Align(0x3a + 4, 4) + 8
     {"ldmia.w r0, {r1, pc}", "ldm ijump 4 list=0x8002"},
     {"tbb [pc, r0]", "tbb/tbh ijump 4"},
     {"tbh [r1, r2, lsl #1]", "tbb/tbh ijump 4"},
@@ -95,7 +94,7 @@ const Row kRows[] = {
     {"add r7, sp, #8", "alu next 2 w=0x80"},
     {"sub.w r0, sp, #8", "alu next 4 w=0x1"},
     // ---- literals, addresses, immediates
-    {"ldr r0, [pc, #8]", "ldr literal next 2 lit=+12"},
+    {"ldr r0, [pc, #8]", "ldr literal next 2 lit=+10"},  // at 0x8a: Align(0x8a + 4, 4) + 8
     {"ldr.w r5, [pc, #-12]", "ldr literal next 4 lit=-8"},
     {"adr r1, .+8", "adr next 2 lit=+8"},
     {"movw r3, #0xbeef", "movw next 4 rd=3 imm=0xbeef"},
