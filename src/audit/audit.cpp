@@ -553,7 +553,7 @@ struct StoreFlow {
 
 void Auditor::check_function(Instance& inst, const image::Symbol& fn, const std::set<uint32_t>& own,
                              const std::vector<DataObject>& data) {
-  Code c{fn, img.decode(fn), {}, {}};
+  Code c{fn, img.decode(fn), {}, {}, {}};
   auto fail = [&](const Insn* in, const char* rule, const std::string& detail) {
     rep.violations.push_back({inst.name, fn.name, rule, in ? in->addr : fn.addr, in ? describe(*in) : "", detail});
   };
@@ -730,7 +730,7 @@ void Auditor::run(const Options& opts) {
 Result<Report> audit(const image::Image& img, const Options& opts) {
   Report rep;
   rep.image = img.where;
-  Auditor a{img, rep, {}, {}, {}, {}};
+  Auditor a{img, rep, {}, {}, {}, {}, {}};
   a.run(opts);
   return rep;
 }
