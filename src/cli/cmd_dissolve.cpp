@@ -7,6 +7,7 @@
 #include "compose/compose.h"
 #include "dissolve/dissolve.h"
 #include "wasm/module.h"
+#include "wit/wit.h"
 
 namespace gust::cli {
 
@@ -18,7 +19,20 @@ struct DissolveArgs {
   uint64_t memory_bytes = 0;
   std::vector<std::string> exports;
   bool no_bounds = false, json = false;
+  std::string world, wit;  // --world: check the module against this WIT world first
 };
+
+// --world: the seam check of `gust build`, on one module, before it is
+// dissolved. The default WIT is the project's own.
+Result<void> check_world(const DissolveArgs& a, const wasm::Module& mod) {
+  namespace fs = std::filesystem;
+  const fs::path wit_file = !a.wit.empty()
+                                ? fs::path(a.wit)
+                                : compose::project_root(fs::path(a.input).parent_path()) / "wit" / "gust-hal.wit";
+  auto pkg = wit::parse_file(wit_file);
+  if (!pkg) return pkg.error();
+  return wit::check_seam(mod, *pkg, a.world, wit_file.string(), a.input);
+}
 
 int run_dissolve(const DissolveArgs& a) {
   namespace fs = std::filesystem;
@@ -36,6 +50,8 @@ int run_dissolve(const DissolveArgs& a) {
     e.where = a.input;
     return report(e);
   }
+  if (!a.world.empty())
+    if (auto c = check_world(a, *mod); !c) return report(c.error());
   dissolve::Options opts = a.opts;
   if (a.memory_bytes) opts.memory_bytes = a.memory_bytes;
   opts.bounds_checks = !a.no_bounds;
@@ -104,6 +120,13 @@ void add_dissolve(CLI::App& app) {
   c->add_option("--dump", a->dump, "Also print the optimised IR (ir) or the disassembly (obj)")
       ->check(CLI::IsMember({"ir", "obj"}));
   c->add_flag("--json", a->json, "Print sizes and symbols as JSON");
+  CLI::Option* world =
+      c->add_option("--world", a->world,
+                    "Refuse the module unless it fits this WIT world (e.g. driver-thin): every import a function the "
+                    "world grants, of exactly the WIT's type; every export the world declares, of exactly its type");
+  c->add_option("--wit", a->wit, "The WIT file for --world (default: the project's wit/gust-hal.wit)")
+      ->check(CLI::ExistingFile)
+      ->needs(world);
   c->callback([a] { exit_status = run_dissolve(*a); });
 }
 

@@ -2,14 +2,8 @@
 // imports (with wasm import attributes) and typed wrappers, and declares its
 // exports; the host header gives the bridge the prototypes it implements.
 //
-// gust's flattening of WIT types at the seam:
-//   u8..u32, s8..s32, bool   one i32 (C: uint8_t..uint32_t, int8_t..int32_t, bool)
-//   u64, s64                 one i64
-//   option<u8|u16|s8|s16>    result: int32_t, the value or -1 for none
-//   list<u8>                 parameter: pointer and length (two i32)
-//                            result: the caller passes a buffer pointer as a last
-//                            parameter; the function returns the length written
-#include <set>
+// The types at the seam come from lower() (lower.cpp), which the seam check
+// uses too, so a header and the check cannot disagree about a signature.
 #include <sstream>
 
 #include "dissolve/dissolve.h"
@@ -19,73 +13,23 @@ namespace gust::wit {
 
 namespace {
 
-std::string scalar(const Type& t) {
-  static const std::pair<const char*, const char*> m[] = {{"u8", "uint8_t"},   {"u16", "uint16_t"}, {"u32", "uint32_t"},
-                                                          {"u64", "uint64_t"}, {"s8", "int8_t"},    {"s16", "int16_t"},
-                                                          {"s32", "int32_t"},  {"s64", "int64_t"},  {"bool", "bool"}};
-  for (const auto& [w, c] : m)
-    if (t.name == w) return c;
-  return "";
-}
-
-bool small_int(const Type& t) { return t.name == "u8" || t.name == "u16" || t.name == "s8" || t.name == "s16"; }
-
-struct Lowered {
-  std::string ret;                                          // C return type
-  std::vector<std::pair<std::string, std::string>> params;  // (type, name), guest side
-  std::vector<std::pair<std::string, std::string>> host;    // (type, name), bridge side: wasm addresses
-  std::vector<std::string> call_args;
-};
-
-Lowered lower(const Func& f, const std::string& file) {
-  Lowered l;
-  auto unsupported = [&](const Type& t) {
-    throw Failure{Error::make(Error::Kind::Unsupported, "gust bind does not lower " + t.str() + " yet",
-                              file + ":" + std::to_string(f.line) + ":1")};
-  };
-  for (const auto& p : f.params) {
-    const std::string n = c_name(p.name);
-    if (p.type.name == "list") {
-      if (p.type.args[0].name != "u8") unsupported(p.type);
-      l.params.push_back({"const uint8_t*", n});
-      l.params.push_back({"uint32_t", n + "_len"});
-      l.host.push_back({"uint32_t", n});
-      l.host.push_back({"uint32_t", n + "_len"});
-      l.call_args.push_back(n);
-      l.call_args.push_back(n + "_len");
-      continue;
-    }
-    const std::string c = scalar(p.type);
-    if (c.empty()) unsupported(p.type);
-    l.params.push_back({c, n});
-    l.host.push_back({c == "bool" ? "uint32_t" : c, n});
-    l.call_args.push_back(n);
-  }
-  if (f.results.empty()) {
-    l.ret = "void";
-  } else {
-    const Type& r = f.results[0];
-    if (r.name == "option") {
-      if (!small_int(r.args[0])) unsupported(r);
-      l.ret = "int32_t";
-    } else if (r.name == "list") {
-      if (r.args[0].name != "u8") unsupported(r);
-      l.ret = "uint32_t";
-      l.params.push_back({"uint8_t*", "out"});
-      l.host.push_back({"uint32_t", "out"});
-      l.call_args.push_back("out");
-    } else {
-      l.ret = scalar(r);
-      if (l.ret.empty()) unsupported(r);
-    }
-  }
-  return l;
-}
-
-std::string join(const std::vector<std::pair<std::string, std::string>>& ps) {
+// The C parameter list of one side: "uint32_t offset, uint32_t value", or void.
+std::string c_params(const CoreFunc& f, bool host) {
   std::string s;
-  for (size_t i = 0; i < ps.size(); ++i) s += (i ? ", " : "") + ps[i].first + " " + ps[i].second;
+  for (size_t i = 0; i < f.params.size(); ++i)
+    s += (i ? ", " : "") + (host ? f.params[i].host : f.params[i].guest) + " " + f.params[i].name;
   return s.empty() ? "void" : s;
+}
+
+std::string c_return(const CoreFunc& f, bool host) {
+  if (!f.result) return "void";
+  return host ? f.result->host : f.result->guest;
+}
+
+CoreFunc lowered(const Func& f, const std::string& file) {
+  auto core = lower(f, file);
+  if (!core) throw Failure{core.error()};
+  return *core;
 }
 
 std::string upper(std::string s) {
@@ -114,16 +58,16 @@ Result<std::string> bind(const Package& pkg, const std::string& world_name, bool
         const std::string module = pkg.name + "/" + iname;
         s << "\n// interface " << iname << "\n";
         for (const auto& f : i->funcs) {
-          Lowered l = lower(f, file);
-          s << "GUST_IMPORT(\"" << module << "\", \"" << f.name << "\") " << l.ret << " "
-            << dissolve::import_symbol(module, f.name) << "(" << join(l.params) << ");\n";
+          const CoreFunc l = lowered(f, file);
+          s << "GUST_IMPORT(\"" << module << "\", \"" << f.name << "\") " << c_return(l, false) << " "
+            << dissolve::import_symbol(module, f.name) << "(" << c_params(l, false) << ");\n";
         }
       }
       s << "\n// exports: the driver defines these\n";
       for (const auto& f : w->exports) {
-        Lowered l = lower(f, file);
-        s << "GUST_EXPORT(\"" << c_name(f.name) << "\") " << l.ret << " " << c_name(f.name) << "(" << join(l.params)
-          << ");\n";
+        const CoreFunc l = lowered(f, file);
+        s << "GUST_EXPORT(\"" << c_name(f.name) << "\") " << c_return(l, false) << " " << c_name(f.name) << "("
+          << c_params(l, false) << ");\n";
       }
       s << "\n#ifdef __cplusplus\n}  // extern \"C\"\n\n// Typed wrappers: " << ns << "::" << pkg_c
         << "::<interface>::<function>.\n";
@@ -131,12 +75,12 @@ Result<std::string> bind(const Package& pkg, const std::string& world_name, bool
         const Interface* i = pkg.interface(iname);
         s << "namespace " << ns << "::" << pkg_c << "::" << c_name(iname) << " {\n";
         for (const auto& f : i->funcs) {
-          Lowered l = lower(f, file);
+          const CoreFunc l = lowered(f, file);
           std::string args;
-          for (size_t k = 0; k < l.call_args.size(); ++k) args += (k ? ", " : "") + l.call_args[k];
-          s << "inline " << l.ret << " " << c_name(f.name) << "(" << (l.params.empty() ? "" : join(l.params)) << ") { "
-            << (l.ret == "void" ? "" : "return ") << dissolve::import_symbol(pkg.name + "/" + iname, f.name) << "("
-            << args << "); }\n";
+          for (size_t k = 0; k < l.params.size(); ++k) args += (k ? ", " : "") + l.params[k].name;
+          s << "inline " << c_return(l, false) << " " << c_name(f.name) << "("
+            << (l.params.empty() ? "" : c_params(l, false)) << ") { " << (l.result ? "return " : "")
+            << dissolve::import_symbol(pkg.name + "/" + iname, f.name) << "(" << args << "); }\n";
         }
         s << "}  // namespace " << ns << "::" << pkg_c << "::" << c_name(iname) << "\n";
       }
@@ -151,9 +95,9 @@ Result<std::string> bind(const Package& pkg, const std::string& world_name, bool
         const Interface* i = pkg.interface(iname);
         s << "\n// interface " << iname << "\n#define GUST_HOST_DECLARE_" << upper(iname) << "(inst)";
         for (const auto& f : i->funcs) {
-          Lowered l = lower(f, file);
-          s << " \\\n  " << (l.ret == "bool" ? "uint32_t" : l.ret) << " inst##_"
-            << dissolve::import_symbol(pkg.name + "/" + iname, f.name) << "(" << join(l.host) << ");";
+          const CoreFunc l = lowered(f, file);
+          s << " \\\n  " << c_return(l, true) << " inst##_" << dissolve::import_symbol(pkg.name + "/" + iname, f.name)
+            << "(" << c_params(l, true) << ");";
         }
         s << "\n";
       }

@@ -2,10 +2,12 @@
 // export, func, integer types, bool, list, option, result, and comments.
 #pragma once
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "wasm/error.h"
+#include "wasm/module.h"
 
 namespace gust::wit {
 
@@ -49,6 +51,58 @@ struct Package {
 // Parses WIT text; errors name file:line:column.
 [[nodiscard]] Result<Package> parse(const std::string& text, const std::string& file);
 [[nodiscard]] Result<Package> parse_file(const std::filesystem::path& file);
+
+// One core-wasm value of a lowered WIT function, with the C types that carry
+// it on each side of the seam, so that the header and the check share it.
+struct FlatValue {
+  wasm::ValType type = wasm::ValType::I32;
+  std::string guest;  // the driver's C type: uint8_t, bool, const uint8_t*, ...
+  std::string host;   // the bridge's C type: a wasm address is a uint32_t there
+  std::string name;   // the C parameter name
+};
+
+// A WIT function as it crosses the seam in core wasm: gust's flattening.
+//   u8..u32, s8..s32, bool   one i32        u64, s64   one i64
+//   list<u8> parameter       (ptr, len), two i32
+//   list<u8> result          a buffer pointer appended to the parameters, the
+//                            length written as the one i32 result
+//   option<u8|u16> result    one i32: the value, or -1 for none
+// Anything else (a second flat result, option or result elsewhere, a list of
+// another type) is refused as Unsupported at the function's file:line, since
+// gust has no return-pointer convention at the seam.
+struct CoreFunc {
+  std::vector<FlatValue> params;
+  std::optional<FlatValue> result;  // none: the function returns nothing
+  wasm::FuncType type() const;
+};
+[[nodiscard]] Result<CoreFunc> lower(const Func& f, const std::string& file);
+
+// A function type in wasm text syntax: (func (param i32 i32) (result i32)).
+std::string func_text(const wasm::FuncType& t);
+
+// One way a module breaks its world's contract.
+struct SeamViolation {
+  std::string what;              // "import 2 gust:hal/mmio.read32" or "export uart_init"
+  std::string expected;          // wasm text, or what the world allows there
+  std::string found;             // wasm text of what the module has
+  std::string why;               // one short reason
+  std::optional<size_t> offset;  // the import entry's byte offset
+  std::string str() const;
+};
+
+// The seam check: every import of `m` is a function of an interface that
+// world `w` imports, from module `<package>/<interface>`, with exactly the
+// lowered type; every export the world declares exists as a function of
+// exactly its lowered type (other exports are the module's own business).
+// Returns every violation in module order, or an error if the WIT itself
+// cannot be lowered.
+[[nodiscard]] Result<std::vector<SeamViolation>> seam_violations(const wasm::Module& m, const Package& pkg,
+                                                                 const World& w, const std::string& wit_file);
+
+// The same as one error for the user: where = `module_file`, one line per
+// violation; no violation is a success. Unknown world names are refused too.
+[[nodiscard]] Result<void> check_seam(const wasm::Module& m, const Package& pkg, const std::string& world,
+                                      const std::string& wit_file, const std::string& module_file);
 
 // Generates the guest (driver) or host (bridge) header for a world.
 // `file` names the WIT file in messages and in the header's first line.
