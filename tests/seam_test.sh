@@ -74,6 +74,12 @@ peripheral = "usart1"
 TOML
 }
 
+# A hand-written module that keeps the contract builds into an image.
+node "$root/tests/seam_ok_thin.wat" thin
+out=$("$gust" build "$work/nodes/seam-redteam.toml" --out "$work/ok" 2>&1)
+[ $? -eq 0 ] && [ -s "$work/ok/seam-redteam/seam-redteam.elf" ] && ok "baseline builds (a .wat source)" ||
+  fail "baseline builds (a .wat source)" "$out"
+
 for file in "${files[@]}"; do
   name=$(basename "$file" .wat)
   world=$(sed -n 's/^;; world: //p' "$file")

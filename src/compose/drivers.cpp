@@ -1,12 +1,14 @@
 // Stage "drivers" of `gust build`: each driver instance's C++ becomes wasm,
-// is decoded and validated, proven (with --prove) and dissolved into a
-// Thumb-2 object that keeps only the exports the native side calls.
+// is decoded and validated, held to its seam's WIT world, proven (with
+// --prove) and dissolved into a Thumb-2 object that keeps only the exports the
+// native side calls.
 #include <cstdio>
 
 #include "compose/stages.h"
 #include "dissolve/dissolve.h"
 #include "prove/prove.h"
 #include "wasm/module.h"
+#include "wit/wit.h"
 
 namespace gust::compose {
 
@@ -17,16 +19,51 @@ Error located(Error e, const fs::path& file) {
   return e;
 }
 
-Result<wasm::Module> compile_to_module(Build& b, const DriverInstance& d, const fs::path& wasm_file) {
-  b.progress("compile " + d.source.filename().string() + " -> " + wasm_file.filename().string() +
-             " (clang-19 --target=wasm32)");
+// A driver's source is C++ (clang-19); a .wat (wat2wasm) or .wasm source
+// lets a test put a hand-written module in a node, `defines` and
+// `wasm_stack` aside.
+Result<void> source_to_wasm(Build& b, const DriverInstance& d, const fs::path& wasm_file) {
+  const std::string ext = d.source.extension().string();
+  const std::string step = "compile " + d.source.filename().string() + " -> " + wasm_file.filename().string();
+  if (ext == ".wasm") {
+    b.progress(step + " (as is)");
+    std::error_code ec;
+    fs::copy_file(d.source, wasm_file, fs::copy_options::overwrite_existing, ec);
+    if (ec) return Error::make(Error::Kind::Input, "cannot copy the driver module: " + ec.message(), d.source.string());
+    return {};
+  }
+  if (ext == ".wat") {
+    b.progress(step + " (wat2wasm)");
+    ToolRun r = run_tool({tool("GUST_WAT2WASM", "wat2wasm"), d.source.string(), "-o", wasm_file.string()});
+    if (r.status != 0) return b.tool_error("wat2wasm (" + d.source.filename().string() + ")", r);
+    return {};
+  }
+  b.progress(step + " (clang-19 --target=wasm32)");
   std::vector<std::string> defines;
   for (const auto& def : d.defines) defines.push_back("-D" + def);
-  if (auto r = compile_driver(d.source, wasm_file, d.wasm_stack, defines); !r) return r.error();
+  return compile_driver(d.source, wasm_file, d.wasm_stack, defines);
+}
+
+Result<wasm::Module> compile_to_module(Build& b, const DriverInstance& d, const fs::path& wasm_file) {
+  if (auto r = source_to_wasm(b, d, wasm_file); !r) return r.error();
   auto mod = wasm::decode(read_bytes(wasm_file));
   if (!mod) return located(mod.error(), wasm_file);
   if (auto v = wasm::validate(*mod); !v) return located(v.error(), wasm_file);
   return mod;
+}
+
+// The seam check: the node grants an instance the world its seam names
+// (thin -> driver-thin, ...), and nothing else reaches the bridge.
+Result<void> check_instance(Build& b, const DriverInstance& d, const wasm::Module& mod) {
+  const fs::path wit_file = b.root / "wit" / "gust-hal.wit";
+  auto pkg = wit::parse_file(wit_file);
+  if (!pkg) return pkg.error();
+  auto r = wit::check_seam(mod, *pkg, "driver-" + d.seam, wit_file.string(), d.source.string());
+  if (r) return {};
+  Error e = r.error();
+  e.message = "driver instance '" + d.instance + "' (" + d.source.string() + "): " + e.message;
+  e.where = b.node.file.string();
+  return e;
 }
 
 // --prove: the instance's harnesses against the module that ships.
@@ -105,6 +142,7 @@ Result<void> build_drivers(Build& b) {
     const fs::path wasm_file = b.scratch / (d.instance + ".wasm");
     auto mod = compile_to_module(b, d, wasm_file);
     if (!mod) return mod.error();
+    if (auto r = check_instance(b, d, *mod); !r) return r;
     if (b.opts.prove)
       if (auto r = prove_instance(b, d, *mod); !r) return r;
     if (auto r = dissolve_instance(b, d, *mod, wasm_file); !r) return r;
