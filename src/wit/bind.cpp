@@ -66,7 +66,7 @@ Result<std::string> bind(const Package& pkg, const std::string& world_name, bool
       s << "\n// exports: the driver defines these\n";
       for (const auto& f : w->exports) {
         const CoreFunc l = lowered(f, file);
-        s << "GUST_EXPORT(\"" << c_name(f.name) << "\") " << c_return(l, false) << " " << c_name(f.name) << "("
+        s << "GUST_EXPORT(\"" << export_name(f) << "\") " << c_return(l, false) << " " << c_name(f.name) << "("
           << c_params(l, false) << ");\n";
       }
       s << "\n#ifdef __cplusplus\n}  // extern \"C\"\n\n// Typed wrappers: " << ns << "::" << pkg_c

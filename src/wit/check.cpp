@@ -33,6 +33,15 @@ std::string limits_text(const wasm::Limits& l) {
   return s;
 }
 
+std::string table_text(const wasm::TableType& t) {
+  return "(table " + limits_text(t.limits) + " " + wasm::name(t.elem) + ")";
+}
+std::string memory_text(const wasm::Limits& l) { return "(memory " + limits_text(l) + ")"; }
+std::string global_text(const wasm::GlobalType& g) {
+  const std::string t = wasm::name(g.type);
+  return g.mutable_ ? "(global (mut " + t + "))" : "(global " + t + ")";
+}
+
 // What an import or export is, in wasm text: (func ...), (memory 1), ...
 std::string extern_text(const wasm::Module& m, const wasm::Import& im) {
   switch (im.kind) {
@@ -40,32 +49,26 @@ std::string extern_text(const wasm::Module& m, const wasm::Import& im) {
       if (im.func_type < m.types.size()) return func_text(m.types[im.func_type]);
       return "(func (type " + std::to_string(im.func_type) + "))";
     case wasm::ExternKind::Table:
-      return "(table " + limits_text(im.table.limits) + " " + wasm::name(im.table.elem) + ")";
+      return table_text(im.table);
     case wasm::ExternKind::Memory:
-      return "(memory " + limits_text(im.memory) + ")";
+      return memory_text(im.memory);
     case wasm::ExternKind::Global:
-      return im.global.mutable_ ? std::string("(global (mut ") + wasm::name(im.global.type) + "))"
-                                : std::string("(global ") + wasm::name(im.global.type) + ")";
+      return global_text(im.global);
   }
   return "?";
 }
 
+// An index out of its space is left to the validator; say only the kind.
 std::string export_text(const wasm::Module& m, const wasm::Export& e) {
   switch (e.kind) {
     case wasm::ExternKind::Func:
-      if (e.index < m.num_funcs()) return func_text(m.func_type(e.index));
-      return "(func " + std::to_string(e.index) + ")";
+      return e.index < m.num_funcs() ? func_text(m.func_type(e.index)) : "(func)";
     case wasm::ExternKind::Table:
-      return e.index < m.num_tables() ? "(table " + limits_text(m.table_type(e.index).limits) + " " +
-                                            wasm::name(m.table_type(e.index).elem) + ")"
-                                      : "(table)";
+      return e.index < m.num_tables() ? table_text(m.table_type(e.index)) : "(table)";
     case wasm::ExternKind::Memory:
-      return e.index < m.num_memories() ? "(memory " + limits_text(m.memory_limits(e.index)) + ")" : "(memory)";
+      return e.index < m.num_memories() ? memory_text(m.memory_limits(e.index)) : "(memory)";
     case wasm::ExternKind::Global:
-      if (e.index >= m.num_globals()) return "(global)";
-      return m.global_type(e.index).mutable_
-                 ? std::string("(global (mut ") + wasm::name(m.global_type(e.index).type) + "))"
-                 : std::string("(global ") + wasm::name(m.global_type(e.index).type) + ")";
+      return e.index < m.num_globals() ? global_text(m.global_type(e.index)) : "(global)";
   }
   return "?";
 }
@@ -165,8 +168,7 @@ void Checker::exports() {
     auto core = lower(f, wit_file);
     if (!core) throw Failure{core.error()};
     const wasm::FuncType want = core->type();
-    // The export name is the C name the generated header gives GUST_EXPORT.
-    const std::string name = c_name(f.name);
+    const std::string name = export_name(f);
     SeamViolation v;
     v.what = "export " + quoted(name);
     v.expected = func_text(want);

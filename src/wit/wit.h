@@ -112,4 +112,8 @@ struct SeamViolation {
 // kebab-case to the snake_case C name: rx-ready -> rx_ready.
 std::string c_name(const std::string& kebab);
 
+// The wasm export name of a world's export: its C name, which the guest
+// header gives GUST_EXPORT, and which the seam check looks for.
+inline std::string export_name(const Func& f) { return c_name(f.name); }
+
 }  // namespace gust::wit
