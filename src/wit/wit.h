@@ -66,7 +66,8 @@ struct FlatValue {
 //   list<u8> parameter       (ptr, len), two i32
 //   list<u8> result          a buffer pointer appended to the parameters, the
 //                            length written as the one i32 result
-//   option<u8|u16> result    one i32: the value, or -1 for none
+//   option<u8|u16> result    one i32: the value, or -1 for none (a signed
+//                            payload could be -1 itself, so it is refused)
 // Anything else (a second flat result, option or result elsewhere, a list of
 // another type) is refused as Unsupported at the function's file:line, since
 // gust has no return-pointer convention at the seam.
@@ -82,9 +83,9 @@ std::string func_text(const wasm::FuncType& t);
 
 // One way a module breaks its world's contract.
 struct SeamViolation {
-  std::string what;              // "import 2 gust:hal/mmio.read32" or "export uart_init"
-  std::string expected;          // wasm text, or what the world allows there
-  std::string found;             // wasm text of what the module has
+  std::string what;              // import 2 "gust:hal/mmio" "read32", or export "uart_init"
+  std::string expected;          // the WIT's type in wasm text, where the import names a WIT function
+  std::string found;             // wasm text of what the module has, if it has one
   std::string why;               // one short reason
   std::optional<size_t> offset;  // the import entry's byte offset
   std::string str() const;
