@@ -17,6 +17,15 @@ static inline void nvic_enable(uint32_t irqn) { NVIC_ISER[irqn >> 5] = 1u << (ir
 static inline void nvic_disable(uint32_t irqn) { NVIC_ICER[irqn >> 5] = 1u << (irqn & 31); }
 static inline void rcc_enable(uint32_t reg, uint32_t bit) { *(volatile uint32_t*)(RCC_BASE + reg) |= 1u << bit; }
 
+/* The trap policies (bridge.c); the node's generated gust_trap calls one.
+ * halt: after gust_trap has disabled the granted lines, interrupts masked
+ * and the core asleep.
+ * reset: the code and the call site kept across a system reset, reported by
+ * gust_trap_report on the console USART at `usart` from gust_bridge_init. */
+__attribute__((noreturn)) void gust_trap_halt(unsigned code);
+__attribute__((noreturn)) void gust_trap_reset(unsigned code, uint32_t return_address);
+void gust_trap_report(uint32_t usart);
+
 /* mmio: a window of `size` bytes at `base`, size a power of two. An offset is
  * rejected unless it lies inside the window and is aligned to the access:
  * for a 32-bit access, off & ~(size - 4) is zero exactly when off < size and

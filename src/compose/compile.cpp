@@ -1,6 +1,7 @@
 // Stage "compile natives" of `gust build`, and the wasm compile that drivers
 // share: C++ to wasm32 with gust's driver flags (clang-19), and the trusted
 // native parts (boot, bridge, app) with arm-none-eabi-gcc.
+#include "base/ctext.h"
 #include "compose/stages.h"
 
 namespace gust::compose {
@@ -47,7 +48,12 @@ Result<void> compile_natives(Build& b) {
       {b.node.app, "app", "app"},
   };
   for (const auto& n : natives) {
-    const fs::path obj = b.scratch / (n.file.stem().string() + ".o");
+    // The app's object is named by its role, not by its source's stem, and
+    // every native object by a name no driver instance can have (no '-'):
+    // an app called boot.c, or an instance called bridge, cannot take
+    // another object's place.
+    const std::string role = n.kind == "app" ? "app" : n.file.stem().string();
+    const fs::path obj = b.scratch / ("native-" + role + ".o");
     ToolRun r = run_tool({gcc,
                           "-Os",
                           "-mcpu=" + b.chip.cpu,
@@ -64,7 +70,7 @@ Result<void> compile_natives(Build& b) {
                           (b.root / "include").string(),
                           "-I",
                           b.fw.string(),
-                          "-DGUST_BANNER=\"" + b.node.banner + "\"",
+                          "-DGUST_BANNER=" + base::c_string_literal(b.node.banner),
                           "-c",
                           n.file.string(),
                           "-o",

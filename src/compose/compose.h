@@ -55,16 +55,29 @@ struct DriverInstance {
   uint32_t tx_ring = 64, rx_ring = 64;  // fat seam: the bridge's ring buffers
 };
 
+// What a trap leaves behind. Halt: the granted interrupt lines disabled, the
+// core asleep with interrupts masked. Reset: the trap's code and address kept
+// across a system reset, reported on the console before the app starts again.
+enum class OnTrap { Halt, Reset };
+
 struct Node {
   fs::path file;
   std::string name, chip, banner;
   fs::path app;
+  OnTrap on_trap = OnTrap::Halt;
+  std::string console;                           // the driver instance whose USART reports a trap after a reset
   std::map<std::string, uint64_t> stack_bounds;  // function -> worst-case stack, where analysis cannot tell
   std::vector<DriverInstance> drivers;
 };
 
 // The project's root: the folder that holds chips/, firmware/ and include/.
 fs::path project_root(const fs::path& near);
+
+// Why `name` cannot name a driver instance, or "" when it can. Instance names
+// are [a-z][a-z0-9]*, at most 32 characters, not a C keyword, not starting
+// with "gust": each is the prefix <name>_ of its instance's symbols, and with
+// no '_' in a name no instance's prefix is a prefix of another's.
+std::string why_not_instance_name(const std::string& name);
 
 [[nodiscard]] Result<Chip> load_chip(const fs::path& file);
 [[nodiscard]] Result<Node> load_node(const fs::path& file);

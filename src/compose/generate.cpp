@@ -1,6 +1,8 @@
 // Stage "generate" of `gust build`: the text that the chip description and
 // the manifest turn into, the linker script and the node's half of the bridge
-// (the windows and lines it grants, their handlers, the start-up enables).
+// (the windows and lines it grants, their handlers, the start-up enables, the
+// trap policy). Every name pasted here was checked by manifest.cpp against a
+// rule that admits only C identifiers, so nothing needs escaping.
 #include <set>
 #include <sstream>
 
@@ -23,12 +25,46 @@ std::string linker_script(const Chip& c, uint64_t sram_length) {
     << "  _sidata = LOADADDR(.data);\n"
     << "  .data : {\n    . = ALIGN(4);\n    _sdata = .;\n    *(.data .data.*)\n    . = ALIGN(4);\n"
     << "    _edata = .;\n  } > SRAM AT > FLASH\n"
+    << "  /* A trap's record for the next boot (on_trap = \"reset\"): in SRAM but outside\n"
+    << "     .data and .bss, so boot neither copies nor zeroes it. Before .bss, whose\n"
+    << "     pattern .bss.* would take it otherwise; the report counts it as bss. */\n"
+    << "  .noinit (NOLOAD) : {\n    . = ALIGN(4);\n    *(.bss.gust.noinit)\n  } > SRAM\n"
     << "  .bss (NOLOAD) : {\n    . = ALIGN(4);\n    _sbss = .;\n    *(.bss .bss.* COMMON)\n    . = ALIGN(4);\n"
     << "    _ebss = .;\n  } > SRAM\n"
     << "  /DISCARD/ : { *(.gust.*) }\n"
     << "}\n";
   return s.str();
 }
+
+namespace {
+
+const DriverInstance* console_of(const Node& n) {
+  for (const auto& d : n.drivers)
+    if (d.instance == n.console) return &d;
+  return nullptr;
+}
+
+// The node's trap policy (bridge.c has the mechanism): halt with every
+// granted line disabled, or reset with the trap's record kept for the next
+// boot, whose gust_bridge_init reports it.
+std::string trap_policy(const Node& n, const Chip& c) {
+  std::ostringstream s;
+  if (n.on_trap == OnTrap::Reset) {
+    s << "/* on_trap = \"reset\": the trap code and its call site survive a system reset. */\n"
+      << "void gust_trap(unsigned code) { gust_trap_reset(code, (uint32_t)__builtin_return_address(0)); }\n\n";
+    return s.str();
+  }
+  std::set<uint32_t> lines;
+  for (const auto& d : n.drivers)
+    for (auto i : c.peripherals.at(d.peripheral).irqs) lines.insert(i);
+  s << "/* on_trap = \"halt\": every granted line disabled, then interrupts masked and the core asleep. */\n"
+    << "void gust_trap(unsigned code) {\n";
+  for (auto i : lines) s << "  nvic_disable(" << i << ");\n";
+  s << "  gust_trap_halt(code);\n}\n\n";
+  return s.str();
+}
+
+}  // namespace
 
 // The per-node half of the bridge: one window and one set of lines per driver
 // instance, the handlers for granted lines, and the start-up enables.
@@ -69,12 +105,19 @@ std::string bridge_source(const Node& n, const Chip& c) {
       for (auto i : p.irqs) init << "  nvic_enable(" << i << ");\n";
     s << "\n";
   }
+  s << trap_policy(n, c);
+  if (const DriverInstance* console = console_of(n); n.on_trap == OnTrap::Reset && console)
+    init << "  gust_trap_report(" << hex32(c.peripherals.at(console->peripheral).base) << "u); /* on " << n.console
+         << "'s " << console->peripheral << " */\n";
   s << "void gust_bridge_init(void) {\n" << init.str() << "}\n";
   return s.str();
 }
 
 Result<void> generate(Build& b) {
   b.progress("generate the linker script and the node's bridge from chips/" + b.chip.name + ".toml");
+  if (b.node.on_trap == OnTrap::Reset && !console_of(b.node))
+    return Error::make(Error::Kind::Input, "on_trap = \"reset\" needs a console instance to report on",
+                       b.node.file.string());
   if (auto r = write_file(b.scratch / "bridge_node.c", bridge_source(b.node, b.chip)); !r) return r;
   return write_file(b.scratch / (b.node.name + ".ld"), linker_script(b.chip, b.chip.sram_size));
 }

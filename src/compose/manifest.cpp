@@ -1,7 +1,11 @@
 // Reading TOML: the chip description and the node manifest. Every rejection
-// names file:line:column.
+// names file:line:column. Manifest and chip text is data: every string that
+// later becomes a C name, a file name or a compiler argument is checked here
+// against a rule, and the banner, the one free text, is escaped where it
+// enters C (base::c_string_literal).
 #include <toml++/toml.h>
 
+#include "base/ctext.h"
 #include "compose/compose.h"
 
 namespace gust::compose {
@@ -17,10 +21,11 @@ Error at(const fs::path& file, const toml::source_region& src, const std::string
 }
 
 Result<toml::table> parse(const fs::path& file) {
-  if (!fs::exists(file)) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
     Error e;
     e.where = file.string();
-    e.message = "no such file";
+    e.message = fs::exists(file, ec) ? "not a regular file" : "no such file";
     return e;
   }
   try {
@@ -59,11 +64,107 @@ struct Fields {
   }
 };
 
+bool lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool c_ident_char(char c) { return isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// A chip's file name and its peripheral names: lower case, digits, '_' (and
+// '-' in a chip name), starting with a letter or digit.
+std::string why_not_chip_name(const std::string& name) {
+  if (name.empty() || name.size() > 64 || !lower_alnum(name[0]))
+    return "must be 1 to 64 characters, starting a-z or 0-9";
+  for (char c : name)
+    if (!lower_alnum(c) && c != '-' && c != '_') return "may hold a-z, 0-9, '-' and '_' only";
+  return "";
+}
+
+std::string why_not_peripheral_name(const std::string& name) {
+  if (name.empty() || name.size() > 32 || name[0] < 'a' || name[0] > 'z')
+    return "must be 1 to 32 characters, starting a-z";
+  for (char c : name)
+    if (!lower_alnum(c) && c != '_') return "may hold a-z, 0-9 and '_' only";
+  if (base::is_c_keyword(name)) return "is a C keyword";
+  return "";
+}
+
+// -DNAME or -DNAME=VALUE for the driver's compile: a C name, and a value on
+// one line (a newline would end the definition and start a line of source).
+std::string why_not_define(const std::string& def) {
+  const std::string name = def.substr(0, def.find('='));
+  if (name.empty() || isdigit(static_cast<unsigned char>(name[0])) ||
+      !std::all_of(name.begin(), name.end(), c_ident_char))
+    return "must be NAME or NAME=VALUE with NAME a C identifier";
+  for (unsigned char c : def)
+    if (c < 0x20 || c >= 0x7F) return "may hold printable ASCII only";
+  return "";
+}
+
+// A source file named by the manifest: a regular file with the extension of
+// its language, so that the compiler reads it as that language.
+void check_source(const Fields& f, const char* key, const fs::path& path, std::initializer_list<const char*> exts) {
+  const toml::source_region& where = f.need(key)->source();
+  for (unsigned char c : path.string())
+    if (c < 0x20 || c == 0x7F) throw Failure{at(f.file, where, std::string("'") + key + "' holds a control character")};
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    throw Failure{at(f.file, where, std::string(key) + " " + path.string() + " not found (or not a regular file)")};
+  std::string list;
+  for (const char* e : exts) {
+    if (path.extension() == e) return;
+    list += list.empty() ? e : std::string(" or ") + e;
+  }
+  throw Failure{at(f.file, where, std::string("'") + key + "' must name a " + list + " file")};
+}
+
+// on_trap and console: what a trap leaves behind, and where a reset reports it.
+void read_trap_policy(const Fields& f, Node& n) {
+  const std::string policy = f.str_or("on_trap", "halt");
+  if (policy != "halt" && policy != "reset")
+    throw Failure{
+        at(f.file, f.need("on_trap")->source(), "on_trap must be \"halt\" or \"reset\", not '" + policy + "'")};
+  n.on_trap = policy == "reset" ? OnTrap::Reset : OnTrap::Halt;
+  // The console is a USART (the report writes its registers directly): the
+  // named instance, or else the first instance granted a USART.
+  const bool named = f.t.get("console") != nullptr;
+  const std::string console = named ? f.str("console") : "";
+  for (const auto& d : n.drivers) {
+    const bool usart = d.peripheral.rfind("usart", 0) == 0;
+    if (named && d.instance == console) {
+      if (!usart)
+        throw Failure{at(f.file, f.need("console")->source(),
+                         "console instance '" + console + "' is granted " + d.peripheral + ", not a USART")};
+      n.console = console;
+    }
+    if (!named && usart && n.console.empty()) n.console = d.instance;
+  }
+  if (named && n.console.empty())
+    throw Failure{at(f.file, f.need("console")->source(), "console names no driver instance: '" + console + "'")};
+  if (n.on_trap == OnTrap::Reset && n.console.empty())
+    throw Failure{at(f.file, f.need("on_trap")->source(),
+                     "on_trap = \"reset\" reports the trap at the next boot, on a console: no instance is granted a "
+                     "USART")};
+}
+
 }  // namespace
 
+std::string why_not_instance_name(const std::string& name) {
+  if (name.empty() || name.size() > 32) return "must be 1 to 32 characters";
+  if (name[0] < 'a' || name[0] > 'z') return "must start with a lower-case letter";
+  for (char c : name)
+    if (!lower_alnum(c))
+      return "may hold a-z and 0-9 only (no '_': the symbol prefix <instance>_ ends at the first '_', so no instance "
+             "can name another's symbols)";
+  if (base::is_c_keyword(name)) return "is a C keyword";
+  if (name.rfind("gust", 0) == 0) return "must not start with 'gust' (gust_ names belong to the bridge and boot)";
+  return "";
+}
+
 fs::path project_root(const fs::path& near) {
-  for (fs::path p = fs::absolute(near); !p.empty(); p = p.parent_path()) {
-    if (fs::exists(p / "chips") && fs::exists(p / "firmware")) return p;
+  // `near` is empty for a manifest named by a bare file name: the current folder.
+  std::error_code ec;
+  fs::path start = fs::absolute(near.empty() ? fs::path(".") : near, ec);
+  if (ec) return GUST_SOURCE_DIR;
+  for (fs::path p = start; !p.empty(); p = p.parent_path()) {
+    if (fs::exists(p / "chips", ec) && fs::exists(p / "firmware", ec)) return p;
     if (p == p.parent_path()) break;
   }
   return GUST_SOURCE_DIR;
@@ -76,7 +177,11 @@ Result<Chip> load_chip(const fs::path& file) {
     Fields f{file, *doc};
     Chip c;
     c.name = f.str("name");
+    if (std::string why = why_not_chip_name(c.name); !why.empty())
+      throw Failure{at(file, f.need("name")->source(), "chip name '" + c.name + "' " + why)};
     c.cpu = f.str("cpu");
+    if (std::string why = why_not_chip_name(c.cpu); !why.empty())
+      throw Failure{at(file, f.need("cpu")->source(), "cpu '" + c.cpu + "' " + why)};
     c.irq_count = f.u32("irq_count");
     c.exception_frame = f.u32_or("exception_frame", 32);
     Fields flash{file, f.table("flash")}, sram{file, f.table("sram")};
@@ -90,6 +195,8 @@ Result<Chip> load_chip(const fs::path& file) {
         Fields p{file, *node.as_table()};
         Peripheral per;
         per.name = std::string(key.str());
+        if (std::string why = why_not_peripheral_name(per.name); !why.empty())
+          throw Failure{at(file, key.source(), "peripheral name '" + per.name + "' " + why)};
         per.base = p.u32("base");
         per.size = p.u32("size");
         if ((per.size & (per.size - 1)) != 0 || per.size < 4)
@@ -124,12 +231,22 @@ Result<Node> load_node(const fs::path& file) {
     Node n;
     n.file = file;
     n.name = f.str("name");
+    // The name becomes the image's folder and file names.
+    if (n.name.empty() || n.name.size() > 64 || !isalnum(static_cast<unsigned char>(n.name[0])))
+      throw Failure{
+          at(file, f.need("name")->source(), "node name must be 1 to 64 characters, starting with a letter or digit")};
     for (char ch : n.name)
       if (!isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_')
         throw Failure{at(file, f.need("name")->source(), "node name may hold letters, digits, '-' and '_' only")};
     n.chip = f.str("chip");
+    if (std::string why = why_not_chip_name(n.chip); !why.empty())
+      throw Failure{at(file, f.need("chip")->source(), "chip '" + n.chip + "' (the file chips/<chip>.toml) " + why)};
     n.banner = f.str_or("banner", "gust-" + n.name.substr(n.name.find('-') + 1));
+    // Any text prints verbatim, except NUL: the app prints a C string.
+    if (n.banner.find('\0') != std::string::npos || n.banner.size() > 256)
+      throw Failure{at(file, f.need("banner")->source(), "banner must be at most 256 bytes, none of them NUL")};
     n.app = dir / f.str("app");
+    check_source(f, "app", n.app, {".c"});
     if (const toml::table* b = doc->get_as<toml::table>("stack_bounds")) {
       for (const auto& [fn, v] : *b) {
         if (!v.is_integer() || **v.as_integer() < 0)
@@ -141,8 +258,6 @@ Result<Node> load_node(const fs::path& file) {
       throw Failure{at(
           file, f.need("stack")->source(),
           "'stack' is computed now (worst-case call graph); give 'stack_bounds' for what the analysis cannot bound")};
-    if (!fs::exists(n.app))
-      throw Failure{at(file, f.need("app")->source(), "app source " + n.app.string() + " not found")};
     const toml::array* drivers = doc->get_as<toml::array>("driver");
     if (!drivers) throw Failure{at(file, doc->source(), "no [[driver]] entries")};
     for (const auto& d : *drivers) {
@@ -150,12 +265,10 @@ Result<Node> load_node(const fs::path& file) {
       Fields df{file, *d.as_table()};
       DriverInstance di;
       di.instance = df.str("instance");
-      for (char ch : di.instance)
-        if (!isalnum(static_cast<unsigned char>(ch)) && ch != '_')
-          throw Failure{at(file, df.need("instance")->source(), "instance name must be a C identifier")};
+      if (std::string why = why_not_instance_name(di.instance); !why.empty())
+        throw Failure{at(file, df.need("instance")->source(), "instance name '" + di.instance + "' " + why)};
       di.source = dir / df.str("source");
-      if (!fs::exists(di.source))
-        throw Failure{at(file, df.need("source")->source(), "driver source " + di.source.string() + " not found")};
+      check_source(df, "source", di.source, {".cpp", ".cc", ".cxx", ".wat", ".wasm"});
       di.seam = df.str_or("seam", "thin");
       if (di.seam != "thin" && di.seam != "mid" && di.seam != "fat")
         throw Failure{at(file, df.need("seam")->source(), "seam must be thin, mid or fat, not '" + di.seam + "'")};
@@ -168,23 +281,27 @@ Result<Node> load_node(const fs::path& file) {
           throw Failure{at(file, df.need(key)->source(), std::string(key) + " must be a power of two")};
       }
       di.peripheral = df.str("peripheral");
+      if (std::string why = why_not_peripheral_name(di.peripheral); !why.empty())
+        throw Failure{at(file, df.need("peripheral")->source(), "peripheral '" + di.peripheral + "' " + why)};
       di.wasm_stack = df.u32_or("wasm_stack", 0);
       if (const toml::array* defs = d.as_table()->get_as<toml::array>("defines")) {
         for (const auto& def : *defs) {
           if (!def.is_string()) throw Failure{at(file, def.source(), "a define must be a string")};
+          if (std::string why = why_not_define(**def.as_string()); !why.empty())
+            throw Failure{at(file, def.source(), "define " + why)};
           di.defines.push_back(**def.as_string());
         }
       }
       if (d.as_table()->get("proofs")) {
         di.proofs = dir / df.str("proofs");
-        if (!fs::exists(di.proofs))
-          throw Failure{at(file, df.need("proofs")->source(), "proof source " + di.proofs.string() + " not found")};
+        check_source(df, "proofs", di.proofs, {".cpp", ".cc", ".cxx"});
       }
       for (const auto& other : n.drivers)
         if (other.instance == di.instance)
           throw Failure{at(file, df.need("instance")->source(), "instance '" + di.instance + "' named twice")};
       n.drivers.push_back(di);
     }
+    read_trap_policy(f, n);
     return n;
   } catch (Failure& fail) {
     return fail.error;
