@@ -12,6 +12,8 @@ void gust_reset(void) {
   uint32_t *src = &_sidata, *dst = &_sdata;
   while (dst < &_edata) *dst++ = *src++;
   for (dst = &_sbss; dst < &_ebss;) *dst++ = 0;
+  /* Clocks and granted lines; under on_trap = "reset", also the report of a
+   * trap that reset the chip, so it is out before the app starts. */
   gust_bridge_init();
   main();
   for (;;) __asm volatile("wfi");

@@ -6,6 +6,8 @@ namespace gust::compose {
 
 namespace {
 
+// The map goes through -Xlinker, not -Wl, which would split the output path
+// at a comma.
 ToolRun link_with(const Build& b, const fs::path& script) {
   std::vector<std::string> argv = {tool("GUST_ARM_GCC", "arm-none-eabi-gcc"),
                                    "-mcpu=" + b.chip.cpu,
@@ -15,7 +17,8 @@ ToolRun link_with(const Build& b, const fs::path& script) {
                                    "-T",
                                    script.string(),
                                    "-Wl,--gc-sections",
-                                   "-Wl,-Map=" + b.map.string(),
+                                   "-Xlinker",
+                                   "-Map=" + b.map.string(),
                                    "-o",
                                    b.elf.string()};
   for (const auto& o : b.objects) argv.push_back(o.file.string());

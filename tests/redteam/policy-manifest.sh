@@ -59,6 +59,10 @@ refused() {  # refused NAME PATTERN: gust build exits 1 naming PATTERN, leaving 
 out=$(cd "$root/nodes" && "$gust" build f100-uart-thin.toml --out "$work/bare" 2>&1)
 if [ $? -eq 0 ] && [ -f "$work/bare/f100-uart-thin/f100-uart-thin.elf" ]; then ok bare-file-name-builds; else bad bare-file-name-builds "$out"; fi
 
+# A comma in the output folder stays in the path (gcc's -Wl splits at commas).
+out=$("$gust" build "$root/nodes/f100-uart-thin.toml" --out "$work/a,b" 2>&1)
+if [ $? -eq 0 ] && [ -f "$work/a,b/f100-uart-thin/f100-uart-thin.map" ]; then ok comma-in-out-path; else bad comma-in-out-path "$out"; fi
+
 # Instance names: [a-z][a-z0-9]*, at most 32, not a C keyword, not gust*.
 node inst-int "" 'instance = "int"'
 refused inst-int "inst-int.toml:9:12: error: instance name 'int' is a C keyword"
