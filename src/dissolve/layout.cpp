@@ -1,0 +1,440 @@
+// The module's layout in the object: function declarations, the linear
+// memory region, globals, tables and their descriptors, segments, the export
+// symbols and the start function.
+#include <cstring>
+
+#include "dissolve/lowering.h"
+#include "gust/trap.h"
+
+namespace gust::dissolve {
+
+// A structural type id, equal across modules for equal signatures, so that
+// call_indirect through a table filled by another module checks correctly.
+uint32_t type_id(const FuncType& t) {
+  uint32_t h = 2166136261u;
+  auto mix = [&](uint8_t b) { h = (h ^ b) * 16777619u; };
+  for (auto p : t.params) mix(uint8_t(p));
+  mix(0xFF);
+  for (auto r : t.results) mix(uint8_t(r));
+  return h;
+}
+
+llvm::Type* Lowering::type(ValType t) {
+  switch (t) {
+    case ValType::I32:
+      return b_.getInt32Ty();
+    case ValType::I64:
+      return b_.getInt64Ty();
+    case ValType::F32:
+      return b_.getFloatTy();
+    case ValType::F64:
+      return b_.getDoubleTy();
+    default:
+      return b_.getPtrTy();
+  }
+}
+
+llvm::Type* Lowering::result_type(const FuncType& t) {
+  if (t.results.empty()) return b_.getVoidTy();
+  if (t.results.size() == 1) return type(t.results[0]);
+  std::vector<llvm::Type*> ts;
+  for (auto r : t.results) ts.push_back(type(r));
+  return llvm::StructType::get(ctx_, ts);
+}
+
+llvm::FunctionType* Lowering::fn_type(const FuncType& t) {
+  std::vector<llvm::Type*> ps;
+  for (auto p : t.params) ps.push_back(type(p));
+  return llvm::FunctionType::get(result_type(t), ps, false);
+}
+
+bool Lowering::uses_op(Op op) const {
+  for (const auto& f : m_.functions) {
+    Reader r(m_.bytes, f.body_begin, f.body_end);
+    Instr in;
+    while (!r.at_end()) {
+      read_instr(r, in, true);
+      if (in.op == op) return true;
+    }
+  }
+  return false;
+}
+
+bool Lowering::uses_memory() const {
+  if (!m_.datas.empty()) return true;
+  for (const auto& e : m_.exports)
+    if (e.kind == ExternKind::Memory && (o_.linkable || o_.keep_exports.count(e.name))) return true;
+  if (o_.linkable && m_.imported(ExternKind::Memory)) return true;
+  for (const auto& f : m_.functions) {
+    Reader r(m_.bytes, f.body_begin, f.body_end);
+    Instr in;
+    while (!r.at_end()) {
+      read_instr(r, in, true);
+      const Imm imm = info(in.op).imm;
+      if (imm == Imm::MemArg || in.op == Op::MemorySize || in.op == Op::MemoryGrow || in.op == Op::MemoryInit ||
+          in.op == Op::MemoryCopy || in.op == Op::MemoryFill)
+        return true;
+    }
+  }
+  return false;
+}
+
+void Lowering::define_memory() {
+  if (m_.num_memories() == 0 || !uses_memory()) return;
+  if (const Import* im = m_.import_of(ExternKind::Memory, 0)) {
+    if (!o_.linkable) unsupported(im->offset, "an imported memory needs --linkable");
+    // Another instance's memory: every size is read at run time.
+    const std::string sym = import_symbol(im->module, im->name, o_.prefix);
+    memory_ = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getInt8Ty(), 0), false,
+                                       llvm::GlobalValue::ExternalLinkage, nullptr, sym);
+    memory_pages_ = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::ExternalLinkage, nullptr,
+                                             sym + kMemorySizeSymbols.size);
+    memory_max_pages_ = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
+                                                 nullptr, sym + kMemorySizeSymbols.capacity);
+    return;
+  }
+  const Limits lim = m_.memory_limits(0);
+  memory_size_ = o_.memory_bytes ? *o_.memory_bytes : lim.min * kPage;
+  memory_capacity_ = memory_size_;
+  bool exported = false;
+  for (const auto& e : m_.exports) exported = exported || e.kind == ExternKind::Memory;
+  if (o_.memory_max_bytes && !o_.memory_bytes && (uses_op(Op::MemoryGrow) || (o_.linkable && exported))) {
+    uint64_t max_pages = lim.max ? *lim.max : 65536;
+    max_pages = std::min(max_pages, *o_.memory_max_bytes / kPage);
+    if (max_pages > lim.min || (o_.linkable && exported)) {
+      memory_capacity_ = std::max<uint64_t>(max_pages, lim.min) * kPage;
+      memory_pages_ = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
+                                               b_.getInt32(uint32_t(lim.min)), "wasm_memory_pages");
+    }
+  }
+  // A region gust places statically: it must fit the Cortex-M SRAM space,
+  // and one with initial contents is stored whole in the object.
+  if (memory_capacity_ > kMaxRegion) {
+    Error e;
+    e.kind = Error::Kind::Limit;
+    e.message = "a " + std::to_string(memory_capacity_) + "-byte linear memory region is larger than gust places (" +
+                std::to_string(kMaxRegion) + " bytes)";
+    throw Failure{e};
+  }
+  // Initial contents go in the initialiser (.data) when the region is small
+  // enough to store byte for byte; a larger one is zeroed (.bss) and its
+  // segments are copied in by gust_start.
+  bool has_data = false;
+  for (const auto& d : m_.datas) has_data = has_data || (d.mode == SegmentMode::Active && !d.bytes.empty());
+  data_at_start_ = has_data && memory_capacity_ > kMaxDataRegion;
+  std::vector<uint8_t> image(has_data && !data_at_start_ ? memory_capacity_ : 0, 0);
+  bool any = false;
+  for (const auto& d : m_.datas) {
+    if (d.mode != SegmentMode::Active || data_at_start_) continue;
+    if (d.offset.op != Op::I32Const) continue;  // placed at start-up, by gust_start
+    const uint64_t at = uint32_t(d.offset.value);
+    if (at + d.bytes.size() > memory_size_) {
+      Error e;
+      e.kind = Error::Kind::Limit;
+      e.offset = d.position;
+      e.message = "data segment [" + std::to_string(at) + ", " + std::to_string(at + d.bytes.size()) +
+                  ") lies outside the " + std::to_string(memory_size_) + "-byte memory region";
+      throw Failure{e};
+    }
+    if (!d.bytes.empty()) std::memcpy(image.data() + at, d.bytes.data(), d.bytes.size());
+    any = any || !d.bytes.empty();
+  }
+  auto* arr = llvm::ArrayType::get(b_.getInt8Ty(), memory_capacity_);
+  llvm::Constant* init = any ? llvm::ConstantDataArray::get(ctx_, image)
+                             : static_cast<llvm::Constant*>(llvm::ConstantAggregateZero::get(arr));
+  memory_ = new llvm::GlobalVariable(*mod_, arr, false, llvm::GlobalValue::InternalLinkage, init, "wasm_memory");
+  memory_->setAlignment(llvm::Align(8));
+}
+
+llvm::Constant* Lowering::const_value(const ConstExpr& c) {
+  switch (c.op) {
+    case Op::I32Const:
+      return b_.getInt32(uint32_t(c.value));
+    case Op::I64Const:
+      return b_.getInt64(c.value);
+    case Op::F32Const:
+      return llvm::ConstantFP::get(ctx_, llvm::APFloat(llvm::APFloat::IEEEsingle(), llvm::APInt(32, c.value)));
+    case Op::F64Const:
+      return llvm::ConstantFP::get(ctx_, llvm::APFloat(llvm::APFloat::IEEEdouble(), llvm::APInt(64, c.value)));
+    case Op::RefNull:
+      return llvm::ConstantPointerNull::get(b_.getPtrTy());
+    case Op::RefFunc:
+      return descriptor(uint32_t(c.value));
+    default:
+      unsupported(c.offset, "constant expression reading an imported global", info(c.op).text);
+  }
+}
+
+llvm::Constant* Lowering::descriptor(uint32_t func) {
+  auto it = descriptors_.find(func);
+  if (it != descriptors_.end()) return it->second;
+  auto* init = llvm::ConstantStruct::get(desc_type_, {funcs_[func], b_.getInt32(type_id(m_.func_type(func)))});
+  auto* g = new llvm::GlobalVariable(*mod_, desc_type_, true, llvm::GlobalValue::InternalLinkage, init,
+                                     "wasm_ref_f" + std::to_string(func));
+  return descriptors_[func] = g;
+}
+
+void Lowering::define_globals() {
+  for (uint32_t i = 0; i < m_.num_globals(); ++i) {
+    GlobalType gt = m_.global_type(i);
+    if (auto* im = m_.import_of(ExternKind::Global, i)) {
+      const std::string sym = import_symbol(im->module, im->name, o_.prefix);
+      llvm::GlobalVariable* g = mod_->getGlobalVariable(sym);
+      if (!g)
+        g = new llvm::GlobalVariable(*mod_, type(gt.type), !gt.mutable_, llvm::GlobalValue::ExternalLinkage, nullptr,
+                                     sym);
+      globals_.push_back(g);
+      continue;
+    }
+    const Global& def = m_.globals[i - m_.imported(ExternKind::Global)];
+    llvm::Constant* init;
+    // An imported global's value is known only at start-up: gust_start copies it.
+    init = def.init.op == Op::GlobalGet ? llvm::Constant::getNullValue(type(gt.type)) : const_value(def.init);
+    const bool set_at_start = def.init.op == Op::GlobalGet;
+    globals_.push_back(new llvm::GlobalVariable(*mod_, type(gt.type), !gt.mutable_ && !set_at_start,
+                                                llvm::GlobalValue::InternalLinkage, init,
+                                                "wasm_global" + std::to_string(i)));
+  }
+}
+
+void Lowering::define_tables() {
+  for (uint32_t t = 0; t < m_.num_tables(); ++t) {
+    if (const Import* im = m_.import_of(ExternKind::Table, t)) {
+      if (!o_.linkable) unsupported(im->offset, "an imported table needs --linkable");
+      const std::string sym = import_symbol(im->module, im->name, o_.prefix);
+      Table tab;
+      tab.slots = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getPtrTy(), 0), false,
+                                           llvm::GlobalValue::ExternalLinkage, nullptr, sym);
+      tab.size = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::ExternalLinkage, nullptr,
+                                          sym + kTableSizeSymbols.size);
+      tab.capacity_var = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
+                                                  nullptr, sym + kTableSizeSymbols.capacity);
+      tables2_.push_back(tab);
+      continue;
+    }
+    TableType tt = m_.table_type(t);
+    Table tab;
+    tab.min = tt.limits.min;
+    const uint64_t max = tt.limits.max ? *tt.limits.max : UINT32_MAX;
+    tab.capacity = std::min<uint64_t>(max, tab.min + o_.table_growth);
+    if (tab.capacity > 65536) {
+      Error e;
+      e.kind = Error::Kind::Limit;
+      e.message =
+          "table " + std::to_string(t) + " needs " + std::to_string(tab.capacity) + " entries, more than gust places";
+      throw Failure{e};
+    }
+    std::vector<llvm::Constant*> slots(tab.capacity, llvm::ConstantPointerNull::get(b_.getPtrTy()));
+    for (const auto& e : m_.elems) {
+      if (e.mode != SegmentMode::Active || e.table != t) continue;
+      if (e.offset.op != Op::I32Const) continue;  // placed at start-up, by gust_start
+      const uint64_t at = uint32_t(e.offset.value);
+      if (at + e.items.size() > tab.min) {
+        Error err;
+        err.kind = Error::Kind::Limit;
+        err.offset = e.position;
+        err.message = "element segment out of bounds of table " + std::to_string(t) + " (out of bounds table access)";
+        throw Failure{err};
+      }
+      for (size_t k = 0; k < e.items.size(); ++k) slots[at + k] = const_value(e.items[k]);
+    }
+    auto* arr = llvm::ArrayType::get(b_.getPtrTy(), tab.capacity);
+    tab.slots = new llvm::GlobalVariable(*mod_, arr, false, llvm::GlobalValue::InternalLinkage,
+                                         llvm::ConstantArray::get(arr, slots), "wasm_table" + std::to_string(t));
+    bool exported = false;
+    for (const auto& e : m_.exports) exported = exported || (e.kind == ExternKind::Table && e.index == t);
+    if (tab.capacity > tab.min || (o_.linkable && exported))
+      tab.size = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
+                                          b_.getInt32(uint32_t(tab.min)), "wasm_table_size" + std::to_string(t));
+    tables2_.push_back(tab);
+  }
+}
+
+// Passive segments stay in flash for memory.init / table.init; a length
+// global per segment drops to 0 at data.drop / elem.drop. Active and
+// declarative segments count as dropped once instantiated.
+void Lowering::define_segments() {
+  for (size_t i = 0; i < m_.datas.size(); ++i) {
+    const auto& d = m_.datas[i];
+    const bool passive = d.mode == SegmentMode::Passive;
+    auto* arr = llvm::ArrayType::get(b_.getInt8Ty(), passive ? d.bytes.size() : 0);
+    data_segs_.push_back(new llvm::GlobalVariable(
+        *mod_, arr, true, llvm::GlobalValue::InternalLinkage,
+        passive ? llvm::ConstantDataArray::get(ctx_, d.bytes) : llvm::ConstantAggregateZero::get(arr),
+        "wasm_data" + std::to_string(i)));
+    data_lens_.push_back(new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
+                                                  b_.getInt32(passive ? uint32_t(d.bytes.size()) : 0),
+                                                  "wasm_data_len" + std::to_string(i)));
+  }
+  for (size_t i = 0; i < m_.elems.size(); ++i) {
+    const auto& e = m_.elems[i];
+    const bool passive = e.mode == SegmentMode::Passive;
+    std::vector<llvm::Constant*> items;
+    if (passive)
+      for (const auto& it : e.items) items.push_back(const_value(it));
+    auto* arr = llvm::ArrayType::get(b_.getPtrTy(), items.size());
+    elem_segs_.push_back(new llvm::GlobalVariable(*mod_, arr, true, llvm::GlobalValue::InternalLinkage,
+                                                  llvm::ConstantArray::get(arr, items),
+                                                  "wasm_elem" + std::to_string(i)));
+    elem_lens_.push_back(new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
+                                                  b_.getInt32(uint32_t(items.size())),
+                                                  "wasm_elem_len" + std::to_string(i)));
+  }
+}
+
+void Lowering::declare_functions() {
+  for (uint32_t i = 0; i < m_.num_funcs(); ++i) {
+    const FuncType& ft = m_.func_type(i);
+    llvm::Function* f;
+    if (auto* im = m_.import_of(ExternKind::Func, i)) {
+      const std::string sym = import_symbol(im->module, im->name, o_.prefix);
+      f = mod_->getFunction(sym);
+      if (!f) f = llvm::Function::Create(fn_type(ft), llvm::GlobalValue::ExternalLinkage, sym, *mod_);
+    } else {
+      f = llvm::Function::Create(fn_type(ft), llvm::GlobalValue::InternalLinkage, "wasm_f" + std::to_string(i), *mod_);
+    }
+    f->addFnAttr(llvm::Attribute::NoUnwind);
+    funcs_.push_back(f);
+  }
+}
+
+void Lowering::export_symbols() {
+  // An exported memory that the module uses: the region under the export's
+  // name and its size in <name>__bytes, for a bridge that moves blocks of
+  // bytes in and out of it (it checks every address against the size).
+  for (const auto& e : m_.exports) {
+    if (e.kind != ExternKind::Memory || !memory_ || !memory_->hasInternalLinkage()) continue;
+    const std::string sym = export_symbol(e.name, o_.prefix);
+    memory_->setName(sym);
+    memory_->setLinkage(llvm::GlobalValue::ExternalLinkage);
+    new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
+                             b_.getInt32(uint32_t(memory_size_)), sym + "__bytes");
+    if (o_.linkable && memory_pages_) {
+      memory_pages_->setName(sym + kMemorySizeSymbols.size);
+      memory_pages_->setLinkage(llvm::GlobalValue::ExternalLinkage);
+      new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
+                               b_.getInt32(uint32_t(memory_capacity_ / kPage)), sym + kMemorySizeSymbols.capacity);
+    }
+  }
+  if (o_.linkable) {
+    for (const auto& e : m_.exports) {
+      if (e.kind != ExternKind::Table) continue;
+      Table& t = tables2_[e.index];
+      if (!t.slots->hasInternalLinkage() || !t.size) continue;  // re-exported import, or already named
+      const std::string sym = export_symbol(e.name, o_.prefix);
+      t.slots->setName(sym);
+      t.slots->setLinkage(llvm::GlobalValue::ExternalLinkage);
+      t.size->setName(sym + kTableSizeSymbols.size);
+      t.size->setLinkage(llvm::GlobalValue::ExternalLinkage);
+      new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
+                               b_.getInt32(uint32_t(t.capacity)), sym + kTableSizeSymbols.capacity);
+    }
+  }
+  std::map<uint32_t, int> seen_globals;
+  for (const auto& e : m_.exports) {
+    if (e.kind != ExternKind::Global) continue;
+    if (!o_.keep_exports.empty() && !o_.keep_exports.count(e.name)) continue;
+    llvm::GlobalVariable* g = globals_[e.index];
+    if (g->isDeclaration()) continue;  // a re-exported import: its symbol is the importer's to define
+    if (g->hasInternalLinkage() && !seen_globals.count(e.index)) {
+      g->setName(export_symbol(e.name, o_.prefix));
+      g->setLinkage(llvm::GlobalValue::ExternalLinkage);
+    } else {
+      llvm::GlobalAlias::create(llvm::GlobalValue::ExternalLinkage, export_symbol(e.name, o_.prefix), g);
+    }
+    seen_globals[e.index]++;
+  }
+  std::map<uint32_t, int> seen;
+  for (const auto& e : m_.exports) {
+    if (e.kind != ExternKind::Func) continue;
+    if (!o_.keep_exports.empty() && !o_.keep_exports.count(e.name)) continue;
+    llvm::Function* f = funcs_[e.index];
+    const std::string sym = export_symbol(e.name, o_.prefix);
+    if (f->isDeclaration()) {
+      // A re-exported import: a thunk that calls it.
+      auto* thunk =
+          llvm::Function::Create(fn_type(m_.func_type(e.index)), llvm::GlobalValue::ExternalLinkage, sym, *mod_);
+      thunk->addFnAttr(llvm::Attribute::NoUnwind);
+      llvm::IRBuilder<> tb(BasicBlock::Create(ctx_, "entry", thunk));
+      std::vector<Value*> args;
+      for (auto& a : thunk->args()) args.push_back(&a);
+      Value* r = tb.CreateCall(llvm::FunctionCallee(thunk->getFunctionType(), f), args);
+      if (thunk->getReturnType()->isVoidTy())
+        tb.CreateRetVoid();
+      else
+        tb.CreateRet(r);
+    } else if (f->hasInternalLinkage() && !seen.count(e.index)) {
+      f->setName(sym);
+      f->setLinkage(llvm::GlobalValue::ExternalLinkage);
+    } else {
+      llvm::GlobalAlias::create(llvm::GlobalValue::ExternalLinkage, sym, f);
+    }
+    seen[e.index]++;
+  }
+}
+
+// What instantiation does at run time rather than at dissolve time: globals
+// and segment offsets that read imported globals, then the start function.
+// All of it runs from <prefix>gust_start, which the firmware (or the spec
+// runner) calls before it uses the instance. A module that needs none of it
+// has no gust_start.
+void Lowering::define_start() {
+  const uint32_t nimported = m_.imported(ExternKind::Global);
+  bool needed = m_.start.has_value();
+  for (const auto& g : m_.globals) needed = needed || g.init.op == Op::GlobalGet;
+  // Segments whose offset reads a global, or whose memory or table is
+  // another instance's, are placed here; the others are in the initialisers.
+  auto runtime_data = [&](const DataSegment& d) {
+    return d.mode == SegmentMode::Active && (d.offset.op == Op::GlobalGet || memory_imported() || data_at_start_);
+  };
+  auto runtime_elem = [&](const ElemSegment& e) {
+    return e.mode == SegmentMode::Active &&
+           (e.offset.op == Op::GlobalGet || m_.import_of(ExternKind::Table, e.table) != nullptr);
+  };
+  for (const auto& d : m_.datas) needed = needed || runtime_data(d);
+  for (const auto& e : m_.elems) needed = needed || runtime_elem(e);
+  if (!needed) return;
+  fn_ = llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), false), llvm::GlobalValue::ExternalLinkage,
+                               o_.prefix + "gust_start", *mod_);
+  fn_->addFnAttr(llvm::Attribute::NoUnwind);
+  fn_->addFnAttr(llvm::Attribute::StrictFP);
+  trap_blocks_.clear();
+  b_.SetInsertPoint(BasicBlock::Create(ctx_, "entry", fn_));
+  auto read_global = [&](uint64_t index) { return b_.CreateLoad(globals_[index]->getValueType(), globals_[index]); };
+  for (size_t i = 0; i < m_.globals.size(); ++i)
+    if (m_.globals[i].init.op == Op::GlobalGet)
+      b_.CreateStore(read_global(m_.globals[i].init.value), globals_[nimported + i]);
+  llvm::Type* i64 = b_.getInt64Ty();
+  for (size_t i = 0; i < m_.elems.size(); ++i) {
+    const auto& e = m_.elems[i];
+    if (!runtime_elem(e)) continue;
+    Value* at = e.offset.op == Op::GlobalGet ? static_cast<Value*>(read_global(e.offset.value))
+                                             : b_.getInt32(uint32_t(e.offset.value));
+    trap_if(b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(at, i64), b_.getInt64(e.items.size())),
+                             b_.CreateZExt(table_size(e.table), i64)),
+            GUST_TRAP_TABLE_ACCESS_OOB);
+    const Table& t = tables2_[e.table];
+    for (size_t k = 0; k < e.items.size(); ++k)
+      b_.CreateStore(const_value(e.items[k]),
+                     b_.CreateInBoundsGEP(t.slots->getValueType(), t.slots,
+                                          {b_.getInt32(0), b_.CreateAdd(at, b_.getInt32(uint32_t(k)))}));
+  }
+  for (size_t i = 0; i < m_.datas.size(); ++i) {
+    const auto& d = m_.datas[i];
+    if (!runtime_data(d)) continue;
+    Value* at = d.offset.op == Op::GlobalGet ? static_cast<Value*>(read_global(d.offset.value))
+                                             : b_.getInt32(uint32_t(d.offset.value));
+    trap_if(b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(at, i64), b_.getInt64(d.bytes.size())), memory_bytes()),
+            GUST_TRAP_MEMORY_OOB);
+    if (d.bytes.empty()) continue;
+    auto* src = new llvm::GlobalVariable(
+        *mod_, llvm::ArrayType::get(b_.getInt8Ty(), d.bytes.size()), true, llvm::GlobalValue::InternalLinkage,
+        llvm::ConstantDataArray::get(ctx_, d.bytes), "wasm_data_init" + std::to_string(i));
+    b_.CreateMemCpy(b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {b_.CreateZExt(at, i64)}), llvm::MaybeAlign(1), src,
+                    llvm::MaybeAlign(1), d.bytes.size());
+  }
+  if (m_.start) b_.CreateCall(funcs_[*m_.start]);
+  b_.CreateRetVoid();
+}
+
+}  // namespace gust::dissolve

@@ -1,0 +1,161 @@
+// The lowering's internals, shared by its files: lower.cpp (the driver and the
+// opcode dispatch), layout.cpp (module layout: functions, memory region,
+// globals, tables, segments, exports, start), control.cpp (blocks, branches,
+// calls, returns, locals), table.cpp (references and tables), memory.cpp
+// (addresses, bounds checks, loads, stores, bulk memory), numeric.cpp
+// (integer and float operators, conversions).
+#pragma once
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dissolve/lower.h"
+#include "wasm/reader.h"
+
+namespace gust::dissolve {
+
+using namespace wasm;
+using llvm::BasicBlock;
+using llvm::Value;
+
+constexpr uint64_t kPage = 65536;
+constexpr uint64_t kMaxRegion = 256ull << 20;    // of the 512 MiB Cortex-M SRAM space
+constexpr uint64_t kMaxDataRegion = 1ull << 20;  // larger: data copied in at start-up
+
+// Input the dissolver does not build yet, inside a function body.
+[[noreturn]] void unsupported(size_t at, uint32_t func, Op op, const std::string& what);
+// Outside any function body: an import, or a constant expression.
+[[noreturn]] void unsupported(size_t at, const std::string& what, const char* opcode = "");
+// A structural type id, equal across modules for equal signatures.
+uint32_t type_id(const FuncType& t);
+
+class Lowering {
+ public:
+  Lowering(const Module& m, const Options& o, llvm::LLVMContext& ctx)
+      : m_(m), o_(o), ctx_(ctx), mod_(std::make_unique<llvm::Module>("gust", ctx)), b_(ctx) {}
+  std::unique_ptr<llvm::Module> run();
+
+ private:
+  // Module-level pieces.
+  llvm::Type* type(ValType t);
+  llvm::FunctionType* fn_type(const FuncType& t);
+  llvm::Type* result_type(const FuncType& t);
+  bool uses_memory() const;
+  bool uses_op(Op op) const;
+  void declare_functions();
+  void define_memory();
+  void define_globals();
+  void define_tables();
+  llvm::Constant* descriptor(uint32_t func);
+  llvm::Constant* const_value(const ConstExpr& c);
+  void export_symbols();
+  void define_start();
+
+  // Function bodies.
+  struct Ctrl {
+    Op op;
+    std::vector<ValType> params, results;
+    BasicBlock* end_bb = nullptr;   // where the block's results meet
+    BasicBlock* loop_bb = nullptr;  // a loop's header
+    BasicBlock* else_bb = nullptr;  // an if's false arm
+    std::vector<llvm::PHINode*> end_phis, loop_phis;
+    std::vector<Value*> if_params;
+    size_t height = 0;
+  };
+  void lower_function(uint32_t index);
+  void lower_instr(const Instr& in);
+  // One per concern, each true when it lowered the instruction: control.cpp,
+  // table.cpp, memory.cpp, numeric.cpp.
+  bool lower_control(const Instr& in);
+  bool lower_table(const Instr& in);
+  bool lower_memory(const Instr& in);
+  bool lower_numeric(const Instr& in);
+  Value* pop() {
+    Value* v = stack_.back();
+    stack_.pop_back();
+    return v;
+  }
+  std::vector<Value*> pop_n(size_t n) {
+    std::vector<Value*> vs(stack_.end() - n, stack_.end());
+    stack_.resize(stack_.size() - n);
+    return vs;
+  }
+  void push(Value* v) { stack_.push_back(v); }
+  void branch_to(Ctrl& c);     // a br: to the label, carrying the label's values
+  void fall_through(Ctrl& c);  // reaching the end: to the block's end, carrying its results
+  void add_incoming(Ctrl& c, BasicBlock* from, const std::vector<Value*>& vals);
+  std::vector<llvm::PHINode*> make_phis(BasicBlock* bb, const std::vector<ValType>& ts);
+  void trap_if(Value* cond, unsigned code);
+  void trap(unsigned code);
+  Value* bool_to_i32(Value* v) { return b_.CreateZExt(v, b_.getInt32Ty()); }
+  Value* address(Value* addr, uint32_t offset, unsigned size);
+  Value* memory_bytes();
+  void do_return();
+  std::vector<Value*> call(llvm::FunctionCallee callee, const FuncType& ft);
+  Value* intrinsic(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Type*> tys, llvm::ArrayRef<Value*> args) {
+    return b_.CreateCall(llvm::Intrinsic::getDeclaration(mod_.get(), id, tys), args);
+  }
+  Value* checked_trunc(Value* x, llvm::Type* to, bool is_signed);
+  Value* float_min_max(bool is_min);
+  // at + n > limit, computed in 64 bits so that no sum wraps.
+  Value* past_end(Value* at, Value* n, Value* limit) {
+    llvm::Type* i64 = b_.getInt64Ty();
+    return b_.CreateICmpUGT(b_.CreateAdd(b_.CreateZExt(at, i64), b_.CreateZExt(n, i64)), b_.CreateZExt(limit, i64));
+  }
+  Value* float_unary(llvm::Intrinsic::ID constrained);
+  Value* table_slot(uint32_t table, Value* index, unsigned code);
+  void fill_table(uint32_t table, Value* at, Value* value, Value* n);
+  [[noreturn]] void unsupported_here(const std::string& what) { unsupported(at_, func_index_, op_, what); }
+
+  const Module& m_;
+  const Options& o_;
+  llvm::LLVMContext& ctx_;
+  std::unique_ptr<llvm::Module> mod_;
+  llvm::IRBuilder<> b_;
+  std::vector<llvm::Function*> funcs_;
+  std::vector<llvm::GlobalVariable*> globals_;
+  struct Table {
+    llvm::GlobalVariable* slots = nullptr;  // [capacity x ptr]
+    llvm::GlobalVariable* size = nullptr;   // i32 current size, when it can grow
+    uint64_t min = 0, capacity = 0;
+    llvm::GlobalVariable* capacity_var = nullptr;  // an imported table's capacity
+  };
+  std::vector<Table> tables2_;
+  std::vector<llvm::GlobalVariable*> elem_segs_;  // passive/declared segment contents, or null
+  std::vector<llvm::GlobalVariable*> elem_lens_;  // i32 length, 0 once dropped
+  std::vector<llvm::GlobalVariable*> data_segs_;
+  std::vector<llvm::GlobalVariable*> data_lens_;
+  llvm::GlobalVariable* memory_pages_ = nullptr;      // i32 current pages, when memory can grow
+  llvm::GlobalVariable* memory_max_pages_ = nullptr;  // an imported memory's capacity in pages
+  bool memory_imported() const { return memory_max_pages_ != nullptr; }
+  bool data_at_start_ = false;    // the region is too large to store its initial contents
+  uint64_t memory_capacity_ = 0;  // bytes placed
+  Value* table_size(uint32_t t);
+  void define_segments();
+  std::map<uint32_t, llvm::Constant*> descriptors_;
+  llvm::StructType* desc_type_ = nullptr;
+  llvm::GlobalVariable* memory_ = nullptr;
+  uint64_t memory_size_ = 0;
+  llvm::FunctionCallee trap_fn_;
+
+  // Per function.
+  llvm::Function* fn_ = nullptr;
+  const FuncType* ftype_ = nullptr;
+  uint32_t func_index_ = 0;
+  std::vector<llvm::AllocaInst*> locals_;
+  std::vector<ValType> local_types_;
+  std::vector<Value*> stack_;
+  std::vector<Ctrl> ctrls_;
+  std::map<unsigned, BasicBlock*> trap_blocks_;
+  bool dead_ = false;        // the current position is unreachable
+  unsigned dead_depth_ = 0;  // blocks opened inside unreachable code
+  size_t at_ = 0;
+  Op op_ = Op::Nop;
+};
+
+}  // namespace gust::dissolve
