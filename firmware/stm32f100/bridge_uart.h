@@ -48,12 +48,13 @@
 #define GUST_UART_BLOCK(inst, base, irqn, tx_size, rx_size)                                            \
   _Static_assert(((tx_size) & ((tx_size)-1)) == 0 && ((rx_size) & ((rx_size)-1)) == 0,                 \
                  "ring sizes are powers of two");                                                      \
-  extern uint8_t inst##_memory[];                                                                      \
-  extern const uint32_t inst##_memory__bytes;                                                          \
+  extern uint8_t inst##_gust_memory[];                                                                 \
+  extern const uint32_t inst##_gust_memory__bytes;                                                     \
   static uint8_t inst##_tx_ring[tx_size], inst##_rx_ring[rx_size];                                     \
   static volatile uint32_t inst##_tx_head, inst##_tx_tail, inst##_rx_head, inst##_rx_tail;             \
   static void inst##_check_block(uint32_t at, uint32_t len) {                                          \
-    if (at > inst##_memory__bytes || len > inst##_memory__bytes - at) gust_trap(GUST_TRAP_MEMORY_OOB); \
+    if (at > inst##_gust_memory__bytes || len > inst##_gust_memory__bytes - at)                        \
+      gust_trap(GUST_TRAP_MEMORY_OOB);                                                                 \
   }                                                                                                    \
   /* Moves the next byte out when DR is free, from thread or interrupt: the   */                       \
   /* interrupt is masked so the two never pop the same byte. Bytes left wait */                        \
@@ -79,7 +80,7 @@
     for (uint32_t i = 0; i < len; ++i) {                                                               \
       while (inst##_tx_head - inst##_tx_tail == (tx_size)) { /* full: the ISR drains */                \
       }                                                                                                \
-      inst##_tx_ring[inst##_tx_head % (tx_size)] = inst##_memory[data + i];                            \
+      inst##_tx_ring[inst##_tx_head % (tx_size)] = inst##_gust_memory[data + i];                       \
       ++inst##_tx_head;                                                                                \
       inst##_tx_kick();                                                                                \
     }                                                                                                  \
@@ -88,7 +89,7 @@
     inst##_check_block(out, max);                                                                      \
     uint32_t n = 0;                                                                                    \
     while (n < max && inst##_rx_tail != inst##_rx_head) {                                              \
-      inst##_memory[out + n++] = inst##_rx_ring[inst##_rx_tail % (rx_size)];                           \
+      inst##_gust_memory[out + n++] = inst##_rx_ring[inst##_rx_tail % (rx_size)];                      \
       ++inst##_rx_tail;                                                                                \
     }                                                                                                  \
     return n;                                                                                          \

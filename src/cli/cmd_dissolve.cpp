@@ -106,7 +106,13 @@ void add_dissolve(CLI::App& app) {
   CLI::App* c = app.add_subcommand("dissolve", "Dissolve a wasm module into a Thumb-2 ELF object (thumbv7m-none-eabi)");
   c->add_option("input", a->input, "The WebAssembly binary module")->required()->check(CLI::ExistingFile);
   c->add_option("-o,--output", a->output, "The ELF relocatable object to write")->required();
-  c->add_option("--prefix", a->opts.prefix, "Instance prefix for imports and exports, e.g. usart2_");
+  c->add_option("--prefix", a->opts.prefix,
+                "Instance prefix for every symbol: an instance name [a-z][a-z0-9]* and '_', e.g. usart2_ (not gust_)")
+      ->check(CLI::Validator(
+          [](const std::string& p) {
+            return dissolve::valid_prefix(p) ? std::string() : "not an instance name and '_': " + p;
+          },
+          "PREFIX"));
   c->add_option("--memory-bytes", a->memory_bytes,
                 "Size of the linear memory region (default: the module's minimum pages)");
   c->add_option("-O,--opt", a->opts.opt_level, "LLVM pipeline: Oz (default), Os, O2, O0");
@@ -114,8 +120,9 @@ void add_dissolve(CLI::App& app) {
   c->add_option("--bridge", a->opts.bridge_bitcode, "Inline this bridge (LLVM bitcode for thumbv7m) into the object")
       ->check(CLI::ExistingFile);
   c->add_flag("--linkable", a->opts.linkable,
-              "Link imported and exported memories and tables by symbol (<sym>, <sym>__pages/__max_pages, "
-              "<sym>__size/__capacity), so that instances can share them");
+              "Link memories and tables by symbol, so that instances can share them: an imported one is its "
+              "import's symbol <sym> with <sym>__pages/__max_pages or <sym>__size/__capacity; an exported one "
+              "is <prefix>gust_memory or <prefix>gust_table<N> with the same suffixes");
   c->add_flag("--no-bounds-checks", a->no_bounds, "Leave out memory bounds checks (unsafe: for measurement only)");
   c->add_option("--dump", a->dump, "Also print the optimised IR (ir) or the disassembly (obj)")
       ->check(CLI::IsMember({"ir", "obj"}));

@@ -53,9 +53,12 @@ void Lowering::trap_if(Value* cond, unsigned code) {
   b_.SetInsertPoint(ok);
 }
 
-std::vector<Value*> Lowering::call(llvm::FunctionCallee callee, const FuncType& ft) {
+std::vector<Value*> Lowering::call(llvm::FunctionCallee callee, const FuncType& ft, bool dispatch) {
   std::vector<Value*> args = pop_n(ft.params.size());
-  Value* r = b_.CreateCall(callee, args);
+  llvm::CallInst* r = b_.CreateCall(callee, args);
+  // Never a tail call: the indirect branch stays a blx right after its
+  // check, the one shape the image audit accepts.
+  if (dispatch) r->setTailCallKind(llvm::CallInst::TCK_NoTail);
   std::vector<Value*> out;
   if (ft.results.size() == 1)
     out.push_back(r);
@@ -78,7 +81,6 @@ void Lowering::do_return() {
 }
 
 bool Lowering::lower_control(const Instr& in) {
-  llvm::Type* i32 = b_.getInt32Ty();
   auto block_type = [&](const BlockType& bt) { return *block_signature(m_, bt); };  // validated
   switch (in.op) {
     // ---- control
@@ -198,7 +200,7 @@ bool Lowering::lower_control(const Instr& in) {
       dead_ = true;
       return true;
     case Op::Call: {
-      // Through the wasm type: two imports may share a symbol with different types.
+      // Through the wasm type, as the callee may be an import declared before.
       const FuncType& ft = m_.func_type(in.a);
       for (auto* v : call(llvm::FunctionCallee(fn_type(ft), funcs_[in.a]), ft)) push(v);
       return true;
@@ -209,10 +211,24 @@ bool Lowering::lower_control(const Instr& in) {
       Value* slot = table_slot(in.b, index, GUST_TRAP_TABLE_OOB);
       Value* desc = b_.CreateLoad(b_.getPtrTy(), slot);
       trap_if(b_.CreateICmpEQ(desc, llvm::ConstantPointerNull::get(b_.getPtrTy())), GUST_TRAP_NULL_REF);
-      Value* id = b_.CreateLoad(i32, b_.CreateStructGEP(desc_type_, desc, 1));
-      trap_if(b_.CreateICmpNE(id, b_.getInt32(type_id(ft))), GUST_TRAP_SIG_MISMATCH);
+      // The exact check: the descriptor's signature object is the expected
+      // one (see signature()), then the call. The image audit accepts an
+      // indirect branch only in this dispatch, which LLVM emits as (registers
+      // vary; Rd holds the descriptor, already checked non-null):
+      //   ldr  Rs, [Rd, #4]        the descriptor's signature object
+      //   ldr  Re, [pc, #imm]      &gust_sig_<hex> (R_ARM_ABS32 in the pool);
+      //                            the two loads in either order, or Re
+      //                            loaded earlier (hoisted out of a loop)
+      //   cmp  Rs, Re              (or cmp Re, Rs)
+      //   bne  <movs r0, #7; bl gust_trap>     GUST_TRAP_SIG_MISMATCH
+      //   ldr  Rt, [Rd, #0]        the function
+      //   ...                      straight-line argument set-up: no branch,
+      //                            no write to Rt
+      //   blx  Rt                  never a tail call (bx): see call()
+      Value* sig = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(desc_type_, desc, 1));
+      trap_if(b_.CreateICmpNE(sig, signature(ft)), GUST_TRAP_SIG_MISMATCH);
       Value* target = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(desc_type_, desc, 0));
-      for (auto* v : call(llvm::FunctionCallee(fn_type(ft), target), ft)) push(v);
+      for (auto* v : call(llvm::FunctionCallee(fn_type(ft), target), ft, /*dispatch=*/true)) push(v);
       return true;
     }
     // ---- parametric

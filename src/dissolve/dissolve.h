@@ -52,20 +52,66 @@ struct SizeSymbols {
 };
 constexpr SizeSymbols kMemorySizeSymbols{"__pages", "__max_pages"};
 constexpr SizeSymbols kTableSizeSymbols{"__size", "__capacity"};
+// Beside an exported memory's region, its size in bytes (a const u32), which
+// a bridge checks every block address against.
+constexpr const char* kMemoryBytesSymbol = "__bytes";
 
 struct Output {
   std::vector<uint8_t> object;  // ELF relocatable, thumbv7m-none-eabi
   std::string ir;               // the optimised IR, for --dump=ir
 };
 
-// The symbol an import becomes: module and name with every character
-// outside [A-Za-z0-9_] replaced by '_', joined by "__", after the prefix.
+// Every symbol an object defines or references lies in one of these
+// namespaces, so that no name a module chooses can reach a symbol it was not
+// given. P is the instance prefix: empty, or an instance name
+// [a-z][a-z0-9]* and '_', so that it ends at the first '_' and no instance's
+// symbols are another's.
+//   P<name>                  exports named by C identifiers (see export_refusal)
+//   P<ns>_<pkg>_<iface>__<fn> WIT imports, the bridge's functions
+//   P gust_i_<hex>_<hex>     other imports
+//   P gust_x_<hex>           exports whose names are not C identifiers
+//   P gust_memory, P gust_table<N>, P gust_start   gust's own, with suffixes
+//   gust_sig_<hex>           signatures, shared by all instances
+//   gust_trap, gust_isr_<N>  the bridge and the boot
+bool valid_prefix(const std::string& prefix);
+
+// The symbol an import becomes, one-to-one for (module, name). A WIT import
+// (module "ns:pkg/iface", ns and pkg lowercase words, iface and name kebab
+// case) is readable, the bridge's C name: ns_pkg_iface__name with '-' as '_'.
 //   gust:hal/mmio read32 -> gust_hal_mmio__read32
+//   gust:hal/uart-byte rx-errors -> gust_hal_uart_byte__rx_errors
+// Any other is gust_i_, the module's bytes in hex, '_', the name's in hex.
+//   spectest print_i32 -> gust_i_7370656374657374_7072696e745f693332
 std::string import_symbol(const std::string& module, const std::string& name, const std::string& prefix = "");
 
 // The symbol an export becomes: the prefix and the name when the name is a
 // C identifier; otherwise the prefix, "gust_x_" and the name's bytes in hex.
 std::string export_symbol(const std::string& name, const std::string& prefix = "");
+
+// Why a function or global may not be exported under this name with this
+// prefix, or "" when it may: its symbol would be in gust's namespace (a name
+// starting gust_: the bridge's functions, the region, the tables, the start
+// function, gust_trap, the handlers) or, with no prefix, the C runtime's and
+// the linker's (a name starting with '_', main, memcpy and the like).
+std::string export_refusal(const std::string& name, const std::string& prefix = "");
+
+// An exported memory's region and table N's slots, whatever the export's
+// name: <prefix>gust_memory, <prefix>gust_table<N>. Their size symbols are
+// suffixes (kMemoryBytesSymbol, kMemorySizeSymbols, kTableSizeSymbols).
+std::string memory_symbol(const std::string& prefix = "");
+std::string table_symbol(uint32_t index, const std::string& prefix = "");
+// What instantiation does at run time (see Lowering::define_start), when the
+// module needs it: <prefix>gust_start, to call before the instance is used.
+std::string start_symbol(const std::string& prefix = "");
+
+// The read-only object whose address is a signature's identity at
+// call_indirect: gust_sig_ and the function type's binary encoding in hex
+// (0x60, the parameter count and types, the result count and types), one
+// definition per image (a COMDAT group), so that within one image two
+// signatures are equal exactly when their objects' addresses are.
+std::string signature_symbol(const wasm::FuncType& type);
+std::vector<uint8_t> signature_bytes(const wasm::FuncType& type);
+constexpr const char* kSignaturePrefix = "gust_sig_";
 
 // Runs the whole back half of the pipeline on a validated module.
 [[nodiscard]] Result<Output> dissolve(const wasm::Module& m, const Options& opts);

@@ -1,6 +1,7 @@
 // The module's layout in the object: function declarations, the linear
 // memory region, globals, tables and their descriptors, segments, the export
 // symbols and the start function.
+#include <cstdio>
 #include <cstring>
 
 #include "dissolve/lowering.h"
@@ -8,15 +9,50 @@
 
 namespace gust::dissolve {
 
-// A structural type id, equal across modules for equal signatures, so that
-// call_indirect through a table filled by another module checks correctly.
-uint32_t type_id(const FuncType& t) {
-  uint32_t h = 2166136261u;
-  auto mix = [&](uint8_t b) { h = (h ^ b) * 16777619u; };
-  for (auto p : t.params) mix(uint8_t(p));
-  mix(0xFF);
-  for (auto r : t.results) mix(uint8_t(r));
-  return h;
+namespace {
+
+std::string type_text(const FuncType& t) {
+  std::string s = "(";
+  for (size_t i = 0; i < t.params.size(); ++i) s += std::string(i ? " " : "") + name(t.params[i]);
+  s += ") -> (";
+  for (size_t i = 0; i < t.results.size(); ++i) s += std::string(i ? " " : "") + name(t.results[i]);
+  return s + ")";
+}
+
+}  // namespace
+
+std::string Lowering::describe(const Import& im) const {
+  std::string s = "import \"" + im.module + "\" \"" + im.name + "\" (" + name(im.kind);
+  switch (im.kind) {
+    case ExternKind::Func:
+      s += " " + type_text(m_.types[im.func_type]);
+      break;
+    case ExternKind::Global:
+      s += std::string(im.global.mutable_ ? " mut " : " ") + name(im.global.type);
+      break;
+    case ExternKind::Table:  // limits may differ: one table can match several
+      s += std::string(" ") + name(im.table.elem);
+      break;
+    default:
+      break;
+  }
+  return s + ")";
+}
+
+void Lowering::claim(const std::string& symbol, const std::string& what, std::optional<size_t> offset) {
+  auto [it, fresh] = claims_.try_emplace(symbol, Claim{what, offset});
+  if (fresh || it->second.what == what) return;
+  Error e;
+  e.kind = Error::Kind::Input;
+  e.offset = offset;
+  e.message = what + ": its symbol " + symbol + " is also " + it->second.what;
+  if (it->second.offset) {
+    char at[32];
+    snprintf(at, sizeof at, " (at %08zx)", *it->second.offset);  // as Error::str shows offsets
+    e.message += at;
+  }
+  e.message += "; one symbol cannot be both";
+  throw Failure{e};
 }
 
 llvm::Type* Lowering::type(ValType t) {
@@ -85,6 +121,10 @@ void Lowering::define_memory() {
     if (!o_.linkable) unsupported(im->offset, "an imported memory needs --linkable");
     // Another instance's memory: every size is read at run time.
     const std::string sym = import_symbol(im->module, im->name, o_.prefix);
+    const std::string what = describe(*im);
+    claim(sym, what, im->offset);
+    claim(sym + kMemorySizeSymbols.size, "the page count of " + what, im->offset);
+    claim(sym + kMemorySizeSymbols.capacity, "the page capacity of " + what, im->offset);
     memory_ = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getInt8Ty(), 0), false,
                                        llvm::GlobalValue::ExternalLinkage, nullptr, sym);
     memory_pages_ = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::ExternalLinkage, nullptr,
@@ -103,8 +143,9 @@ void Lowering::define_memory() {
     max_pages = std::min(max_pages, *o_.memory_max_bytes / kPage);
     if (max_pages > lim.min || (o_.linkable && exported)) {
       memory_capacity_ = std::max<uint64_t>(max_pages, lim.min) * kPage;
-      memory_pages_ = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
-                                               b_.getInt32(uint32_t(lim.min)), "wasm_memory_pages");
+      memory_pages_ =
+          new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
+                                   b_.getInt32(uint32_t(lim.min)), local_name("memory") + kMemorySizeSymbols.size);
     }
   }
   // A region gust places statically: it must fit the Cortex-M SRAM space,
@@ -142,7 +183,8 @@ void Lowering::define_memory() {
   auto* arr = llvm::ArrayType::get(b_.getInt8Ty(), memory_capacity_);
   llvm::Constant* init = any ? llvm::ConstantDataArray::get(ctx_, image)
                              : static_cast<llvm::Constant*>(llvm::ConstantAggregateZero::get(arr));
-  memory_ = new llvm::GlobalVariable(*mod_, arr, false, llvm::GlobalValue::InternalLinkage, init, "wasm_memory");
+  memory_ =
+      new llvm::GlobalVariable(*mod_, arr, false, llvm::GlobalValue::InternalLinkage, init, memory_symbol(o_.prefix));
   memory_->setAlignment(llvm::Align(8));
 }
 
@@ -168,10 +210,28 @@ llvm::Constant* Lowering::const_value(const ConstExpr& c) {
 llvm::Constant* Lowering::descriptor(uint32_t func) {
   auto it = descriptors_.find(func);
   if (it != descriptors_.end()) return it->second;
-  auto* init = llvm::ConstantStruct::get(desc_type_, {funcs_[func], b_.getInt32(type_id(m_.func_type(func)))});
+  auto* init = llvm::ConstantStruct::get(desc_type_, {funcs_[func], signature(m_.func_type(func))});
   auto* g = new llvm::GlobalVariable(*mod_, desc_type_, true, llvm::GlobalValue::InternalLinkage, init,
-                                     "wasm_ref_f" + std::to_string(func));
+                                     local_name("ref_f" + std::to_string(func)));
   return descriptors_[func] = g;
+}
+
+// A signature's identity: the address of a read-only object named by the
+// type's binary encoding (signature_symbol), one per image: a COMDAT group
+// keeps one copy of each however many objects define it. It has a size, so
+// no two share an address, and a significant address (not unnamed_addr), so
+// the linker merges none with equal bytes. call_indirect then compares two
+// addresses: equal exactly when the signatures are, with no hash to collide.
+llvm::GlobalVariable* Lowering::signature(const FuncType& t) {
+  const std::string sym = signature_symbol(t);
+  llvm::GlobalVariable*& g = signatures_[sym];
+  if (g) return g;
+  const std::vector<uint8_t> bytes = signature_bytes(t);
+  llvm::Constant* init = llvm::ConstantDataArray::get(ctx_, bytes);
+  g = new llvm::GlobalVariable(*mod_, init->getType(), true, llvm::GlobalValue::LinkOnceODRLinkage, init, sym);
+  g->setComdat(mod_->getOrInsertComdat(sym));
+  g->setAlignment(llvm::Align(1));
+  return g;
 }
 
 void Lowering::define_globals() {
@@ -179,6 +239,7 @@ void Lowering::define_globals() {
     GlobalType gt = m_.global_type(i);
     if (auto* im = m_.import_of(ExternKind::Global, i)) {
       const std::string sym = import_symbol(im->module, im->name, o_.prefix);
+      claim(sym, describe(*im), im->offset);  // imported twice: the same type, or refused
       llvm::GlobalVariable* g = mod_->getGlobalVariable(sym);
       if (!g)
         g = new llvm::GlobalVariable(*mod_, type(gt.type), !gt.mutable_, llvm::GlobalValue::ExternalLinkage, nullptr,
@@ -193,7 +254,7 @@ void Lowering::define_globals() {
     const bool set_at_start = def.init.op == Op::GlobalGet;
     globals_.push_back(new llvm::GlobalVariable(*mod_, type(gt.type), !gt.mutable_ && !set_at_start,
                                                 llvm::GlobalValue::InternalLinkage, init,
-                                                "wasm_global" + std::to_string(i)));
+                                                local_name("global" + std::to_string(i))));
   }
 }
 
@@ -202,13 +263,19 @@ void Lowering::define_tables() {
     if (const Import* im = m_.import_of(ExternKind::Table, t)) {
       if (!o_.linkable) unsupported(im->offset, "an imported table needs --linkable");
       const std::string sym = import_symbol(im->module, im->name, o_.prefix);
+      const std::string what = describe(*im);
+      claim(sym, what, im->offset);
+      claim(sym + kTableSizeSymbols.size, "the size of " + what, im->offset);
+      claim(sym + kTableSizeSymbols.capacity, "the capacity of " + what, im->offset);
+      // One table imported twice is one table: the same three symbols.
+      auto declare = [&](const std::string& name, llvm::Type* ty, bool constant) {
+        if (llvm::GlobalVariable* g = mod_->getGlobalVariable(name)) return g;
+        return new llvm::GlobalVariable(*mod_, ty, constant, llvm::GlobalValue::ExternalLinkage, nullptr, name);
+      };
       Table tab;
-      tab.slots = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getPtrTy(), 0), false,
-                                           llvm::GlobalValue::ExternalLinkage, nullptr, sym);
-      tab.size = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::ExternalLinkage, nullptr,
-                                          sym + kTableSizeSymbols.size);
-      tab.capacity_var = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
-                                                  nullptr, sym + kTableSizeSymbols.capacity);
+      tab.slots = declare(sym, llvm::ArrayType::get(b_.getPtrTy(), 0), false);
+      tab.size = declare(sym + kTableSizeSymbols.size, b_.getInt32Ty(), false);
+      tab.capacity_var = declare(sym + kTableSizeSymbols.capacity, b_.getInt32Ty(), true);
       tables2_.push_back(tab);
       continue;
     }
@@ -240,12 +307,13 @@ void Lowering::define_tables() {
     }
     auto* arr = llvm::ArrayType::get(b_.getPtrTy(), tab.capacity);
     tab.slots = new llvm::GlobalVariable(*mod_, arr, false, llvm::GlobalValue::InternalLinkage,
-                                         llvm::ConstantArray::get(arr, slots), "wasm_table" + std::to_string(t));
+                                         llvm::ConstantArray::get(arr, slots), table_symbol(t, o_.prefix));
     bool exported = false;
     for (const auto& e : m_.exports) exported = exported || (e.kind == ExternKind::Table && e.index == t);
     if (tab.capacity > tab.min || (o_.linkable && exported))
-      tab.size = new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
-                                          b_.getInt32(uint32_t(tab.min)), "wasm_table_size" + std::to_string(t));
+      tab.size =
+          new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
+                                   b_.getInt32(uint32_t(tab.min)), table_symbol(t, o_.prefix) + kTableSizeSymbols.size);
     tables2_.push_back(tab);
   }
 }
@@ -261,10 +329,10 @@ void Lowering::define_segments() {
     data_segs_.push_back(new llvm::GlobalVariable(
         *mod_, arr, true, llvm::GlobalValue::InternalLinkage,
         passive ? llvm::ConstantDataArray::get(ctx_, d.bytes) : llvm::ConstantAggregateZero::get(arr),
-        "wasm_data" + std::to_string(i)));
+        local_name("data" + std::to_string(i))));
     data_lens_.push_back(new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
                                                   b_.getInt32(passive ? uint32_t(d.bytes.size()) : 0),
-                                                  "wasm_data_len" + std::to_string(i)));
+                                                  local_name("data_len" + std::to_string(i))));
   }
   for (size_t i = 0; i < m_.elems.size(); ++i) {
     const auto& e = m_.elems[i];
@@ -275,10 +343,10 @@ void Lowering::define_segments() {
     auto* arr = llvm::ArrayType::get(b_.getPtrTy(), items.size());
     elem_segs_.push_back(new llvm::GlobalVariable(*mod_, arr, true, llvm::GlobalValue::InternalLinkage,
                                                   llvm::ConstantArray::get(arr, items),
-                                                  "wasm_elem" + std::to_string(i)));
+                                                  local_name("elem" + std::to_string(i))));
     elem_lens_.push_back(new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), false, llvm::GlobalValue::InternalLinkage,
                                                   b_.getInt32(uint32_t(items.size())),
-                                                  "wasm_elem_len" + std::to_string(i)));
+                                                  local_name("elem_len" + std::to_string(i))));
   }
 }
 
@@ -288,10 +356,12 @@ void Lowering::declare_functions() {
     llvm::Function* f;
     if (auto* im = m_.import_of(ExternKind::Func, i)) {
       const std::string sym = import_symbol(im->module, im->name, o_.prefix);
+      claim(sym, describe(*im), im->offset);  // imported twice: the same type, or refused
       f = mod_->getFunction(sym);
       if (!f) f = llvm::Function::Create(fn_type(ft), llvm::GlobalValue::ExternalLinkage, sym, *mod_);
     } else {
-      f = llvm::Function::Create(fn_type(ft), llvm::GlobalValue::InternalLinkage, "wasm_f" + std::to_string(i), *mod_);
+      f = llvm::Function::Create(fn_type(ft), llvm::GlobalValue::InternalLinkage, local_name("f" + std::to_string(i)),
+                                 *mod_);
     }
     f->addFnAttr(llvm::Attribute::NoUnwind);
     funcs_.push_back(f);
@@ -299,18 +369,22 @@ void Lowering::declare_functions() {
 }
 
 void Lowering::export_symbols() {
-  // An exported memory that the module uses: the region under the export's
-  // name and its size in <name>__bytes, for a bridge that moves blocks of
-  // bytes in and out of it (it checks every address against the size).
+  // An exported memory that the module uses: the region and its size in
+  // bytes under gust's names (memory_symbol), whatever the export is called,
+  // for a bridge that moves blocks of bytes in and out of it (it checks
+  // every address against the size). No export of a function or global can
+  // take these names, so a bridge never moves bytes through a forged region.
   for (const auto& e : m_.exports) {
     if (e.kind != ExternKind::Memory || !memory_ || !memory_->hasInternalLinkage()) continue;
-    const std::string sym = export_symbol(e.name, o_.prefix);
-    memory_->setName(sym);
+    const std::string sym = memory_symbol(o_.prefix);
+    claim(sym, "the memory region");
+    claim(sym + kMemoryBytesSymbol, "the memory region's size");
     memory_->setLinkage(llvm::GlobalValue::ExternalLinkage);
     new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
-                             b_.getInt32(uint32_t(memory_size_)), sym + "__bytes");
+                             b_.getInt32(uint32_t(memory_size_)), sym + kMemoryBytesSymbol);
     if (o_.linkable && memory_pages_) {
-      memory_pages_->setName(sym + kMemorySizeSymbols.size);
+      claim(sym + kMemorySizeSymbols.size, "the memory's page count");
+      claim(sym + kMemorySizeSymbols.capacity, "the memory's page capacity");
       memory_pages_->setLinkage(llvm::GlobalValue::ExternalLinkage);
       new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
                                b_.getInt32(uint32_t(memory_capacity_ / kPage)), sym + kMemorySizeSymbols.capacity);
@@ -320,27 +394,43 @@ void Lowering::export_symbols() {
     for (const auto& e : m_.exports) {
       if (e.kind != ExternKind::Table) continue;
       Table& t = tables2_[e.index];
-      if (!t.slots->hasInternalLinkage() || !t.size) continue;  // re-exported import, or already named
-      const std::string sym = export_symbol(e.name, o_.prefix);
-      t.slots->setName(sym);
+      if (!t.slots->hasInternalLinkage() || !t.size) continue;  // re-exported import, or already exported
+      const std::string sym = table_symbol(e.index, o_.prefix);
+      claim(sym, "table " + std::to_string(e.index));
+      claim(sym + kTableSizeSymbols.size, "the size of table " + std::to_string(e.index));
+      claim(sym + kTableSizeSymbols.capacity, "the capacity of table " + std::to_string(e.index));
       t.slots->setLinkage(llvm::GlobalValue::ExternalLinkage);
-      t.size->setName(sym + kTableSizeSymbols.size);
       t.size->setLinkage(llvm::GlobalValue::ExternalLinkage);
       new llvm::GlobalVariable(*mod_, b_.getInt32Ty(), true, llvm::GlobalValue::ExternalLinkage,
                                b_.getInt32(uint32_t(t.capacity)), sym + kTableSizeSymbols.capacity);
     }
   }
+  // A function or global export's symbol is named by the module: refused
+  // where it would reach gust's own, or what it already imports.
+  auto export_sym = [&](const Export& e) {
+    if (const std::string why = export_refusal(e.name, o_.prefix); !why.empty()) {
+      Error err;
+      err.kind = Error::Kind::Input;
+      err.message =
+          "export \"" + e.name + "\" (" + name(e.kind) + " " + std::to_string(e.index) + ") is refused: " + why;
+      throw Failure{err};
+    }
+    const std::string sym = export_symbol(e.name, o_.prefix);
+    claim(sym, "export \"" + e.name + "\"");
+    return sym;
+  };
   std::map<uint32_t, int> seen_globals;
   for (const auto& e : m_.exports) {
     if (e.kind != ExternKind::Global) continue;
     if (!o_.keep_exports.empty() && !o_.keep_exports.count(e.name)) continue;
     llvm::GlobalVariable* g = globals_[e.index];
     if (g->isDeclaration()) continue;  // a re-exported import: its symbol is the importer's to define
+    const std::string sym = export_sym(e);
     if (g->hasInternalLinkage() && !seen_globals.count(e.index)) {
-      g->setName(export_symbol(e.name, o_.prefix));
+      g->setName(sym);
       g->setLinkage(llvm::GlobalValue::ExternalLinkage);
     } else {
-      llvm::GlobalAlias::create(llvm::GlobalValue::ExternalLinkage, export_symbol(e.name, o_.prefix), g);
+      llvm::GlobalAlias::create(llvm::GlobalValue::ExternalLinkage, sym, g);
     }
     seen_globals[e.index]++;
   }
@@ -349,7 +439,7 @@ void Lowering::export_symbols() {
     if (e.kind != ExternKind::Func) continue;
     if (!o_.keep_exports.empty() && !o_.keep_exports.count(e.name)) continue;
     llvm::Function* f = funcs_[e.index];
-    const std::string sym = export_symbol(e.name, o_.prefix);
+    const std::string sym = export_sym(e);
     if (f->isDeclaration()) {
       // A re-exported import: a thunk that calls it.
       auto* thunk =
@@ -394,8 +484,9 @@ void Lowering::define_start() {
   for (const auto& d : m_.datas) needed = needed || runtime_data(d);
   for (const auto& e : m_.elems) needed = needed || runtime_elem(e);
   if (!needed) return;
+  claim(start_symbol(o_.prefix), "the start function");
   fn_ = llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), false), llvm::GlobalValue::ExternalLinkage,
-                               o_.prefix + "gust_start", *mod_);
+                               start_symbol(o_.prefix), *mod_);
   fn_->addFnAttr(llvm::Attribute::NoUnwind);
   fn_->addFnAttr(llvm::Attribute::StrictFP);
   trap_blocks_.clear();
@@ -429,7 +520,7 @@ void Lowering::define_start() {
     if (d.bytes.empty()) continue;
     auto* src = new llvm::GlobalVariable(
         *mod_, llvm::ArrayType::get(b_.getInt8Ty(), d.bytes.size()), true, llvm::GlobalValue::InternalLinkage,
-        llvm::ConstantDataArray::get(ctx_, d.bytes), "wasm_data_init" + std::to_string(i));
+        llvm::ConstantDataArray::get(ctx_, d.bytes), local_name("data_init" + std::to_string(i)));
     b_.CreateMemCpy(b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {b_.CreateZExt(at, i64)}), llvm::MaybeAlign(1), src,
                     llvm::MaybeAlign(1), d.bytes.size());
   }

@@ -34,7 +34,8 @@ std::unique_ptr<llvm::Module> Lowering::run() {
   b_.setIsFPConstrained(true);
   b_.setDefaultConstrainedExcept(llvm::fp::ebStrict);
   b_.setDefaultConstrainedRounding(llvm::RoundingMode::NearestTiesToEven);
-  desc_type_ = llvm::StructType::get(ctx_, {b_.getPtrTy(), b_.getInt32Ty()});
+  desc_type_ = llvm::StructType::get(ctx_, {b_.getPtrTy(), b_.getPtrTy()});  // {function, signature}
+  claim("gust_trap", "the bridge's trap function");
   auto* trap_ty = llvm::FunctionType::get(b_.getVoidTy(), {b_.getInt32Ty()}, false);
   auto* trap = llvm::Function::Create(trap_ty, llvm::GlobalValue::ExternalLinkage, "gust_trap", *mod_);
   trap->addFnAttr(llvm::Attribute::NoReturn);
@@ -129,6 +130,10 @@ void Lowering::lower_instr(const Instr& in) {
 }
 
 Result<std::unique_ptr<llvm::Module>> lower(const Module& m, const Options& opts, llvm::LLVMContext& ctx) {
+  if (!valid_prefix(opts.prefix))
+    return Error::make(
+        Error::Kind::Input,
+        "instance prefix \"" + opts.prefix + "\" is not an instance name and '_' ([a-z][a-z0-9]*_, other than gust_)");
   try {
     Lowering l(m, opts, ctx);
     auto mod = l.run();

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,6 @@ constexpr uint64_t kMaxDataRegion = 1ull << 20;  // larger: data copied in at st
 [[noreturn]] void unsupported(size_t at, uint32_t func, Op op, const std::string& what);
 // Outside any function body: an import, or a constant expression.
 [[noreturn]] void unsupported(size_t at, const std::string& what, const char* opcode = "");
-// A structural type id, equal across modules for equal signatures.
-uint32_t type_id(const FuncType& t);
 
 class Lowering {
  public:
@@ -52,9 +51,18 @@ class Lowering {
   void define_globals();
   void define_tables();
   llvm::Constant* descriptor(uint32_t func);
+  llvm::GlobalVariable* signature(const FuncType& t);
   llvm::Constant* const_value(const ConstExpr& c);
   void export_symbols();
   void define_start();
+  // A symbol the object defines or references, with what it is: the same
+  // symbol for two different things (an import and an export, one global
+  // imported with two types, a size symbol and an import) is refused.
+  void claim(const std::string& symbol, const std::string& what, std::optional<size_t> offset = std::nullopt);
+  std::string describe(const Import& im) const;
+  // The name of something local to the object, in gust's namespace after
+  // the prefix (<prefix>gust_<what>), which no import or export reaches.
+  std::string local_name(const std::string& what) const { return o_.prefix + "gust_" + what; }
 
   // Function bodies.
   struct Ctrl {
@@ -96,7 +104,8 @@ class Lowering {
   Value* address(Value* addr, uint32_t offset, unsigned size);
   Value* memory_bytes();
   void do_return();
-  std::vector<Value*> call(llvm::FunctionCallee callee, const FuncType& ft);
+  // A call, its results unpacked; dispatch: the call_indirect's call.
+  std::vector<Value*> call(llvm::FunctionCallee callee, const FuncType& ft, bool dispatch = false);
   Value* intrinsic(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Type*> tys, llvm::ArrayRef<Value*> args) {
     return b_.CreateCall(llvm::Intrinsic::getDeclaration(mod_.get(), id, tys), args);
   }
@@ -137,8 +146,15 @@ class Lowering {
   uint64_t memory_capacity_ = 0;  // bytes placed
   Value* table_size(uint32_t t);
   void define_segments();
+  // A table slot holds a descriptor {function, signature object} or null.
   std::map<uint32_t, llvm::Constant*> descriptors_;
   llvm::StructType* desc_type_ = nullptr;
+  std::map<std::string, llvm::GlobalVariable*> signatures_;
+  struct Claim {
+    std::string what;
+    std::optional<size_t> offset;
+  };
+  std::map<std::string, Claim> claims_;
   llvm::GlobalVariable* memory_ = nullptr;
   uint64_t memory_size_ = 0;
   llvm::FunctionCallee trap_fn_;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/objects.h"
 #include "base/tools.h"
 #include "dissolve/dissolve.h"
 #include "emu/cortexm.h"
@@ -174,26 +175,28 @@ class Runner {
   std::map<std::string, Instance*> named_, registered_;
   Instance* current_ = nullptr;
   int counter_ = 0;
-  std::unique_ptr<emu::CortexM> machine_;  // every instance of the file, in one address space
-  int spectest_ = -1;                      // the spectest host module's image
+  std::unique_ptr<emu::CortexM> machine_;       // every instance of the file, in one address space
+  int spectest_ = -1;                           // the spectest host module's image
+  std::map<std::string, uint32_t> signatures_;  // signature object -> its one address in the file's machine
 };
 
 // The spectest host module, as an image every instance of the file links
 // against: its globals, its table (10 entries, up to 20) and its memory (one
 // page, up to two). Its print functions are stubs with host handlers.
 std::string spectest_asm() {
-  const std::string p = kPrefix + "spectest__";
-  auto word = [&](const std::string& name, const std::string& value) {
-    return ".global " + p + name + "\n" + p + name + ": .word " + value + "\n";
+  auto sym = [](const std::string& name) { return dissolve::import_symbol("spectest", name, kPrefix); };
+  auto word = [&](const std::string& symbol, const std::string& value) {
+    return ".global " + symbol + "\n" + symbol + ": .word " + value + "\n";
   };
-  return ".section .data." + p + ",\"aw\"\n.p2align 3\n" + word("global_i32", "666") + word("global_i64", "666, 0") +
-         word("global_f32", "0x4426A666") + word("global_f64", "0xCCCCCCCD, 0x4084D4CC") +
-         word(std::string("memory") + dissolve::kMemorySizeSymbols.size, "1") +
-         word(std::string("memory") + dissolve::kMemorySizeSymbols.capacity, "2") +
-         word(std::string("table") + dissolve::kTableSizeSymbols.size, "10") +
-         word(std::string("table") + dissolve::kTableSizeSymbols.capacity, "20") + ".global " + p + "table\n" + p +
-         "table: .space 80\n" + ".section .bss." + p + "memory,\"aw\",%nobits\n.p2align 3\n.global " + p + "memory\n" +
-         p + "memory: .space 131072\n";
+  const std::string memory = sym("memory"), table = sym("table");
+  return ".section .data.spectest,\"aw\"\n.p2align 3\n" + word(sym("global_i32"), "666") +
+         word(sym("global_i64"), "666, 0") + word(sym("global_f32"), "0x4426A666") +
+         word(sym("global_f64"), "0xCCCCCCCD, 0x4084D4CC") + word(memory + dissolve::kMemorySizeSymbols.size, "1") +
+         word(memory + dissolve::kMemorySizeSymbols.capacity, "2") +
+         word(table + dissolve::kTableSizeSymbols.size, "10") +
+         word(table + dissolve::kTableSizeSymbols.capacity, "20") + ".global " + table + "\n" + table +
+         ": .space 80\n.section .bss.spectest_memory,\"aw\",%nobits\n.p2align 3\n.global " + memory + "\n" + memory +
+         ": .space 131072\n";
 }
 
 Runner::Loaded Runner::load(const std::string& filename, const std::string& name) {
@@ -312,7 +315,10 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
       return r;
     }
     int image = from->image;
-    std::string target = dissolve::export_symbol(im.name, kPrefix);
+    // A memory or a table links by gust's symbol for it, whatever the export's name.
+    std::string target = im.kind == wasm::ExternKind::Memory  ? dissolve::memory_symbol(kPrefix)
+                         : im.kind == wasm::ExternKind::Table ? dissolve::table_symbol(ex->index, kPrefix)
+                                                              : dissolve::export_symbol(im.name, kPrefix);
     if ((im.kind == wasm::ExternKind::Memory || im.kind == wasm::ExternKind::Table) &&
         from->origin.count({im.kind, ex->index}))
       std::tie(image, target) = from->origin[{im.kind, ex->index}];  // a re-export: link to the original
@@ -388,14 +394,30 @@ Runner::Loaded Runner::load(const std::string& filename, const std::string& name
   fs::create_directories(work);
   std::ofstream(work / "module.o", std::ios::binary)
       .write(reinterpret_cast<const char*>(out->object.data()), std::streamsize(out->object.size()));
+  // Each image defines the signature objects it uses (see dissolve.h). The
+  // first image's stands for all, so that the one compare at call_indirect
+  // also holds through a table another instance filled.
+  auto facts = base::read_object(work / "module.o");
+  if (!facts) {
+    r.kind = Loaded::Unsupported;
+    r.message = facts.error().str();
+    return r;
+  }
+  std::vector<std::string> sigs;
+  for (const auto& g : facts->defined_globals) {
+    if (g.rfind(dissolve::kSignaturePrefix, 0) != 0) continue;
+    sigs.push_back(g);
+    if (auto it = signatures_.find(g); it != signatures_.end()) defsyms[g] = it->second;
+  }
   auto img = machine_->add_image({work / "module.o"}, work, "", defsyms);
   if (!img) {
     r.kind = Loaded::Unsupported;
     r.message = img.error().str();
     return r;
   }
+  for (const auto& g : sigs) signatures_.try_emplace(g, machine_->address_in(*img, g));
   inst->image = *img;
-  if (const uint32_t start = machine_->address_in(inst->image, kPrefix + "gust_start")) {
+  if (const uint32_t start = machine_->address_in(inst->image, dissolve::start_symbol(kPrefix))) {
     const uint32_t regs[4] = {0, 0, 0, 0};
     auto c = machine_->call_raw(start, regs, {});
     if (!c.ok) {
