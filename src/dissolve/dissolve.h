@@ -27,7 +27,8 @@ struct Options {
   // an imported memory is <symbol> (its bytes), <symbol>__pages (the current
   // size, which memory.grow changes) and <symbol>__max_pages; an imported
   // table is <symbol> (its slots), <symbol>__size and <symbol>__capacity. An
-  // exported memory or table defines the same three under its export symbol.
+  // exported memory or table defines the same three under memory_symbol() or
+  // table_symbol().
   // The sizes are then read at run time, so this is off for firmware.
   bool linkable = false;
   // Bounds checks on every memory access the dissolver cannot prove safe.
@@ -63,16 +64,19 @@ struct Output {
 
 // Every symbol an object defines or references lies in one of these
 // namespaces, so that no name a module chooses can reach a symbol it was not
-// given. P is the instance prefix: empty, or an instance name
-// [a-z][a-z0-9]* and '_', so that it ends at the first '_' and no instance's
-// symbols are another's.
-//   P<name>                  exports named by C identifiers (see export_refusal)
-//   P<ns>_<pkg>_<iface>__<fn> WIT imports, the bridge's functions
-//   P gust_i_<hex>_<hex>     other imports
-//   P gust_x_<hex>           exports whose names are not C identifiers
-//   P gust_memory, P gust_table<N>, P gust_start   gust's own, with suffixes
-//   gust_sig_<hex>           signatures, shared by all instances
-//   gust_trap, gust_isr_<N>  the bridge and the boot
+// given. They are disjoint, but for an export named like one of the
+// module's own imports, which the lowering refuses. P is the instance
+// prefix: empty, or an instance name [a-z][a-z0-9]* and '_' (valid_prefix),
+// so that it ends at the first '_' and no instance's symbols are another's.
+//   P<name>                    exports named by C identifiers, not gust_*
+//   P<ns>_<pkg>_<iface>__<fn>  WIT imports: the bridge's functions
+//   Pgust_i_<hex>_<hex>        other imports
+//   Pgust_x_<hex>              exports whose names are not C identifiers
+//   Pgust_<what>               gust's own: Pgust_memory, Pgust_table<N> and
+//                              their size symbols, Pgust_start, and local
+//                              ones (Pgust_f<N>, Pgust_global<N>, ...)
+//   gust_sig_<hex>             signature objects, shared by all instances
+//   gust_trap, gust_isr_<N>    the bridge's and the boot's
 bool valid_prefix(const std::string& prefix);
 
 // The symbol an import becomes, one-to-one for (module, name). A WIT import
