@@ -411,12 +411,13 @@ void Lowering::export_symbols() {
     if (const std::string why = export_refusal(e.name, o_.prefix); !why.empty()) {
       Error err;
       err.kind = Error::Kind::Input;
+      err.offset = e.offset;
       err.message =
           "export \"" + e.name + "\" (" + name(e.kind) + " " + std::to_string(e.index) + ") is refused: " + why;
       throw Failure{err};
     }
     const std::string sym = export_symbol(e.name, o_.prefix);
-    claim(sym, "export \"" + e.name + "\"");
+    claim(sym, "export \"" + e.name + "\"", e.offset);
     return sym;
   };
   std::map<uint32_t, int> seen_globals;

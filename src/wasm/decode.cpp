@@ -208,6 +208,7 @@ void Decoder::section(uint8_t id, Reader& s) {
     case 7:
       for (uint32_t i = 0, n = count("export"); i < n; ++i) {
         Export e;
+        e.offset = s.pos();
         e.name = s.name();
         const size_t at = s.pos();
         const uint8_t kind = s.u8();

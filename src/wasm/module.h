@@ -105,6 +105,7 @@ struct Export {
   std::string name;
   ExternKind kind = ExternKind::Func;
   uint32_t index = 0;
+  size_t offset = 0;  // of the entry, for messages about it
 };
 
 struct Global {
