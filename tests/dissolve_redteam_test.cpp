@@ -10,6 +10,8 @@
 #include <map>
 #include <set>
 
+#include "audit/audit.h"
+#include "base/tools.h"
 #include "compose/compose.h"
 #include "dissolve/dissolve.h"
 #include "emu/cortexm.h"
@@ -23,7 +25,7 @@ namespace {
 wasm::Module redteam_module(const std::string& name) {
   const fs::path dir = scratch("redteam-" + name);
   const fs::path wat = source_root() / "tests/redteam" / (name + ".wat");
-  auto r = compose::run_tool({"wat2wasm", wat.string(), "-o", (dir / "m.wasm").string()});
+  auto r = base::run_tool({"wat2wasm", wat.string(), "-o", (dir / "m.wasm").string()});
   EXPECT_EQ(r.status, 0) << r.output;
   auto m = wasm::decode(read_file(dir / "m.wasm"));
   EXPECT_TRUE(m) << m.error().str();
@@ -129,6 +131,66 @@ TEST(RedTeam, EqualSignaturesShareOneObjectInAnImage) {
   ASSERT_TRUE((*cpu)->call("b_install", {}).ok);
   EXPECT_EQ((*cpu)->call("b_honest", {0}).r0, 42u);
   EXPECT_EQ((*cpu)->call("b_forged", {0}).trap_code, uint32_t(GUST_TRAP_SIG_MISMATCH));
+}
+
+// The dispatch gust emits (the signature compare, then blx) is the one the
+// image audit accepts, also inside a loop, where LLVM would hoist the
+// expected signature's address out of the straight line were it a plain
+// constant.
+TEST(RedTeam, TheDispatchIsTheShapeTheAuditAccepts) {
+  const fs::path dir = scratch("redteam-audit");
+  std::ofstream(dir / "loop.wat") << R"((module
+  (type $t (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $inc $dbl)
+  (func $inc (type $t) (i32.add (local.get 0) (i32.const 1)))
+  (func $dbl (type $t) (i32.shl (local.get 0) (i32.const 1)))
+  (func (export "clear") (table.set 0 (i32.const 1) (ref.null func)))
+  (func (export "run") (param $n i32) (param $k i32) (result i32) (local $acc i32)
+    (block $done
+      (loop $again
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (call_indirect (type $t) (local.get $acc) (i32.and (local.get $n) (local.get $k))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $again)))
+    (local.get $acc))))";
+  auto w = base::run_tool({"wat2wasm", (dir / "loop.wat").string(), "-o", (dir / "loop.wasm").string()});
+  ASSERT_EQ(w.status, 0) << w.output;
+  auto loop = wasm::decode(read_file(dir / "loop.wasm"));
+  ASSERT_TRUE(loop);
+  auto looped = dissolve::dissolve(*loop, with_prefix("loop_"));
+  ASSERT_TRUE(looped) << looped.error().str();
+  auto sig = dissolve::dissolve(redteam_module("sig-hash-collision"), with_prefix("console_"));
+  ASSERT_TRUE(sig) << sig.error().str();
+  const std::vector<std::string> objects = {write_object(*looped, "audit-loop").string(),
+                                            write_object(*sig, "audit-sig").string()};
+  std::ofstream(dir / "native.s") << ".syntax unified\n.thumb\n.text\n.global gust_trap\n.thumb_func\n"
+                                     "gust_trap: b gust_trap\n.global main\n.thumb_func\nmain: bx lr\n";
+  std::ofstream(dir / "image.ld") << "MEMORY { FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 128K\n"
+                                     "         SRAM (rwx) : ORIGIN = 0x20000000, LENGTH = 8K }\n"
+                                     "SECTIONS { .text : { *(.text .text.*) *(.rodata .rodata.*) } > FLASH\n"
+                                     "           .data : { *(.data .data.*) } > SRAM\n"
+                                     "           .bss : { *(.bss .bss.*) } > SRAM }\n";
+  auto as = base::run_tool({base::tool("GUST_ARM_AS", "arm-none-eabi-as"), "-mcpu=cortex-m3",
+                            (dir / "native.s").string(), "-o", (dir / "native.o").string()});
+  ASSERT_EQ(as.status, 0) << as.output;
+  std::vector<std::string> ld = {base::tool("GUST_ARM_LD", "arm-none-eabi-ld"),
+                                 "-T",
+                                 (dir / "image.ld").string(),
+                                 "-e",
+                                 "main",
+                                 "-o",
+                                 (dir / "image.elf").string(),
+                                 (dir / "native.o").string()};
+  ld.insert(ld.end(), objects.begin(), objects.end());
+  auto link = base::run_tool(ld);
+  ASSERT_EQ(link.status, 0) << link.output;
+  auto rep = audit::audit_file(dir / "image.elf");
+  ASSERT_TRUE(rep) << rep.error().str();
+  EXPECT_TRUE(rep->ok()) << rep->text();
+  size_t dispatches = 0;
+  for (const auto& inst : rep->instances) dispatches += inst.dispatches;
+  EXPECT_EQ(dispatches, 3u) << rep->text();  // the loop's, and the forged and honest calls
 }
 
 TEST(RedTeam, SignatureSymbolsAreTheBinaryEncoding) {

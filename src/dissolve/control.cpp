@@ -1,5 +1,7 @@
 // Structured control flow (blocks, loops, ifs, branches, returns), calls, and
 // the frame: the operand stack, locals and globals.
+#include <llvm/IR/InlineAsm.h>
+
 #include "dissolve/lowering.h"
 #include "gust/trap.h"
 
@@ -51,6 +53,18 @@ void Lowering::trap_if(Value* cond, unsigned code) {
   trap(code);
   (void)here;
   b_.SetInsertPoint(ok);
+}
+
+// The expected signature object's address for call_indirect, put in a
+// register by a movw/movt pair right where the check is. The asm has side
+// effects, so LLVM neither hoists it out of a loop nor shares it between
+// checks: the compare and its constant stay in one straight line with the
+// call, the shape the image audit accepts as the dispatch.
+Value* Lowering::expected_signature(const FuncType& ft) {
+  auto* ty = llvm::FunctionType::get(b_.getPtrTy(), {b_.getPtrTy()}, false);
+  auto* movw_movt = llvm::InlineAsm::get(ty, "movw $0, :lower16:${1:c}\n\tmovt $0, :upper16:${1:c}", "=r,i",
+                                         /*hasSideEffects=*/true);
+  return b_.CreateCall(movw_movt, {signature(ft)});
 }
 
 std::vector<Value*> Lowering::call(llvm::FunctionCallee callee, const FuncType& ft, bool dispatch) {
@@ -213,20 +227,20 @@ bool Lowering::lower_control(const Instr& in) {
       trap_if(b_.CreateICmpEQ(desc, llvm::ConstantPointerNull::get(b_.getPtrTy())), GUST_TRAP_NULL_REF);
       // The exact check: the descriptor's signature object is the expected
       // one (see signature()), then the call. The image audit accepts an
-      // indirect branch only in this dispatch, which LLVM emits as (registers
-      // vary; Rd holds the descriptor, already checked non-null):
-      //   ldr  Rs, [Rd, #4]        the descriptor's signature object
-      //   ldr  Re, [pc, #imm]      &gust_sig_<hex> (R_ARM_ABS32 in the pool);
-      //                            the two loads in either order, or Re
-      //                            loaded earlier (hoisted out of a loop)
-      //   cmp  Rs, Re              (or cmp Re, Rs)
-      //   bne  <movs r0, #7; bl gust_trap>     GUST_TRAP_SIG_MISMATCH
-      //   ldr  Rt, [Rd, #0]        the function
-      //   ...                      straight-line argument set-up: no branch,
-      //                            no write to Rt
-      //   blx  Rt                  never a tail call (bx): see call()
+      // indirect branch only in this dispatch, emitted as (registers vary;
+      // Rd holds the descriptor, already checked non-null):
+      //   ldr   Rs, [Rd, #4]           the descriptor's signature object
+      //   movw  Re, #:lower16:gust_sig_<hex>   the expected one, here
+      //   movt  Re, #:upper16:gust_sig_<hex>   (see expected_signature())
+      //   cmp   Rs, Re
+      //   bne   <movs r0, #7; bl gust_trap>    GUST_TRAP_SIG_MISMATCH
+      //   ldr   Rt, [Rd, #0]           the function
+      //   ...                          straight-line argument set-up: no
+      //                                branch, no write to Rt or Rd
+      //   blx   Rt                     never a tail call (bx): see call()
+      // The ldr of Rs may come after the movw/movt.
       Value* sig = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(desc_type_, desc, 1));
-      trap_if(b_.CreateICmpNE(sig, signature(ft)), GUST_TRAP_SIG_MISMATCH);
+      trap_if(b_.CreateICmpNE(sig, expected_signature(ft)), GUST_TRAP_SIG_MISMATCH);
       Value* target = b_.CreateLoad(b_.getPtrTy(), b_.CreateStructGEP(desc_type_, desc, 0));
       for (auto* v : call(llvm::FunctionCallee(fn_type(ft), target), ft, /*dispatch=*/true)) push(v);
       return true;

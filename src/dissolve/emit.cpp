@@ -35,6 +35,7 @@ std::unique_ptr<llvm::TargetMachine> target_machine() {
     LLVMInitializeARMTarget();
     LLVMInitializeARMTargetMC();
     LLVMInitializeARMAsmPrinter();
+    LLVMInitializeARMAsmParser();  // for the movw/movt of call_indirect's expected signature
   });
   std::string err;
   const llvm::Target* t = llvm::TargetRegistry::lookupTarget(kTriple, err);

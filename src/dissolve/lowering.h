@@ -52,6 +52,7 @@ class Lowering {
   void define_tables();
   llvm::Constant* descriptor(uint32_t func);
   llvm::GlobalVariable* signature(const FuncType& t);
+  Value* expected_signature(const FuncType& t);
   llvm::Constant* const_value(const ConstExpr& c);
   void export_symbols();
   void define_start();
