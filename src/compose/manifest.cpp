@@ -184,6 +184,14 @@ Result<Chip> load_chip(const fs::path& file) {
       throw Failure{at(file, f.need("cpu")->source(), "cpu '" + c.cpu + "' " + why)};
     c.irq_count = f.u32("irq_count");
     c.exception_frame = f.u32_or("exception_frame", 32);
+    // Without a word from the chip, assume the core may realign the frame.
+    if (const toml::node* a = doc->get("stkalign")) {
+      if (!a->is_boolean()) throw Failure{at(file, a->source(), "'stkalign' must be true or false")};
+      c.stkalign = **a->as_boolean();
+    }
+    c.priority_bits = f.u32_or("priority_bits", 8);
+    if (c.priority_bits < 1 || c.priority_bits > 8)
+      throw Failure{at(file, f.need("priority_bits")->source(), "'priority_bits' must be from 1 to 8")};
     Fields flash{file, f.table("flash")}, sram{file, f.table("sram")};
     c.flash_origin = flash.u32("origin");
     c.flash_size = flash.u32("size");
@@ -252,6 +260,16 @@ Result<Node> load_node(const fs::path& file) {
         if (!v.is_integer() || **v.as_integer() < 0)
           throw Failure{at(file, v.source(), "a stack bound is a byte count")};
         n.stack_bounds[std::string(fn.str())] = uint64_t(**v.as_integer());
+      }
+    }
+    if (const toml::table* p = doc->get_as<toml::table>("priorities")) {
+      for (const auto& [key, v] : *p) {
+        if (!v.is_integer() || **v.as_integer() < 0 || **v.as_integer() > 255)
+          throw Failure{at(file, v.source(), "a priority is a preemption level, 0 (most urgent) and up")};
+        const auto& src = v.source();
+        n.priorities.push_back(
+            {std::string(key.str()), uint32_t(**v.as_integer()),
+             file.string() + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column)});
       }
     }
     if (doc->get("stack"))
