@@ -153,6 +153,7 @@ struct StackReport {
   std::map<std::string, uint64_t> by_component;  // each component's share of the worst path
   std::vector<std::string> path;                 // the worst path, thread then each interrupt level
   std::vector<StackLevel> levels;                // the preemption levels, most urgent first
+  std::map<std::string, uint64_t> frames;        // each function's own frame (callees not included), by name
   std::vector<std::string> unbounded;            // why not bounded
 };
 // An Error when the image cannot be read or writes interrupt priorities

@@ -5,6 +5,8 @@
 // enters C (base::c_string_literal).
 #include <toml++/toml.h>
 
+#include <algorithm>
+
 #include "base/ctext.h"
 #include "compose/compose.h"
 
@@ -262,15 +264,18 @@ Result<Node> load_node(const fs::path& file) {
         n.stack_bounds[std::string(fn.str())] = uint64_t(**v.as_integer());
       }
     }
+    // [priorities], in the file's order, so that a line given twice is named
+    // at its second mention.
     if (const toml::table* p = doc->get_as<toml::table>("priorities")) {
+      std::vector<std::pair<std::pair<uint32_t, uint32_t>, PriorityDecl>> decls;
       for (const auto& [key, v] : *p) {
         if (!v.is_integer() || **v.as_integer() < 0 || **v.as_integer() > 255)
           throw Failure{at(file, v.source(), "a priority is a preemption level, 0 (most urgent) and up")};
-        const auto& src = v.source();
-        n.priorities.push_back(
-            {std::string(key.str()), uint32_t(**v.as_integer()),
-             file.string() + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column)});
+        decls.push_back({{v.source().begin.line, v.source().begin.column},
+                         {std::string(key.str()), uint32_t(**v.as_integer()), at(file, v.source(), "").where}});
       }
+      std::sort(decls.begin(), decls.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+      for (auto& d : decls) n.priorities.push_back(std::move(d.second));
     }
     if (doc->get("stack"))
       throw Failure{at(

@@ -67,6 +67,17 @@ bool is_udf(const Insn& in) {
   return (in.raw >> 16 & 0xFFF0) == 0xF7F0 && (in.raw & 0xF000) == 0xA000;
 }
 
+// The multiply and divide space (A5.3.16-18: MUL, MLA, MLS, SMULL, UMULL,
+// SMLAL, UMLAL, SDIV, UDIV) with LR among its registers, which the decoder
+// (src/image/thumb.cpp) leaves undefined although only SP and PC are
+// UNPREDICTABLE there; libgcc's __udivmoddi4 uses them. None touches SP or PC.
+bool multiply_with_lr(const Insn& in) {
+  if (!in.is32() || (in.raw >> 24) != 0xFB) return false;
+  const uint32_t rn = in.raw >> 16 & 0xF, ra = in.raw >> 12 & 0xF, rd = in.raw >> 8 & 0xF, rm = in.raw & 0xF;
+  auto bad = [](uint32_t r) { return r == uint32_t(kSP) || r == uint32_t(kPC); };
+  return !bad(rn) && !bad(rd) && !bad(rm) && ra != uint32_t(kSP);
+}
+
 // A function of the image: its code range and its decoded instructions.
 struct Function {
   std::string name;  // a global before a weak alias
@@ -121,6 +132,7 @@ struct Unit {
   std::vector<Edge> edges;
   std::string failure;                           // why its stack cannot be bounded
   bool setup_first = false;                      // every call it makes comes after a call to the priority set-up
+  bool returns = false;                          // some path reaches a return
   std::map<uint32_t, uint32_t> priority_writes;  // the set-up's byte stores: address -> value
 };
 
@@ -146,6 +158,8 @@ class Oracle {
   void take_address(uint32_t value);
   void scan_data();
   Unit walk(const Function& fn, uint32_t entry);
+  void walk_all();
+  std::set<uint32_t> never_returning() const;
   void apply(const Insn& in, Regs& r) const;
   void check_priority_access(const Function& fn, const Insn& in, const Regs& before, const Regs& after, Unit& u);
   std::string name_of(uint32_t entry) const;
@@ -160,6 +174,7 @@ class Oracle {
   std::vector<Function> fns_;  // sorted by begin
   std::set<uint32_t> taken_;   // address-taken entries
   std::map<uint32_t, Unit> units_;
+  std::set<uint32_t> noreturn_;       // entries from which no path returns
   std::set<std::string> violations_;  // priority-register writes outside the set-up
   uint32_t vectors_end_ = 0;
 
@@ -403,6 +418,13 @@ Unit Oracle::walk(const Function& fn, uint32_t entry) {
     const State s = seen.at(addr);
     const Insn& in = fn.code[fn.at.at(addr)];
     const bool maybe = in.in_it && in.cond != Cond::AL;  // conditional inside an IT block
+    if (in.op == Op::Undefined && multiply_with_lr(in)) {
+      Regs after = s.regs;
+      after.forget(uint16_t(0xFFFF & ~(1u << kSP)));
+      if ((in.raw >> 8 & 0xF) == uint32_t(kLR) || (in.raw >> 12 & 0xF) == uint32_t(kLR)) after.lr_moved = true;
+      to(in, in.next(), s.depth, after, s.setup_done);
+      continue;
+    }
     if (in.op == Op::Undefined) {
       if (!is_udf(in)) fail(in, "an instruction the oracle cannot decode");
       continue;  // UDF traps: the path ends (the fault handler is counted as its own level)
@@ -429,7 +451,8 @@ Unit Oracle::walk(const Function& fn, uint32_t entry) {
       if (!is_setup_call && !setup_done) setup_first = false;
       u.edges.push_back({false, in.addr, s.depth, target});
       setup_done = setup_done || is_setup_call;
-      to(in, in.next(), depth, after, setup_done);
+      // After a call that never returns (gust_trap) come padding and pools.
+      if (!target || !noreturn_.count(*target)) to(in, in.next(), depth, after, setup_done);
     };
     switch (in.flow) {
       case Flow::Next:
@@ -486,6 +509,7 @@ Unit Oracle::walk(const Function& fn, uint32_t entry) {
         }
         if (depth > 0 && entry == fn.begin)
           fail(in, "returns with " + std::to_string(depth) + " bytes of its frame still on the stack");
+        u.returns = true;
         break;
       case Flow::Trap:
         // SVC and BKPT continue after their exception (counted as a level).
@@ -599,17 +623,14 @@ Result<void> Oracle::check_setup() {
   return {};
 }
 
-Result<StackReport> Oracle::run() {
-  vectors_end_ = chip_.flash_origin + 4 * (kFirstIrq + chip_.irq_count);
-  collect_functions();
-  scan_data();
-  // Walk every function from its start (every store is checked, reachable
-  // or not), then every entry that a transfer or an address reaches.
+// Walks every function from its start (every store is checked, reachable or
+// not), then every entry that a transfer, a vector or an address reaches.
+void Oracle::walk_all() {
+  units_.clear();
   std::vector<uint32_t> pending;
   for (const auto& f : fns_) pending.push_back(f.begin);
-  auto vector = [&](uint32_t n) { return img_.read32(chip_.flash_origin + 4 * n); };
   for (uint32_t n = 1; n < kFirstIrq + chip_.irq_count; ++n)
-    if (auto v = vector(n); v && *v) pending.push_back(*v & ~1u);
+    if (auto v = img_.read32(chip_.flash_origin + 4 * n); v && *v) pending.push_back(*v & ~1u);
   for (;;) {
     if (pending.empty())
       for (uint32_t t : taken_)
@@ -631,6 +652,49 @@ Result<StackReport> Oracle::run() {
       if (e.target && !units_.count(*e.target)) pending.push_back(*e.target);
     units_[entry] = std::move(u);
   }
+}
+
+// The entries from which no path returns: no return of their own, and every
+// tail transfer to such code. Code the oracle cannot follow, or that the
+// manifest bounds, is taken to return.
+std::set<uint32_t> Oracle::never_returning() const {
+  std::set<uint32_t> never;
+  for (const auto& [entry, u] : units_) {
+    bool bounded = false;
+    if (u.fn && u.fn->begin == entry)
+      for (const auto& n : u.fn->names) bounded = bounded || in_.bounds.count(n);
+    if (u.failure.empty() && !u.returns && !bounded) never.insert(entry);
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto it = never.begin(); it != never.end();) {
+      bool leaves = false;
+      for (const auto& e : units_.at(*it).edges) leaves = leaves || (e.tail && (!e.target || !never.count(*e.target)));
+      if (leaves) {
+        it = never.erase(it);
+        changed = true;
+      } else {
+        ++it;
+      }
+    }
+  }
+  return never;
+}
+
+Result<StackReport> Oracle::run() {
+  vectors_end_ = chip_.flash_origin + 4 * (kFirstIrq + chip_.irq_count);
+  collect_functions();
+  scan_data();
+  auto vector = [&](uint32_t n) { return img_.read32(chip_.flash_origin + 4 * n); };
+  // Calls are first taken to return; then the fall-through after a call to
+  // code that never returns is dropped, and the walks run again, until the
+  // set of such code stops growing (dropping paths only removes returns).
+  for (;;) {
+    walk_all();
+    std::set<uint32_t> never = never_returning();
+    if (never == noreturn_) break;
+    noreturn_ = std::move(never);
+  }
   if (!violations_.empty()) {
     std::string why;
     for (const auto& v : violations_) why += "\n  " + v;
@@ -643,6 +707,9 @@ Result<StackReport> Oracle::run() {
   if (auto r = check_setup(); !r) return r.error();
 
   StackReport rep;
+  for (const auto& f : fns_)
+    if (auto u = units_.find(f.begin); u != units_.end() && u->second.failure.empty())
+      for (const auto& n : f.names) rep.frames[n] = uint64_t(u->second.frame);
   auto reset = vector(1);
   if (!reset || !(*reset & 1)) {
     rep.unbounded.push_back("no Thumb reset handler in the vector table at " + hex(chip_.flash_origin + 4));
