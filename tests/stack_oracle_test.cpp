@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "compose/compose.h"
+#include "image/elf.h"
 #include "support.h"
 
 namespace gust::test {
@@ -35,19 +36,22 @@ Chip small_chip(bool stkalign = true) {
 // Links `body` (Thumb assembly) after a vector table whose slots name the
 // given symbols: slot 1 is reset, 2 NMI, 3 HardFault, 16 + n IRQ n; the
 // others are 0. Returns the image.
-fs::path link(const std::string& name, const std::string& body, const std::map<int, std::string>& slots) {
+fs::path link(const std::string& name, const std::string& body, const std::map<int, std::string>& slots,
+              const std::string& second_file = "") {
   const fs::path dir = scratch("stack-oracle-" + name);
   std::string s = ".syntax unified\n.thumb\n.section .isr_vector,\"a\"\n.word 0x20002000\n";
   for (int i = 1; i < 16 + 4; ++i) s += ".word " + (slots.count(i) ? slots.at(i) : std::string("0")) + "\n";
   s += ".text\n" + body + "\n";
   std::ofstream(dir / "image.s") << s;
+  std::ofstream(dir / "second.s") << ".syntax unified\n.thumb\n.text\n" << second_file << "\n";
   std::ofstream(dir / "image.ld")
       << "MEMORY { FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 128K\n SRAM (rwx) : ORIGIN = 0x20000000, LENGTH = 8K }\n"
          "SECTIONS { .text : { KEEP(*(.isr_vector)) *(.text .text.*) *(.rodata .rodata.*) } > FLASH\n"
          " .data : { *(.data) } > SRAM AT > FLASH\n .bss : { *(.bss) } > SRAM }\n";
   const fs::path elf = dir / "image.elf";
   auto r = compose::run_tool({"arm-none-eabi-gcc", "-mcpu=cortex-m3", "-mthumb", "-nostdlib", "-nostartfiles", "-T",
-                              (dir / "image.ld").string(), "-o", elf.string(), (dir / "image.s").string()});
+                              (dir / "image.ld").string(), "-o", elf.string(), (dir / "image.s").string(),
+                              (dir / "second.s").string()});
   EXPECT_EQ(r.status, 0) << r.output;
   return elf;
 }
@@ -246,7 +250,47 @@ TEST(StackOracle, ABoundOnARuntimeHelperReplacesItsCode) {
   in.bounds = {{"__aeabi_thinng", 72}};
   auto typo = analyze_stack(in, small_chip());
   ASSERT_FALSE(typo);
-  EXPECT_NE(typo.error().message.find("'__aeabi_thinng', which is no function"), std::string::npos);
+  EXPECT_NE(typo.error().message.find("'__aeabi_thinng' names no function of the image"), std::string::npos);
+}
+
+TEST(StackOracle, ABoundOnANameTwoComponentsShareMustSayWhose) {
+  // As two dissolved instances: each has a local wasm_f1, only one recursive.
+  auto local = [](const std::string& name, const std::string& code) {
+    return ".type " + name + ", %function\n.thumb_func\n" + name + ":\n" + code + "\n.size " + name + ", . - " + name +
+           "\n";
+  };
+  const auto elf =
+      link("qualified",
+           fn("reset", "  push {r4, lr}\n  bl a_entry\n  bl b_entry\n  pop {r4, pc}") + fn("a_entry", "  b.w wasm_f1") +
+               local("wasm_f1", "  push {r4, lr}\n  bl wasm_f1\n  pop {r4, pc}") + kDefault,
+           kResetOnly,
+           fn("b_entry", "  b.w wasm_f1") +
+               local("wasm_f1", "  push {r4-r11, lr}\n  sub sp, #200\n  add sp, #200\n  pop {r4-r11, pc}"));
+  auto img = image::read_elf(elf);
+  ASSERT_TRUE(img);
+  StackInput in;
+  in.elf = elf;
+  in.owners = {{img->find("a_entry")->addr, img->find("b_entry")->addr, "drv@a"},
+               {img->find("b_entry")->addr, 0x08010000, "drv@b"}};
+  in.bounds = {{"wasm_f1", 100}};
+  auto r = analyze_stack(in, small_chip());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("'wasm_f1' names functions of drv@a, drv@b: give it as \"INSTANCE:name\""),
+            std::string::npos)
+      << r.error().message;
+  in.bounds = {{"a:wasm_f1", 100}};
+  r = analyze_stack(in, small_chip());
+  ASSERT_TRUE(r) << r.error().str();
+  ASSERT_TRUE(r->bounded) << joined(r->unbounded);
+  EXPECT_EQ(r->thread_bytes, 8u + 236u);  // b's wasm_f1 (236 B) is deeper than a's bound
+  in.bounds = {{"drv@a:wasm_f1", 300}};
+  r = analyze_stack(in, small_chip());
+  ASSERT_TRUE(r && r->bounded);
+  EXPECT_EQ(r->thread_bytes, 8u + 300u);
+  in.bounds = {{"c:wasm_f1", 300}};
+  r = analyze_stack(in, small_chip());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("'c:wasm_f1' names no function"), std::string::npos) << r.error().message;
 }
 
 // IRQ 0 at level 1 (deep handler), IRQ 1 at level 0 (shallow), set up first thing.
@@ -349,6 +393,16 @@ TEST(StackPriorities, ManifestLevelsResolveAgainstTheChip) {
     // Located at the entry: the manifest's file, line 5 or 6 (after the [priorities] header).
     EXPECT_TRUE(std::regex_search(r.error().where, std::regex("n\\.toml:[56]:\\d+$"))) << r.error().where;
   }
+  // No driver may hold a window over the priority registers.
+  compose::Chip scs = *chip;
+  scs.peripherals["scs"] = {"scs", 0xE000E000, 0x1000, {}, std::nullopt};
+  auto granted = *good;
+  granted.drivers[0].peripheral = "scs";
+  auto refused = compose::priority_levels(granted, scs);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("peripheral 'scs' of chip stm32f100rb spans NVIC_IPR"), std::string::npos)
+      << refused.error().message;
+
   auto bad = node_with("usart1 = \"high\"");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().where.find("n.toml:5:"), std::string::npos) << bad.error().str();

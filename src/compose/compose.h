@@ -164,8 +164,13 @@ struct StackReport {
 // function allowed to write NVIC_IPR; the stack oracle checks that it writes
 // exactly these levels and that nothing else writes any priority register.
 inline constexpr const char* kPrioritySetup = "gust_priorities_init";
-// [priorities] resolved against the chip: NVIC line -> level.
+// [priorities] resolved against the chip: NVIC line -> level. Refuses a node
+// that grants a driver a register window over the priority registers.
 [[nodiscard]] Result<std::map<uint32_t, uint32_t>> priority_levels(const Node& node, const Chip& chip);
+// The name of the System Control Space register that sets interrupt
+// priorities or their grouping (NVIC_IPR, SCB_SHPR, SCB_AIRCR) and overlaps
+// [addr, addr + n), or null.
+const char* priority_register(uint64_t addr, uint64_t n);
 // The C text of the set-up function, for the node's generated bridge file.
 std::string priority_setup_source(const std::map<uint32_t, uint32_t>& levels, const Chip& chip);
 

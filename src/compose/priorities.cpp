@@ -7,7 +7,41 @@
 
 namespace gust::compose {
 
+namespace {
+
+// ARM DDI0337 (Cortex-M3 TRM) 8.2: NVIC_IPR0-59, SHPR1-3, and AIRCR, whose
+// PRIGROUP splits each priority into preemption level and subpriority.
+struct Range {
+  uint32_t begin, end;
+  const char* name;
+};
+constexpr Range kPriorityRegisters[] = {
+    {0xE000E400, 0xE000E4F0, "NVIC_IPR"},
+    {0xE000ED18, 0xE000ED24, "SCB_SHPR"},
+    {0xE000ED0C, 0xE000ED10, "SCB_AIRCR"},
+};
+
+}  // namespace
+
+const char* priority_register(uint64_t addr, uint64_t n) {
+  for (const Range& r : kPriorityRegisters)
+    if (addr < r.end && addr + n > r.begin) return r.name;
+  return nullptr;
+}
+
 Result<std::map<uint32_t, uint32_t>> priority_levels(const Node& node, const Chip& chip) {
+  // A window over the priority registers would let a driver set them
+  // through the bridge, where the oracle sees no constant address.
+  for (const auto& d : node.drivers) {
+    auto p = chip.peripherals.find(d.peripheral);
+    if (d.seam != "thin" || p == chip.peripherals.end()) continue;
+    if (const char* reg = priority_register(p->second.base, p->second.size))
+      return Error::make(Error::Kind::Input,
+                         "driver instance '" + d.instance + "': peripheral '" + d.peripheral + "' of chip " +
+                             chip.name + " spans " + reg +
+                             ", which sets interrupt priorities; no driver may be granted it",
+                         node.file.string());
+  }
   std::map<uint32_t, uint32_t> out;
   const uint32_t count = 1u << chip.priority_bits;
   for (const auto& d : node.priorities) {

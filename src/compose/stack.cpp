@@ -31,29 +31,11 @@ using image::Op;
 
 constexpr int kSP = image::kSP, kLR = image::kLR, kPC = image::kPC;
 
-// The System Control Space registers that set interrupt priorities or their
-// grouping (ARM DDI0337: NVIC_IPR0-59, SHPR1-3, AIRCR.PRIGROUP). BASEPRI and
-// BASEPRI_MAX are special registers, written by MSR (SYSm 17 and 18).
-struct Range {
-  uint32_t begin, end;
-  const char* name;
-};
-constexpr Range kPriorityRegisters[] = {
-    {0xE000E400, 0xE000E4F0, "NVIC_IPR"},
-    {0xE000ED18, 0xE000ED24, "SCB_SHPR"},
-    {0xE000ED0C, 0xE000ED10, "SCB_AIRCR"},
-};
 constexpr uint32_t kNvicIpr = 0xE000E400;
-constexpr uint32_t kSysmBasepri = 17, kSysmBasepriMax = 18;
+constexpr uint32_t kSysmBasepri = 17, kSysmBasepriMax = 18;  // MSR's SYSm for BASEPRI, BASEPRI_MAX
 
 // Exception numbers of the vector table (ARMv7-M B1.5.2).
 constexpr uint32_t kNmi = 2, kHardFault = 3, kFirstIrq = 16;
-
-const Range* priority_register(uint64_t addr, uint64_t n) {
-  for (const Range& r : kPriorityRegisters)
-    if (addr < r.end && addr + n > r.begin) return &r;
-  return nullptr;
-}
 
 std::string hex(uint32_t v) {
   char buf[16];
@@ -159,6 +141,9 @@ class Oracle {
   void scan_data();
   Unit walk(const Function& fn, uint32_t entry);
   void walk_all();
+  bool bound_names(const std::string& key, const Function& f) const;
+  std::optional<std::pair<std::string, uint64_t>> bound_for(const Function& f) const;
+  Result<void> check_bounds() const;
   std::set<uint32_t> never_returning() const;
   void apply(const Insn& in, Regs& r) const;
   void check_priority_access(const Function& fn, const Insn& in, const Regs& before, const Regs& after, Unit& u);
@@ -261,7 +246,7 @@ void Oracle::scan_data() {
         const Function* f = function_for(a);
         if (!f || !is_setup(*f))
           violations_.insert("the word at " + hex(a) + (f ? " (in " + f->name + ")" : "") + " holds " + hex(*w) +
-                             ", an address of " + priority_register(*w, 1)->name);
+                             ", an address of " + priority_register(*w, 1));
       }
     }
   }
@@ -341,8 +326,8 @@ void Oracle::check_priority_access(const Function& fn, const Insn& in, const Reg
   if (!setup)
     for (int r = 0; r < 15; ++r)
       if ((in.writes >> r & 1) && after.get(r))
-        if (const Range* reg = priority_register(*after.get(r), 1))
-          refuse("makes the address " + hex(*after.get(r)) + " of " + reg->name);
+        if (const char* reg = priority_register(*after.get(r), 1))
+          refuse("makes the address " + hex(*after.get(r)) + " of " + reg);
   if (!in.is_store() || in.op == Op::Push) return;
   auto base = before.get(in.rn);
   if (!base) return;
@@ -359,13 +344,12 @@ void Oracle::check_priority_access(const Function& fn, const Insn& in, const Reg
     addr += uint64_t(int64_t(in.imm));
   }
   addr &= 0xFFFFFFFFu;
-  const Range* reg = priority_register(addr, n);
+  const char* reg = priority_register(addr, n);
   if (!reg) return;
   auto value = before.get(in.rd);
-  if (!setup) return refuse("writes " + std::string(reg->name) + " at " + hex(uint32_t(addr)));
+  if (!setup) return refuse("writes " + std::string(reg) + " at " + hex(uint32_t(addr)));
   if (in.op != Op::Str || n != 1 || !value || in.in_it)
-    return refuse("writes " + std::string(reg->name) +
-                  " in a way the oracle cannot check; the set-up stores constant bytes");
+    return refuse("writes " + std::string(reg) + " in a way the oracle cannot check; the set-up stores constant bytes");
   u.priority_writes[uint32_t(addr)] = *value & 0xFF;
 }
 
@@ -534,14 +518,51 @@ void Oracle::unbounded(const std::string& why) {
   if (std::find(unbounded_.begin(), unbounded_.end(), why) == unbounded_.end()) unbounded_.push_back(why);
 }
 
+// A [stack_bounds] key is a function's name, or "INSTANCE:name" (or
+// "COMPONENT:name") where the name alone is not enough: every instance's
+// internal functions are wasm_f<index>.
+bool Oracle::bound_names(const std::string& key, const Function& f) const {
+  const size_t colon = key.find(':');
+  const std::string name = colon == std::string::npos ? key : key.substr(colon + 1);
+  if (std::find(f.names.begin(), f.names.end(), name) == f.names.end()) return false;
+  if (colon == std::string::npos) return true;
+  const std::string q = key.substr(0, colon);
+  const size_t at = f.component.find('@');
+  return q == f.component || (at != std::string::npos && q == f.component.substr(at + 1));
+}
+
+std::optional<std::pair<std::string, uint64_t>> Oracle::bound_for(const Function& f) const {
+  for (const auto& [key, bytes] : in_.bounds)
+    if (bound_names(key, f)) return std::make_pair(key, bytes);
+  return std::nullopt;
+}
+
+// Every key names a function, and a bare name only one component's.
+Result<void> Oracle::check_bounds() const {
+  for (const auto& [key, bytes] : in_.bounds) {
+    std::set<std::string> components;
+    for (const auto& f : fns_)
+      if (bound_names(key, f)) components.insert(f.component);
+    auto fail = [&](const std::string& msg) {
+      return Error::make(Error::Kind::Input, "[stack_bounds] '" + key + "' " + msg, img_.where);
+    };
+    if (components.empty()) return fail("names no function of the image");
+    if (components.size() > 1) {
+      std::string list;
+      for (const auto& c : components) list += (list.empty() ? "" : ", ") + c;
+      return fail("names functions of " + list + ": give it as \"INSTANCE:name\"");
+    }
+  }
+  return {};
+}
+
 // The deepest the stack goes below the entry's SP, through every callee.
 Depth Oracle::worst(uint32_t entry) {
   const Function* f = function_for(entry);
   if (f && f->begin == entry)
-    for (const auto& n : f->names)
-      if (auto b = in_.bounds.find(n); b != in_.bounds.end())
-        return {int64_t(b->second),
-                {{n + " [bound " + std::to_string(b->second) + " B]", f->component, int64_t(b->second)}}};
+    if (auto b = bound_for(*f))
+      return {int64_t(b->second),
+              {{b->first + " [bound " + std::to_string(b->second) + " B]", f->component, int64_t(b->second)}}};
   if (auto m = memo_.find(entry); m != memo_.end()) return m->second;
   if (std::find(on_path_.begin(), on_path_.end(), entry) != on_path_.end()) {
     std::string cycle;
@@ -661,8 +682,7 @@ std::set<uint32_t> Oracle::never_returning() const {
   std::set<uint32_t> never;
   for (const auto& [entry, u] : units_) {
     bool bounded = false;
-    if (u.fn && u.fn->begin == entry)
-      for (const auto& n : u.fn->names) bounded = bounded || in_.bounds.count(n);
+    if (u.fn && u.fn->begin == entry) bounded = bound_for(*u.fn).has_value();
     if (u.failure.empty() && !u.returns && !bounded) never.insert(entry);
   }
   for (bool changed = true; changed;) {
@@ -684,6 +704,7 @@ std::set<uint32_t> Oracle::never_returning() const {
 Result<StackReport> Oracle::run() {
   vectors_end_ = chip_.flash_origin + 4 * (kFirstIrq + chip_.irq_count);
   collect_functions();
+  if (auto r = check_bounds(); !r) return r.error();
   scan_data();
   auto vector = [&](uint32_t n) { return img_.read32(chip_.flash_origin + 4 * n); };
   // Calls are first taken to return; then the fall-through after a call to
@@ -777,13 +798,6 @@ Result<StackReport> Oracle::run() {
 Result<StackReport> analyze_stack(const StackInput& in, const Chip& chip) {
   auto img = image::read_elf(in.elf);
   if (!img) return img.error();
-  for (const auto& [name, bytes] : in.bounds) {
-    bool found = false;
-    for (const auto& s : img->symbols) found = found || (s.is_func() && s.name == name);
-    if (!found)
-      return Error::make(Error::Kind::Input, "[stack_bounds] names '" + name + "', which is no function of the image",
-                         in.elf.string());
-  }
   Oracle oracle(*img, in, chip);
   return oracle.run();
 }
