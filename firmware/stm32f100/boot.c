@@ -4,10 +4,14 @@
 #include <stdint.h>
 
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
+void gust_priorities_init(void);
 void gust_bridge_init(void);
 int main(void);
 
 void gust_reset(void) {
+  /* First of all, the levels the manifest declares (generated with the
+   * bridge): no line is enabled before, so none fires at another level. */
+  gust_priorities_init();
   /* .data: copy the initial values from flash; .bss: zero. */
   uint32_t *src = &_sidata, *dst = &_sdata;
   while (dst < &_edata) *dst++ = *src++;

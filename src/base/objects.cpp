@@ -88,6 +88,7 @@ std::vector<MapEntry> parse_map(const std::string& text) {
     if (section.empty() || tok.size() < i + 3 || tok[i].rfind("0x", 0) != 0 || tok[i + 1].rfind("0x", 0) != 0) continue;
     MapEntry e;
     e.section = section;
+    e.address = std::stoull(tok[i], nullptr, 16);
     e.size = std::stoull(tok[i + 1], nullptr, 16);
     for (size_t k = i + 2; k < tok.size(); ++k) e.file += (k > i + 2 ? " " : "") + tok[k];
     if (e.size) out.push_back(e);

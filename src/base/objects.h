@@ -24,7 +24,7 @@ struct ObjectFacts {
 // Per-input-file section sizes from a GNU ld map file.
 struct MapEntry {
   std::string file, section;
-  uint64_t size = 0;
+  uint64_t address = 0, size = 0;
 };
 std::vector<MapEntry> parse_map(const std::string& text);
 

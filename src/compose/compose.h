@@ -39,7 +39,9 @@ struct Chip {
   uint32_t flash_origin = 0, flash_size = 0;
   uint32_t sram_origin = 0, sram_size = 0;
   uint32_t irq_count = 0;
-  uint32_t exception_frame = 32;
+  uint32_t exception_frame = 32;  // bytes the core stacks on exception entry
+  bool stkalign = true;           // CCR.STKALIGN: entry may add a 4-byte pad to align SP to 8
+  uint32_t priority_bits = 8;     // implemented bits of an NVIC priority byte (its top bits)
   std::map<std::string, Peripheral> peripherals;
 };
 
@@ -60,6 +62,14 @@ struct DriverInstance {
 // across a system reset, reported on the console before the app starts again.
 enum class OnTrap { Halt, Reset };
 
+// One entry of a manifest's [priorities]: a chip peripheral (all its lines) or
+// an NVIC line number, and its preemption level (0 is the most urgent).
+struct PriorityDecl {
+  std::string key;
+  uint32_t level = 0;
+  std::string where;  // file:line:column of the entry
+};
+
 struct Node {
   fs::path file;
   std::string name, chip, banner;
@@ -67,6 +77,7 @@ struct Node {
   OnTrap on_trap = OnTrap::Halt;
   std::string console;                           // the driver instance whose USART reports a trap after a reset
   std::map<std::string, uint64_t> stack_bounds;  // function -> worst-case stack, where analysis cannot tell
+  std::vector<PriorityDecl> priorities;          // [priorities]; lines not named keep the reset level 0
   std::vector<DriverInstance> drivers;
 };
 
@@ -117,17 +128,50 @@ struct BuildOptions {
 // The whole pipeline for one node. Progress goes to stderr.
 [[nodiscard]] Result<Report> build(const Node& node, const BuildOptions& opts);
 
-// Worst-case stack of an image, from its objects (each with the component
-// it belongs to). `bounds` gives a function's worst-case depth where the
-// analysis cannot (recursion, an indirect call, a frame of dynamic size).
+// Worst-case stack of a linked image, read from its instructions (stack.cpp):
+// frames from the code's own SP changes, call edges from every BL, B.W, BLX
+// and BX, every address-taken function a target of each indirect call, roots
+// from the vector table, and interrupt nesting by preemption level.
+struct CodeOwner {
+  uint32_t begin = 0, end = 0;  // [begin, end) of the image
+  std::string component;
+};
+struct StackInput {
+  fs::path elf;
+  std::vector<CodeOwner> owners;            // which component each piece of code belongs to
+  std::map<uint32_t, uint32_t> priorities;  // NVIC line -> level, as the generated set-up writes them
+  std::map<std::string, uint64_t> bounds;   // [stack_bounds]: a function's whole depth, callees included
+};
+struct StackLevel {
+  int level = 0;  // -2 NMI, -1 HardFault, then the configurable levels
+  uint64_t frame = 0, handler = 0;
+  std::string handler_name;
+};
 struct StackReport {
   bool bounded = false;
   uint64_t total = 0, thread_bytes = 0, interrupt_bytes = 0;
   std::map<std::string, uint64_t> by_component;  // each component's share of the worst path
-  std::vector<std::string> path;                 // the worst path, thread then interrupt
+  std::vector<std::string> path;                 // the worst path, thread then each interrupt level
+  std::vector<StackLevel> levels;                // the preemption levels, most urgent first
+  std::map<std::string, uint64_t> frames;        // each function's own frame (callees not included), by name
   std::vector<std::string> unbounded;            // why not bounded
 };
-[[nodiscard]] Result<StackReport> analyze_stack(const std::vector<std::pair<fs::path, std::string>>& objects,
-                                                const Chip& chip, const std::map<std::string, uint64_t>& bounds);
+// An Error when the image cannot be read or writes interrupt priorities
+// outside the generated set-up; otherwise the report, bounded or not.
+[[nodiscard]] Result<StackReport> analyze_stack(const StackInput& in, const Chip& chip);
+
+// Interrupt priorities (priorities.cpp). The generated set-up is the one
+// function allowed to write NVIC_IPR; the stack oracle checks that it writes
+// exactly these levels and that nothing else writes any priority register.
+inline constexpr const char* kPrioritySetup = "gust_priorities_init";
+// [priorities] resolved against the chip: NVIC line -> level. Refuses a node
+// that grants a driver a register window over the priority registers.
+[[nodiscard]] Result<std::map<uint32_t, uint32_t>> priority_levels(const Node& node, const Chip& chip);
+// The name of the System Control Space register that sets interrupt
+// priorities or their grouping (NVIC_IPR, SCB_SHPR, SCB_AIRCR) and overlaps
+// [addr, addr + n), or null.
+const char* priority_register(uint64_t addr, uint64_t n);
+// The C text of the set-up function, for the node's generated bridge file.
+std::string priority_setup_source(const std::map<uint32_t, uint32_t>& levels, const Chip& chip);
 
 }  // namespace gust::compose

@@ -118,7 +118,10 @@ Result<void> generate(Build& b) {
   if (b.node.on_trap == OnTrap::Reset && !console_of(b.node))
     return Error::make(Error::Kind::Input, "on_trap = \"reset\" needs a console instance to report on",
                        b.node.file.string());
-  if (auto r = write_file(b.scratch / "bridge_node.c", bridge_source(b.node, b.chip)); !r) return r;
+  auto levels = priority_levels(b.node, b.chip);
+  if (!levels) return levels.error();
+  const std::string bridge = bridge_source(b.node, b.chip) + "\n" + priority_setup_source(*levels, b.chip);
+  if (auto r = write_file(b.scratch / "bridge_node.c", bridge); !r) return r;
   return write_file(b.scratch / (b.node.name + ".ld"), linker_script(b.chip, b.chip.sram_size));
 }
 

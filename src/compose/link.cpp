@@ -96,12 +96,26 @@ Result<void> measure(Build& b) {
   return {};
 }
 
-// Worst-case stack from the call graph: SRAM = .data + .bss + stack.
+// Worst-case stack from the linked image's instructions: SRAM = .data + .bss
+// + stack. The map says which component each piece of code came from.
 Result<void> stack(Build& b) {
-  std::vector<std::pair<fs::path, std::string>> for_stack;
-  for (const auto& o : b.objects) for_stack.push_back({o.file, o.component});
-  auto st = analyze_stack(for_stack, b.chip, b.node.stack_bounds);
-  if (!st) return st.error();
+  StackInput in;
+  in.elf = b.elf;
+  in.bounds = b.node.stack_bounds;
+  auto levels = priority_levels(b.node, b.chip);
+  if (!levels) return levels.error();
+  in.priorities = *levels;
+  std::map<std::string, std::string> component_of;
+  for (const auto& o : b.objects) component_of[o.file.string()] = o.component;
+  for (const auto& e : parse_map(read_text(b.map))) {
+    auto it = component_of.find(e.file);
+    const std::string c = it != component_of.end()                     ? it->second
+                          : e.file.find("libgcc") != std::string::npos ? "libgcc"
+                                                                       : "";
+    if (!c.empty()) in.owners.push_back({uint32_t(e.address), uint32_t(e.address + e.size), c});
+  }
+  auto st = analyze_stack(in, b.chip);
+  if (!st) return Error::make(st.error().kind, st.error().message, b.node.file.string());
   if (!st->bounded) {
     std::string why;
     for (const auto& u : st->unbounded) why += "\n  " + u;

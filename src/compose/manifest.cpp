@@ -5,6 +5,8 @@
 // enters C (base::c_string_literal).
 #include <toml++/toml.h>
 
+#include <algorithm>
+
 #include "base/ctext.h"
 #include "compose/compose.h"
 
@@ -184,6 +186,14 @@ Result<Chip> load_chip(const fs::path& file) {
       throw Failure{at(file, f.need("cpu")->source(), "cpu '" + c.cpu + "' " + why)};
     c.irq_count = f.u32("irq_count");
     c.exception_frame = f.u32_or("exception_frame", 32);
+    // Without a word from the chip, assume the core may realign the frame.
+    if (const toml::node* a = doc->get("stkalign")) {
+      if (!a->is_boolean()) throw Failure{at(file, a->source(), "'stkalign' must be true or false")};
+      c.stkalign = **a->as_boolean();
+    }
+    c.priority_bits = f.u32_or("priority_bits", 8);
+    if (c.priority_bits < 1 || c.priority_bits > 8)
+      throw Failure{at(file, f.need("priority_bits")->source(), "'priority_bits' must be from 1 to 8")};
     Fields flash{file, f.table("flash")}, sram{file, f.table("sram")};
     c.flash_origin = flash.u32("origin");
     c.flash_size = flash.u32("size");
@@ -253,6 +263,19 @@ Result<Node> load_node(const fs::path& file) {
           throw Failure{at(file, v.source(), "a stack bound is a byte count")};
         n.stack_bounds[std::string(fn.str())] = uint64_t(**v.as_integer());
       }
+    }
+    // [priorities], in the file's order, so that a line given twice is named
+    // at its second mention.
+    if (const toml::table* p = doc->get_as<toml::table>("priorities")) {
+      std::vector<std::pair<std::pair<uint32_t, uint32_t>, PriorityDecl>> decls;
+      for (const auto& [key, v] : *p) {
+        if (!v.is_integer() || **v.as_integer() < 0 || **v.as_integer() > 255)
+          throw Failure{at(file, v.source(), "a priority is a preemption level, 0 (most urgent) and up")};
+        decls.push_back({{v.source().begin.line, v.source().begin.column},
+                         {std::string(key.str()), uint32_t(**v.as_integer()), at(file, v.source(), "").where}});
+      }
+      std::sort(decls.begin(), decls.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+      for (auto& d : decls) n.priorities.push_back(std::move(d.second));
     }
     if (doc->get("stack"))
       throw Failure{at(

@@ -1,332 +1,805 @@
-// The stack half of the SRAM oracle: worst-case stack depth from the call
-// graph of the linked image. Frame sizes come from LLVM's .stack_sizes
-// section (dissolved code) and gcc's -fstack-usage files (native code); call
-// edges from the objects' relocations; roots from the vector table, each
-// interrupt adding the Cortex-M exception frame.
-#include <llvm/Object/ELFObjectFile.h>
-#include <llvm/Object/ObjectFile.h>
-#include <llvm/Support/LEB128.h>
-#include <llvm/Support/MemoryBuffer.h>
-
-#include <fstream>
+// The stack half of the SRAM oracle: the worst-case stack depth of a linked
+// image, read from its own instructions. A function's frame is the deepest its
+// SP goes along its control flow (PUSH, SUB sp, STR/STRD/STM with SP
+// writeback); call edges come from every BL and every branch that leaves the
+// function, and from BLX/BX through a register whose value the code loaded as
+// a constant; any other indirect call or jump may reach every function whose
+// address the image holds (literal pools, data, MOVW/MOVT, ADR). Roots are the
+// vector table's reset handler (the thread) and its exception handlers, nested
+// by preemption level, each level adding the exception frame and its STKALIGN
+// pad. The same walk refuses code that writes interrupt priorities outside the
+// generated set-up, so that the levels the oracle assumes are the only ones.
+#include <algorithm>
+#include <array>
+#include <cinttypes>
+#include <cstdio>
 #include <functional>
 #include <set>
-#include <sstream>
+#include <unordered_map>
 
 #include "compose/compose.h"
+#include "image/elf.h"
 
 namespace gust::compose {
 
 namespace {
 
-using llvm::object::ELF32LEObjectFile;
+using image::Cond;
+using image::Flow;
+using image::Insn;
+using image::Op;
 
-struct Fn {
-  std::string name, component;
-  std::optional<uint64_t> frame;   // bytes, if known
-  bool dynamic = false;            // gcc: a frame of dynamic size
-  std::vector<std::string> calls;  // callee names (resolved globally, or local to the object)
-  bool indirect = false;           // calls through a pointer: its callees are unknown
-  std::string object;
+constexpr int kSP = image::kSP, kLR = image::kLR, kPC = image::kPC;
+
+constexpr uint32_t kNvicIpr = 0xE000E400;
+constexpr uint32_t kSysmBasepri = 17, kSysmBasepriMax = 18;  // MSR's SYSm for BASEPRI, BASEPRI_MAX
+
+// Exception numbers of the vector table (ARMv7-M B1.5.2).
+constexpr uint32_t kNmi = 2, kHardFault = 3, kFirstIrq = 16;
+
+std::string hex(uint32_t v) {
+  char buf[16];
+  snprintf(buf, sizeof buf, "0x%08" PRIx32, v);
+  return buf;
+}
+
+// UDF (16-bit 0xDExx, 32-bit 0xF7Fx 0xAxxx): a deliberate trap, where a path ends.
+bool is_udf(const Insn& in) {
+  if (!in.is32()) return (in.raw & 0xFF00) == 0xDE00;
+  return (in.raw >> 16 & 0xFFF0) == 0xF7F0 && (in.raw & 0xF000) == 0xA000;
+}
+
+// The multiply and divide space (A5.3.16-18: MUL, MLA, MLS, SMULL, UMULL,
+// SMLAL, UMLAL, SDIV, UDIV) with LR among its registers, which the decoder
+// (src/image/thumb.cpp) leaves undefined although only SP and PC are
+// UNPREDICTABLE there; libgcc's __udivmoddi4 uses them. None touches SP or PC.
+bool multiply_with_lr(const Insn& in) {
+  if (!in.is32() || (in.raw >> 24) != 0xFB) return false;
+  const uint32_t rn = in.raw >> 16 & 0xF, ra = in.raw >> 12 & 0xF, rd = in.raw >> 8 & 0xF, rm = in.raw & 0xF;
+  auto bad = [](uint32_t r) { return r == uint32_t(kSP) || r == uint32_t(kPC); };
+  return !bad(rn) && !bad(rd) && !bad(rm) && ra != uint32_t(kSP);
+}
+
+// A function of the image: its code range and its decoded instructions.
+struct Function {
+  std::string name;  // a global before a weak alias
+  std::vector<std::string> names;
+  uint32_t begin = 0, end = 0;
+  std::string component;
+  std::vector<Insn> code;
+  std::unordered_map<uint32_t, size_t> at;  // instruction address -> index in code
 };
 
-constexpr unsigned R_ARM_ABS32 = 2, R_ARM_THM_CALL = 10, R_ARM_THM_JUMP24 = 30, R_ARM_THM_JUMP19 = 51,
-                   R_ARM_THM_JUMP11 = 102, R_ARM_THM_JUMP8 = 103;
+// What the code knows of each register: a constant, or nothing; and whether
+// LR still holds the return address.
+struct Regs {
+  uint16_t known = 0;
+  std::array<uint32_t, 16> value{};
+  bool lr_moved = false;
+  std::optional<uint32_t> get(int r) const {
+    if (r < 0 || r > 15 || !(known >> r & 1)) return std::nullopt;
+    return value[size_t(r)];
+  }
+  void set(int r, uint32_t v) {
+    known |= uint16_t(1u << r);
+    value[size_t(r)] = v;
+  }
+  void forget(uint16_t mask) { known &= uint16_t(~mask); }
+  // Keeps what both agree on; true when this changed.
+  bool merge(const Regs& o) {
+    uint16_t keep = known & o.known;
+    for (int r = 0; r < 16; ++r)
+      if ((keep >> r & 1) && value[size_t(r)] != o.value[size_t(r)]) keep &= uint16_t(~(1u << r));
+    const bool changed = keep != known || (o.lr_moved && !lr_moved);
+    known = keep;
+    lr_moved = lr_moved || o.lr_moved;
+    return changed;
+  }
+};
 
-// gcc's .su lines: "file.c:12:6:name<TAB>16<TAB>static".
-void read_su(const fs::path& su, std::map<std::string, std::pair<uint64_t, bool>>& out) {
-  std::ifstream in(su);
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream ls(line);
-    std::string where, size, kind;
-    std::getline(ls, where, '\t');
-    std::getline(ls, size, '\t');
-    std::getline(ls, kind, '\t');
-    const std::string fn = where.substr(where.rfind(':') + 1);
-    out[fn] = {std::stoull(size),
-               kind.find("dynamic") != std::string::npos && kind.find("bounded") == std::string::npos};
+// A call or a tail transfer out of a unit, made with `depth` bytes of the
+// unit's own on the stack.
+struct Edge {
+  bool tail = false;
+  uint32_t site = 0;
+  int64_t depth = 0;
+  std::optional<uint32_t> target;  // none: indirect, to any address-taken entry
+};
+
+// The stack behaviour of the code entered at `entry`.
+struct Unit {
+  uint32_t entry = 0;
+  const Function* fn = nullptr;
+  int64_t frame = 0;  // the deepest SP below the entry's, in the function's own code
+  std::vector<Edge> edges;
+  std::string failure;                           // why its stack cannot be bounded
+  bool setup_first = false;                      // every call it makes comes after a call to the priority set-up
+  bool returns = false;                          // some path reaches a return
+  std::map<uint32_t, uint32_t> priority_writes;  // the set-up's byte stores: address -> value
+};
+
+// One step of a worst path: a function and the bytes it adds.
+struct Step {
+  std::string name, component;
+  int64_t bytes = 0;
+};
+struct Depth {
+  std::optional<int64_t> bytes;  // none: unbounded
+  std::vector<Step> path;
+};
+
+class Oracle {
+ public:
+  Oracle(const image::Image& img, const StackInput& in, const Chip& chip) : img_(img), in_(in), chip_(chip) {}
+  Result<StackReport> run();
+
+ private:
+  void collect_functions();
+  std::string component_at(uint32_t addr) const;
+  const Function* function_for(uint32_t addr) const;
+  void take_address(uint32_t value);
+  void scan_data();
+  Unit walk(const Function& fn, uint32_t entry);
+  void walk_all();
+  bool bound_names(const std::string& key, const Function& f) const;
+  std::optional<std::pair<std::string, uint64_t>> bound_for(const Function& f) const;
+  Result<void> check_bounds() const;
+  std::set<uint32_t> never_returning() const;
+  void apply(const Insn& in, Regs& r) const;
+  void check_priority_access(const Function& fn, const Insn& in, const Regs& before, const Regs& after, Unit& u);
+  std::string name_of(uint32_t entry) const;
+  Depth worst(uint32_t entry);
+  void unbounded(const std::string& why);
+  Result<void> check_setup();
+  bool is_setup(const Function& fn) const;
+
+  const image::Image& img_;
+  const StackInput& in_;
+  const Chip& chip_;
+  std::vector<Function> fns_;  // sorted by begin
+  std::set<uint32_t> taken_;   // address-taken entries
+  std::map<uint32_t, Unit> units_;
+  std::set<uint32_t> noreturn_;       // entries from which no path returns
+  std::set<std::string> violations_;  // priority-register writes outside the set-up
+  uint32_t vectors_end_ = 0;
+
+  std::map<uint32_t, Depth> memo_;
+  std::vector<uint32_t> on_path_;
+  std::vector<std::string> unbounded_;
+};
+
+void Oracle::collect_functions() {
+  // Every defined FUNC symbol, one per address. A symbol of size 0 (libgcc's
+  // assembly helpers, __aeabi_uldivmod among them) runs to the next function
+  // or to the end of its code.
+  std::map<uint32_t, std::vector<const image::Symbol*>> by_addr;
+  for (const auto& s : img_.symbols)
+    if (s.is_func() && s.section != 0 && s.section < 0xFF00) by_addr[s.addr].push_back(&s);
+  for (auto it = by_addr.begin(); it != by_addr.end(); ++it) {
+    auto& syms = it->second;
+    std::stable_sort(syms.begin(), syms.end(),
+                     [](const image::Symbol* a, const image::Symbol* b) { return a->bind == 1 && b->bind != 1; });
+    Function f;
+    f.begin = it->first;
+    uint32_t size = 0;
+    for (const auto* s : syms) {
+      f.names.push_back(s->name);
+      size = std::max(size, s->size);
+    }
+    f.name = f.names.front();
+    if (size == 0) {
+      auto next = std::next(it);
+      const image::Piece* p = img_.piece_at(f.begin);
+      uint32_t end = p ? p->end : f.begin;
+      if (next != by_addr.end()) end = std::min(end, next->first);
+      size = end - f.begin;
+    }
+    f.end = f.begin + size;
+    f.component = component_at(f.begin);
+    image::Symbol sym = *syms.front();
+    sym.size = size;
+    f.code = img_.decode(sym);
+    for (size_t i = 0; i < f.code.size(); ++i) f.at[f.code[i].addr] = i;
+    fns_.push_back(std::move(f));
   }
 }
 
-// gcc -fcallgraph-info writes a VCG graph; an indirect call is an edge to a
-// node titled "__indirect_call" (or, for some versions, its label), from the
-// calling function's node "file.c:line:col:name".
-void read_ci_indirect(const fs::path& ci, std::set<std::string>& out) {
-  std::ifstream in(ci);
-  for (std::string line; std::getline(in, line);) {
-    if (line.find("edge:") == std::string::npos || line.find("__indirect_call") == std::string::npos) continue;
-    const size_t s = line.find("sourcename: \"");
-    if (s == std::string::npos) continue;
-    const size_t b = s + 13, e = line.find('"', b);
-    const std::string src = line.substr(b, e - b);
-    out.insert(src.substr(src.rfind(':') + 1));
+std::string Oracle::component_at(uint32_t addr) const {
+  for (const auto& o : in_.owners)
+    if (addr >= o.begin && addr < o.end) return o.component;
+  return "other";
+}
+
+// The function entered at addr: one that begins there, else the innermost
+// one that holds it (libgcc's helpers overlap: __aeabi_frsub runs into
+// __aeabi_fsub).
+const Function* Oracle::function_for(uint32_t addr) const {
+  auto it = std::upper_bound(fns_.begin(), fns_.end(), addr, [](uint32_t a, const Function& f) { return a < f.begin; });
+  while (it != fns_.begin()) {
+    --it;
+    if (addr < it->end) return &*it;
   }
+  return nullptr;
+}
+
+// A constant the image holds that may be a code address: the Thumb address
+// of any instruction, or the plain address of a function's start.
+void Oracle::take_address(uint32_t value) {
+  const uint32_t addr = value & ~1u;
+  const Function* f = function_for(addr);
+  if (!f || !f->at.count(addr)) return;
+  if ((value & 1) || addr == f->begin) taken_.insert(addr);
+}
+
+// Every word of data the image holds (literal pools, .rodata, .data's
+// initial values) at every byte offset; the vector table is the hardware's
+// and gives the roots instead.
+void Oracle::scan_data() {
+  for (const auto& p : img_.pieces) {
+    if (p.kind != image::Mapping::Data || p.end - p.begin < 4) continue;
+    for (uint32_t a = p.begin; a + 4 <= p.end; ++a) {
+      if (a >= chip_.flash_origin && a < vectors_end_) continue;
+      auto w = img_.read32(a);
+      if (!w) break;  // no contents (.bss)
+      take_address(*w);
+      if (a % 4 == 0 && priority_register(*w, 1)) {
+        const Function* f = function_for(a);
+        if (!f || !is_setup(*f))
+          violations_.insert("the word at " + hex(a) + (f ? " (in " + f->name + ")" : "") + " holds " + hex(*w) +
+                             ", an address of " + priority_register(*w, 1));
+      }
+    }
+  }
+}
+
+bool Oracle::is_setup(const Function& fn) const {
+  return std::find(fn.names.begin(), fn.names.end(), kPrioritySetup) != fn.names.end();
+}
+
+// What an instruction leaves in the registers, as far as constants go.
+void Oracle::apply(const Insn& in, Regs& r) const {
+  const uint16_t hw1 = uint16_t(in.is32() ? in.raw >> 16 : in.raw);
+  std::optional<uint32_t> v;
+  switch (in.op) {
+    case Op::LdrLit:
+      if (in.literal) v = img_.read32(*in.literal);
+      break;
+    case Op::Movw:
+      v = uint32_t(in.imm);
+      break;
+    case Op::Movt:
+      if (auto lo = r.get(in.rd)) v = (*lo & 0xFFFF) | uint32_t(in.imm) << 16;
+      break;
+    case Op::Adr:
+      v = in.literal;
+      break;
+    case Op::Mov:
+      if (!in.is32() && (hw1 & 0xF800) == 0x2000)  // MOVS rd, #imm8
+        v = uint32_t(in.imm);
+      else if (in.is32() && (hw1 & 0xFBEF) == 0xF04F)  // MOV.W rd, #const
+        v = uint32_t(in.imm);
+      else if (in.is32() && (hw1 & 0xFBEF) == 0xF06F)  // MVN rd, #const
+        v = ~uint32_t(in.imm);
+      else if (!in.is32() && (hw1 & 0xFF00) == 0x4600)  // MOV rd, rm
+        v = r.get(in.rm);
+      break;
+    case Op::Alu: {
+      // ADD/SUB with an immediate: ADDS #imm3/#imm8 and SUBS alike (imm
+      // signed by the decoder), ADD.W/SUB.W #const, ADDW/SUBW #imm12.
+      const bool add16 = !in.is32() && ((hw1 & 0xFC00) == 0x1C00 || (hw1 & 0xF000) == 0x3000);
+      const bool addw = in.is32() && ((hw1 & 0xFBF0) == 0xF200 || (hw1 & 0xFBF0) == 0xF2A0);
+      const bool addc = in.is32() && ((hw1 & 0xFBE0) == 0xF100 || (hw1 & 0xFBE0) == 0xF1A0);
+      if (auto base = r.get(in.rn); base && (add16 || addw))
+        v = *base + uint32_t(in.imm);
+      else if (base && addc)
+        v = (hw1 & 0xFBE0) == 0xF100 ? *base + uint32_t(in.imm) : *base - uint32_t(in.imm);
+      break;
+    }
+    default:
+      break;
+  }
+  uint16_t writes = in.writes;
+  if (in.op == Op::Bl || in.op == Op::BlxReg) writes |= 0xFFFF & ~(1u << kSP);  // a call may change any register
+  r.forget(writes);
+  if (v && in.rd >= 0 && in.rd < 15 && in.rd != kSP) r.set(in.rd, *v);
+  if (writes & (1u << kLR)) {
+    // LR is the return address again only when restored from the stack.
+    const bool restore =
+        (in.op == Op::Pop && (in.reglist >> kLR & 1)) || (in.op == Op::Ldr && in.rn == kSP && in.rd == kLR);
+    r.lr_moved = !restore;
+  }
+}
+
+// A store into the priority registers, an address of one made in a
+// register, or an MSR to BASEPRI, outside the set-up, is refused; the set-up's
+// own byte stores are recorded for check_setup.
+void Oracle::check_priority_access(const Function& fn, const Insn& in, const Regs& before, const Regs& after, Unit& u) {
+  const bool setup = is_setup(fn);
+  auto refuse = [&](const std::string& what) {
+    violations_.insert(fn.name + " " + what + " (" + image::describe(in) + ")");
+  };
+  if (in.op == Op::Msr) {
+    const uint32_t sysm = in.raw & 0xFF;
+    if (sysm == kSysmBasepri || sysm == kSysmBasepriMax) refuse("writes BASEPRI");
+    return;
+  }
+  if (!setup)
+    for (int r = 0; r < 15; ++r)
+      if ((in.writes >> r & 1) && after.get(r))
+        if (const char* reg = priority_register(*after.get(r), 1))
+          refuse("makes the address " + hex(*after.get(r)) + " of " + reg);
+  if (!in.is_store() || in.op == Op::Push) return;
+  auto base = before.get(in.rn);
+  if (!base) return;
+  uint64_t addr = *base, n = in.width ? in.width : 4;
+  if (in.op == Op::Stm) {
+    const uint64_t bytes = 4u * uint64_t(__builtin_popcount(in.reglist));
+    addr = *base >= bytes ? *base - bytes : 0;  // STMDB or STMIA: both sides of the base
+    n = 2 * bytes;
+  } else if (in.reg_offset) {
+    auto index = before.get(in.rm);
+    if (!index) return;
+    addr += uint64_t(*index) << in.imm;
+  } else if (!in.post_index) {
+    addr += uint64_t(int64_t(in.imm));
+  }
+  addr &= 0xFFFFFFFFu;
+  const char* reg = priority_register(addr, n);
+  if (!reg) return;
+  auto value = before.get(in.rd);
+  if (!setup) return refuse("writes " + std::string(reg) + " at " + hex(uint32_t(addr)));
+  if (in.op != Op::Str || n != 1 || !value || in.in_it)
+    return refuse("writes " + std::string(reg) + " in a way the oracle cannot check; the set-up stores constant bytes");
+  u.priority_writes[uint32_t(addr)] = *value & 0xFF;
+}
+
+// Walks the code entered at `entry` with the SP offset each instruction runs
+// at, which must be the same on every path that reaches it.
+Unit Oracle::walk(const Function& fn, uint32_t entry) {
+  Unit u;
+  u.entry = entry;
+  u.fn = &fn;
+  struct State {
+    int64_t depth = 0;
+    Regs regs;
+    bool setup_done = false;  // the priority set-up has been called on every path here
+  };
+  std::unordered_map<uint32_t, State> seen;
+  std::vector<uint32_t> work;
+  const bool tracks_setup = !in_.priorities.empty();
+  bool setup_first = true;
+  auto fail = [&](const Insn& in, const std::string& why) {
+    if (u.failure.empty()) u.failure = fn.name + ": " + why + " (" + image::describe(in) + ")";
+  };
+  auto to = [&](const Insn& from, uint32_t target, int64_t depth, const Regs& regs, bool setup_done) {
+    if (target >= fn.begin && target < fn.end) {
+      if (!fn.at.count(target)) return fail(from, "control reaches " + hex(target) + ", which is not an instruction");
+      auto [it, fresh] = seen.try_emplace(target, State{depth, regs, setup_done});
+      if (fresh) return work.push_back(target);
+      if (it->second.depth != depth)
+        return fail(from, "the SP differs where paths join at " + hex(target) + " (" +
+                              std::to_string(it->second.depth) + " and " + std::to_string(depth) + " bytes)");
+      bool changed = it->second.regs.merge(regs);
+      if (it->second.setup_done && !setup_done) {
+        it->second.setup_done = false;
+        changed = true;
+      }
+      if (changed) work.push_back(target);
+      return;
+    }
+    u.edges.push_back({true, from.addr, depth, target});
+    if (!setup_done) setup_first = false;
+  };
+  if (!fn.at.count(entry)) {
+    u.failure = fn.name + ": entered at " + hex(entry) + ", which is not an instruction";
+    return u;
+  }
+  seen[entry] = State{};
+  work.push_back(entry);
+  while (!work.empty() && u.failure.empty()) {
+    const uint32_t addr = work.back();
+    work.pop_back();
+    const State s = seen.at(addr);
+    const Insn& in = fn.code[fn.at.at(addr)];
+    const bool maybe = in.in_it && in.cond != Cond::AL;  // conditional inside an IT block
+    if (in.op == Op::Undefined && multiply_with_lr(in)) {
+      Regs after = s.regs;
+      after.forget(uint16_t(0xFFFF & ~(1u << kSP)));
+      if ((in.raw >> 8 & 0xF) == uint32_t(kLR) || (in.raw >> 12 & 0xF) == uint32_t(kLR)) after.lr_moved = true;
+      to(in, in.next(), s.depth, after, s.setup_done);
+      continue;
+    }
+    if (in.op == Op::Undefined) {
+      if (!is_udf(in)) fail(in, "an instruction the oracle cannot decode");
+      continue;  // UDF traps: the path ends (the fault handler is counted as its own level)
+    }
+    if (in.sp_unknown) {
+      fail(in, "the SP changes by an amount not known from the code");
+      continue;
+    }
+    if (maybe && in.sp_delta != 0 && in.flow != Flow::Return) {
+      fail(in, "the SP changes only on one side of a condition");
+      continue;
+    }
+    const int64_t depth = s.depth - in.sp_delta;
+    u.frame = std::max({u.frame, s.depth, depth});
+    Regs after = s.regs;
+    apply(in, after);
+    if (in.op == Op::Movw || in.op == Op::Movt || in.op == Op::Adr)
+      if (auto v = after.get(in.rd)) take_address(*v);
+    check_priority_access(fn, in, s.regs, after, u);
+    bool setup_done = s.setup_done;
+    if (maybe && in.flow != Flow::CondJump) to(in, in.next(), s.depth, s.regs, s.setup_done);  // not executed
+    auto call = [&](std::optional<uint32_t> target) {
+      const bool is_setup_call = target && function_for(*target) && is_setup(*function_for(*target));
+      if (!is_setup_call && !setup_done) setup_first = false;
+      u.edges.push_back({false, in.addr, s.depth, target});
+      setup_done = setup_done || is_setup_call;
+      // After a call that never returns (gust_trap) come padding and pools.
+      if (!target || !noreturn_.count(*target)) to(in, in.next(), depth, after, setup_done);
+    };
+    switch (in.flow) {
+      case Flow::Next:
+        to(in, in.next(), depth, after, setup_done);
+        break;
+      case Flow::Jump:
+        to(in, *in.target, depth, after, setup_done);
+        break;
+      case Flow::CondJump:
+        to(in, *in.target, depth, after, setup_done);
+        to(in, in.next(), depth, after, setup_done);
+        break;
+      case Flow::Call:
+        call(in.target);
+        break;
+      case Flow::IndirectCall: {
+        auto v = s.regs.get(in.rm);
+        if (v && !(*v & 1)) {  // BLX to an even address faults (no ARM state): the path ends
+          if (!setup_done) setup_first = false;
+          break;
+        }
+        call(v ? std::optional<uint32_t>(*v & ~1u) : std::nullopt);
+        break;
+      }
+      case Flow::IndirectJump:
+        if (in.op == Op::Tbb) {
+          // TBB/TBH [pc, rm]: the table follows the instruction, as data.
+          const bool half = in.raw & 0x10;
+          const uint32_t base = in.next();
+          const image::Piece* p = img_.piece_at(base);
+          if (in.rn != kPC || !p || p->kind != image::Mapping::Data) {
+            fail(in, "a table branch whose table the oracle cannot find");
+            break;
+          }
+          for (uint32_t e = base; e + (half ? 2 : 1) <= p->end; e += half ? 2 : 1) {
+            auto b = img_.bytes_at(e, half ? 2 : 1);
+            const uint32_t off = half ? uint32_t((*b)[0] | (*b)[1] << 8) : (*b)[0];
+            to(in, base + 2 * off, depth, after, setup_done);
+          }
+        } else if (auto v = in.op == Op::Bx ? s.regs.get(in.rm) : std::nullopt; v && (*v & 1)) {
+          to(in, *v & ~1u, depth, after, setup_done);
+        } else {
+          u.edges.push_back({true, in.addr, depth, std::nullopt});
+          if (!setup_done) setup_first = false;
+        }
+        break;
+      case Flow::Return:
+        if (in.op == Op::Bx && s.regs.lr_moved) {
+          if (auto v = s.regs.get(kLR); v && (*v & 1))
+            to(in, *v & ~1u, depth, after, setup_done);
+          else
+            fail(in, "returns through LR after LR was changed");
+          break;
+        }
+        if (depth > 0 && entry == fn.begin)
+          fail(in, "returns with " + std::to_string(depth) + " bytes of its frame still on the stack");
+        u.returns = true;
+        break;
+      case Flow::Trap:
+        // SVC and BKPT continue after their exception (counted as a level).
+        if (in.op == Op::Svc || in.op == Op::Bkpt) to(in, in.next(), depth, after, setup_done);
+        break;
+    }
+  }
+  u.setup_first = tracks_setup && setup_first;
+  return u;
+}
+
+std::string Oracle::name_of(uint32_t entry) const {
+  const Function* f = function_for(entry);
+  if (!f) return hex(entry);
+  if (f->begin == entry) return f->name;
+  char buf[16];
+  snprintf(buf, sizeof buf, "+0x%" PRIx32, entry - f->begin);
+  return f->name + buf;
+}
+
+void Oracle::unbounded(const std::string& why) {
+  if (std::find(unbounded_.begin(), unbounded_.end(), why) == unbounded_.end()) unbounded_.push_back(why);
+}
+
+// A [stack_bounds] key is a function's name, or "INSTANCE:name" (or
+// "COMPONENT:name") where the name alone is not enough: every instance's
+// internal functions are wasm_f<index>.
+bool Oracle::bound_names(const std::string& key, const Function& f) const {
+  const size_t colon = key.find(':');
+  const std::string name = colon == std::string::npos ? key : key.substr(colon + 1);
+  if (std::find(f.names.begin(), f.names.end(), name) == f.names.end()) return false;
+  if (colon == std::string::npos) return true;
+  const std::string q = key.substr(0, colon);
+  const size_t at = f.component.find('@');
+  return q == f.component || (at != std::string::npos && q == f.component.substr(at + 1));
+}
+
+std::optional<std::pair<std::string, uint64_t>> Oracle::bound_for(const Function& f) const {
+  for (const auto& [key, bytes] : in_.bounds)
+    if (bound_names(key, f)) return std::make_pair(key, bytes);
+  return std::nullopt;
+}
+
+// Every key names a function, and a bare name only one component's.
+Result<void> Oracle::check_bounds() const {
+  for (const auto& [key, bytes] : in_.bounds) {
+    std::set<std::string> components;
+    for (const auto& f : fns_)
+      if (bound_names(key, f)) components.insert(f.component);
+    auto fail = [&](const std::string& msg) {
+      return Error::make(Error::Kind::Input, "[stack_bounds] '" + key + "' " + msg, img_.where);
+    };
+    if (components.empty()) return fail("names no function of the image");
+    if (components.size() > 1) {
+      std::string list;
+      for (const auto& c : components) list += (list.empty() ? "" : ", ") + c;
+      return fail("names functions of " + list + ": give it as \"INSTANCE:name\"");
+    }
+  }
+  return {};
+}
+
+// The deepest the stack goes below the entry's SP, through every callee.
+Depth Oracle::worst(uint32_t entry) {
+  const Function* f = function_for(entry);
+  if (f && f->begin == entry)
+    if (auto b = bound_for(*f))
+      return {int64_t(b->second),
+              {{b->first + " [bound " + std::to_string(b->second) + " B]", f->component, int64_t(b->second)}}};
+  if (auto m = memo_.find(entry); m != memo_.end()) return m->second;
+  if (std::find(on_path_.begin(), on_path_.end(), entry) != on_path_.end()) {
+    std::string cycle;
+    for (auto it = std::find(on_path_.begin(), on_path_.end(), entry); it != on_path_.end(); ++it)
+      cycle += name_of(*it) + " -> ";
+    unbounded("recursion through " + name_of(entry) + ": " + cycle + name_of(entry));
+    return {};
+  }
+  auto u = units_.find(entry);
+  if (u == units_.end() || !u->second.failure.empty()) {
+    unbounded(u == units_.end() ? "a transfer to " + hex(entry) + ", outside every function" : u->second.failure);
+    return memo_[entry] = Depth{};
+  }
+  on_path_.push_back(entry);
+  const Unit& unit = u->second;
+  Depth best{unit.frame, {{name_of(entry), unit.fn->component, unit.frame}}};
+  bool ok = true;
+  for (const auto& e : unit.edges) {
+    std::vector<uint32_t> targets;
+    if (e.target)
+      targets.push_back(*e.target);
+    else
+      targets.assign(taken_.begin(), taken_.end());
+    for (uint32_t t : targets) {
+      Depth sub = worst(t);
+      if (!sub.bytes) {
+        ok = false;
+        continue;
+      }
+      if (e.depth + *sub.bytes > *best.bytes) {
+        best.bytes = e.depth + *sub.bytes;
+        best.path = {{name_of(entry), unit.fn->component, e.depth}};
+        best.path.insert(best.path.end(), sub.path.begin(), sub.path.end());
+      }
+    }
+  }
+  on_path_.pop_back();
+  if (!ok) best = Depth{};
+  return memo_[entry] = best;
+}
+
+// The set-up writes exactly the declared levels, from straight-line code, and
+// runs before the reset handler calls anything else (so before any line is
+// enabled): then each line is at its declared level whenever it can fire.
+Result<void> Oracle::check_setup() {
+  const Function* setup = nullptr;
+  for (const auto& f : fns_)
+    if (is_setup(f)) setup = &f;
+  std::map<uint32_t, uint32_t> want;
+  for (const auto& [line, level] : in_.priorities) want[kNvicIpr + line] = (level << (8 - chip_.priority_bits)) & 0xFF;
+  if (!setup) {
+    if (want.empty()) return {};
+    return Error::make(Error::Kind::Input,
+                       "the manifest declares interrupt priorities but the image has no " +
+                           std::string(kPrioritySetup) + " to set them",
+                       img_.where);
+  }
+  const Unit& u = units_.at(setup->begin);
+  for (const auto& in : setup->code)
+    if (in.flow != Flow::Next && in.flow != Flow::Return)
+      return Error::make(Error::Kind::Input,
+                         std::string(kPrioritySetup) + " must be straight-line code: " + image::describe(in),
+                         img_.where);
+  for (const auto& [addr, value] : u.priority_writes) {
+    auto w = want.find(addr);
+    if (w == want.end() || w->second != value)
+      return Error::make(Error::Kind::Input,
+                         std::string(kPrioritySetup) + " writes " + hex(value) + " to NVIC_IPR line " +
+                             std::to_string(addr - kNvicIpr) + ", which the manifest does not declare" +
+                             (w == want.end() ? "" : " (it declares " + hex(w->second) + ")"),
+                         img_.where);
+  }
+  for (const auto& [addr, value] : want)
+    if (!u.priority_writes.count(addr))
+      return Error::make(Error::Kind::Input,
+                         std::string(kPrioritySetup) + " does not set line " + std::to_string(addr - kNvicIpr) +
+                             " to the declared " + hex(value),
+                         img_.where);
+  return {};
+}
+
+// Walks every function from its start (every store is checked, reachable or
+// not), then every entry that a transfer, a vector or an address reaches.
+void Oracle::walk_all() {
+  units_.clear();
+  std::vector<uint32_t> pending;
+  for (const auto& f : fns_) pending.push_back(f.begin);
+  for (uint32_t n = 1; n < kFirstIrq + chip_.irq_count; ++n)
+    if (auto v = img_.read32(chip_.flash_origin + 4 * n); v && *v) pending.push_back(*v & ~1u);
+  for (;;) {
+    if (pending.empty())
+      for (uint32_t t : taken_)
+        if (!units_.count(t)) pending.push_back(t);
+    if (pending.empty()) break;
+    const uint32_t entry = pending.back();
+    pending.pop_back();
+    if (units_.count(entry)) continue;
+    const Function* f = function_for(entry);
+    if (!f) {
+      Unit u;
+      u.entry = entry;
+      u.failure = "a transfer to " + hex(entry) + ", outside every function";
+      units_[entry] = u;
+      continue;
+    }
+    Unit u = walk(*f, entry);
+    for (const auto& e : u.edges)
+      if (e.target && !units_.count(*e.target)) pending.push_back(*e.target);
+    units_[entry] = std::move(u);
+  }
+}
+
+// The entries from which no path returns: no return of their own, and every
+// tail transfer to such code. Code the oracle cannot follow, or that the
+// manifest bounds, is taken to return.
+std::set<uint32_t> Oracle::never_returning() const {
+  std::set<uint32_t> never;
+  for (const auto& [entry, u] : units_) {
+    bool bounded = false;
+    if (u.fn && u.fn->begin == entry) bounded = bound_for(*u.fn).has_value();
+    if (u.failure.empty() && !u.returns && !bounded) never.insert(entry);
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto it = never.begin(); it != never.end();) {
+      bool leaves = false;
+      for (const auto& e : units_.at(*it).edges) leaves = leaves || (e.tail && (!e.target || !never.count(*e.target)));
+      if (leaves) {
+        it = never.erase(it);
+        changed = true;
+      } else {
+        ++it;
+      }
+    }
+  }
+  return never;
+}
+
+Result<StackReport> Oracle::run() {
+  vectors_end_ = chip_.flash_origin + 4 * (kFirstIrq + chip_.irq_count);
+  collect_functions();
+  if (auto r = check_bounds(); !r) return r.error();
+  scan_data();
+  auto vector = [&](uint32_t n) { return img_.read32(chip_.flash_origin + 4 * n); };
+  // Calls are first taken to return; then the fall-through after a call to
+  // code that never returns is dropped, and the walks run again, until the
+  // set of such code stops growing (dropping paths only removes returns).
+  for (;;) {
+    walk_all();
+    std::set<uint32_t> never = never_returning();
+    if (never == noreturn_) break;
+    noreturn_ = std::move(never);
+  }
+  if (!violations_.empty()) {
+    std::string why;
+    for (const auto& v : violations_) why += "\n  " + v;
+    return Error::make(Error::Kind::Input,
+                       "the image writes interrupt priorities outside the generated set-up (" +
+                           std::string(kPrioritySetup) +
+                           "), so its interrupt nesting is not what the manifest says:" + why,
+                       img_.where);
+  }
+  if (auto r = check_setup(); !r) return r.error();
+
+  StackReport rep;
+  for (const auto& f : fns_)
+    if (auto u = units_.find(f.begin); u != units_.end() && u->second.failure.empty())
+      for (const auto& n : f.names) rep.frames[n] = uint64_t(u->second.frame);
+  auto reset = vector(1);
+  if (!reset || !(*reset & 1)) {
+    rep.unbounded.push_back("no Thumb reset handler in the vector table at " + hex(chip_.flash_origin + 4));
+    return rep;
+  }
+  const uint32_t reset_entry = *reset & ~1u;
+  if (!in_.priorities.empty() && !units_.at(reset_entry).setup_first)
+    return Error::make(Error::Kind::Input,
+                       "the reset handler " + name_of(reset_entry) + " calls other code before " + kPrioritySetup +
+                           ": an interrupt could fire at its reset priority",
+                       img_.where);
+  Depth thread = worst(reset_entry);
+
+  // Handlers by preemption level: NMI and HardFault have fixed levels above
+  // every configurable one; the system exceptions keep their reset level 0
+  // (no code may write SHPR); each IRQ line has its declared level, else 0.
+  std::map<int, Depth> levels;  // level -> its deepest handler
+  for (uint32_t n = kNmi; n < kFirstIrq + chip_.irq_count; ++n) {
+    auto v = vector(n);
+    if (!v || *v == 0) continue;
+    int level = 0;
+    if (n == kNmi) level = -2;
+    if (n == kHardFault) level = -1;
+    if (n >= kFirstIrq)
+      if (auto p = in_.priorities.find(n - kFirstIrq); p != in_.priorities.end()) level = int(p->second);
+    if (!(*v & 1)) {
+      unbounded("vector " + std::to_string(n) + " holds " + hex(*v) + ", not a Thumb address");
+      continue;
+    }
+    Depth d = worst(*v & ~1u);
+    Depth& deepest = levels[level];
+    if (d.bytes && (!deepest.bytes || *d.bytes > *deepest.bytes)) deepest = d;
+  }
+  rep.unbounded = unbounded_;
+  if (!thread.bytes || !rep.unbounded.empty()) return rep;
+  rep.bounded = true;
+  const uint64_t frame = chip_.exception_frame + (chip_.stkalign ? 4 : 0);
+  rep.thread_bytes = uint64_t(*thread.bytes);
+  for (const auto& s : thread.path) {
+    rep.by_component[s.component] += uint64_t(std::max<int64_t>(s.bytes, 0));
+    rep.path.push_back(s.name);
+  }
+  for (const auto& [level, d] : levels) {
+    StackLevel l;
+    l.level = level;
+    l.frame = frame;
+    l.handler = uint64_t(*d.bytes);
+    l.handler_name = d.path.front().name;
+    rep.levels.push_back(l);
+    rep.interrupt_bytes += frame + l.handler;
+    const std::string what = level == -2 ? "NMI" : level == -1 ? "HardFault" : "level " + std::to_string(level);
+    rep.path.push_back("(" + what + ": +" + std::to_string(frame) + " B exception frame)");
+    rep.by_component[d.path.front().component] += frame;
+    for (const auto& s : d.path) {
+      rep.by_component[s.component] += uint64_t(std::max<int64_t>(s.bytes, 0));
+      rep.path.push_back(s.name);
+    }
+  }
+  rep.total = rep.thread_bytes + rep.interrupt_bytes;
+  return rep;
 }
 
 }  // namespace
 
-Result<StackReport> analyze_stack(const std::vector<std::pair<fs::path, std::string>>& objects, const Chip& chip,
-                                  const std::map<std::string, uint64_t>& bounds) {
-  std::map<std::string, Fn> global_fns;                        // strong definitions win over weak
-  std::map<std::string, std::map<std::string, Fn>> local_fns;  // object -> local functions
-  std::map<std::string, bool> weak_def;                        // whether the definition kept so far is weak
-  std::vector<std::string> vector_roots;                       // in vector table order
-  std::string reset_root;
-  for (const auto& [path, component] : objects) {
-    auto buf = llvm::MemoryBuffer::getFile(path.string());
-    if (!buf) return Error::make(Error::Kind::Tool, "cannot read object", path.string());
-    auto bin = llvm::object::ObjectFile::createObjectFile((*buf)->getMemBufferRef());
-    if (!bin) return Error::make(Error::Kind::Tool, "not an object file", path.string());
-    auto* obj = llvm::dyn_cast<ELF32LEObjectFile>(bin->get());
-    if (!obj) return Error::make(Error::Kind::Tool, "not a 32-bit ELF object", path.string());
-
-    std::map<std::string, std::pair<uint64_t, bool>> su;
-    fs::path su_path = path;
-    su_path.replace_extension(".su");
-    if (fs::exists(su_path)) read_su(su_path, su);
-    // Functions that call through a pointer: gcc's call graph (-fcallgraph-info)
-    // for native code, the .gust.indirect section for dissolved code.
-    std::set<std::string> indirect;
-    fs::path ci_path = path;
-    ci_path.replace_extension(".ci");
-    if (fs::exists(ci_path)) read_ci_indirect(ci_path, indirect);
-
-    // Functions by section, and frames from .stack_sizes.
-    std::map<uint64_t, std::vector<std::string>> fns_in_section;  // section index -> function names
-    std::map<std::string, Fn> fns;
-    std::map<std::string, bool> is_global;
-    std::set<std::string> fns_weak;
-    for (const auto& sym : obj->symbols()) {
-      llvm::object::ELFSymbolRef es(sym);
-      if (es.getELFType() != llvm::ELF::STT_FUNC) continue;
-      auto flags = sym.getFlags();
-      if (!flags || (*flags & llvm::object::SymbolRef::SF_Undefined)) continue;
-      auto name = sym.getName();
-      auto sec = sym.getSection();
-      if (!name || !sec || *sec == obj->section_end()) continue;
-      Fn f;
-      f.name = name->str();
-      f.component = component;
-      f.object = path.string();
-      if (auto it = su.find(f.name); it != su.end()) {
-        f.frame = it->second.first;
-        f.dynamic = it->second.second;
-      }
-      fns_in_section[(*sec)->getIndex()].push_back(f.name);
-      is_global[f.name] = *flags & llvm::object::SymbolRef::SF_Global;
-      if (*flags & llvm::object::SymbolRef::SF_Weak) fns_weak.insert(f.name);
-      fns[f.name] = f;
-    }
-    // Aliases (boot's weak gust_isr_N = gust_default_isr) share their target's frame.
-    std::map<std::pair<uint64_t, uint64_t>, std::string> at_address;
-    for (const auto& sym : obj->symbols()) {
-      llvm::object::ELFSymbolRef es(sym);
-      auto name = sym.getName();
-      auto sec = sym.getSection();
-      auto value = sym.getValue();
-      if (!name || !sec || !value || *sec == obj->section_end() || !fns.count(name->str())) continue;
-      const auto key = std::make_pair(uint64_t((*sec)->getIndex()), *value);
-      auto it = at_address.find(key);
-      if (it == at_address.end() || !fns[it->second].frame) at_address[key] = name->str();
-    }
-    for (const auto& sym : obj->symbols()) {
-      auto name = sym.getName();
-      auto sec = sym.getSection();
-      auto value = sym.getValue();
-      if (!name || !sec || !value || *sec == obj->section_end() || !fns.count(name->str())) continue;
-      Fn& f = fns[name->str()];
-      const Fn& twin = fns[at_address[{uint64_t((*sec)->getIndex()), *value}]];
-      if (!f.frame && twin.frame) {
-        f.frame = twin.frame;
-        f.dynamic = twin.dynamic;
-      }
-    }
-    // A relocation names a symbol, or a section whose function it means.
-    auto resolve = [&](const llvm::object::SymbolRef& sym) -> std::string {
-      llvm::object::ELFSymbolRef es(sym);
-      if (es.getELFType() == llvm::ELF::STT_SECTION) {
-        auto sec = sym.getSection();
-        if (sec && *sec != obj->section_end() && fns_in_section.count((*sec)->getIndex()))
-          return fns_in_section[(*sec)->getIndex()][0];
-        return "";
-      }
-      auto n = sym.getName();
-      return n ? n->str() : "";
-    };
-    // Relocations are read from each relocation section, applied to its target.
-    for (const auto& rsec : obj->sections()) {
-      auto target_sec = rsec.getRelocatedSection();
-      if (!target_sec || *target_sec == obj->section_end()) continue;
-      const auto& sec = **target_sec;
-      auto sname = sec.getName();
-      if (!sname) continue;
-      if (*sname == ".stack_sizes") {
-        auto contents = sec.getContents();
-        if (!contents) continue;
-        for (const auto& rel : rsec.relocations()) {
-          auto sym = rel.getSymbol();
-          if (sym == obj->symbol_end()) continue;
-          const std::string target = resolve(*sym);
-          const uint64_t at = rel.getOffset() + 4;
-          unsigned len = 0;
-          const uint64_t size = llvm::decodeULEB128(reinterpret_cast<const uint8_t*>(contents->data()) + at, &len);
-          if (fns.count(target)) fns[target].frame = size;
-        }
-        continue;
-      }
-      const bool vectors = *sname == ".isr_vector";
-      if (!sec.isText() && !vectors) continue;
-      const auto& here = fns_in_section[sec.getIndex()];
-      for (const auto& rel : rsec.relocations()) {
-        const unsigned type = unsigned(rel.getType());
-        auto sym = rel.getSymbol();
-        if (sym == obj->symbol_end()) continue;
-        const std::string target = resolve(*sym);
-        if (target.empty()) continue;
-        if (vectors && type == R_ARM_ABS32) {
-          // Entry 0 is the initial SP, entry 1 the reset handler, then exceptions.
-          if (rel.getOffset() == 4)
-            reset_root = target;
-          else if (rel.getOffset() > 4)
-            vector_roots.push_back(target);
-          continue;
-        }
-        if (type != R_ARM_THM_CALL && type != R_ARM_THM_JUMP24 && type != R_ARM_THM_JUMP19 &&
-            type != R_ARM_THM_JUMP11 && type != R_ARM_THM_JUMP8)
-          continue;
-        for (const auto& f : here) fns[f].calls.push_back(target);
-      }
-    }
-    for (const auto& sec : obj->sections()) {
-      auto sname = sec.getName();
-      auto contents = sec.getContents();
-      if (!sname || *sname != ".gust.indirect" || !contents) continue;
-      std::string all = contents->str();
-      for (size_t at = 0; at < all.size();) {
-        const size_t end = all.find('\0', at);
-        indirect.insert(all.substr(at, end - at));
-        at = end == std::string::npos ? all.size() : end + 1;
-      }
-    }
-    for (const auto& name : indirect)
-      if (fns.count(name)) fns[name].indirect = true;
-    for (auto& [name, f] : fns) {
-      if (!is_global[name]) {
-        local_fns[path.string()][name] = f;
-        continue;
-      }
-      // A strong definition replaces a weak one (boot's default handlers).
-      const bool this_weak = fns_weak.count(name) != 0;
-      auto it = global_fns.find(name);
-      if (it == global_fns.end() || (weak_def[name] && !this_weak)) {
-        global_fns[name] = f;
-        weak_def[name] = this_weak;
-      }
-    }
-  }
-
-  StackReport rep;
-  std::map<std::string, uint64_t> memo;
-  std::set<std::string> visiting;
-  std::function<std::optional<uint64_t>(const Fn&, std::vector<const Fn*>&)> worst;
-  auto lookup = [&](const std::string& name, const std::string& object) -> const Fn* {
-    auto l = local_fns.find(object);
-    if (l != local_fns.end() && l->second.count(name)) return &l->second.at(name);
-    auto g = global_fns.find(name);
-    return g == global_fns.end() ? nullptr : &g->second;
-  };
-  std::map<std::string, std::vector<const Fn*>> paths;
-  worst = [&](const Fn& f, std::vector<const Fn*>& path) -> std::optional<uint64_t> {
-    const std::string key = f.object + "#" + f.name;
-    if (auto b = bounds.find(f.name); b != bounds.end()) {
-      path = {&f};
-      return b->second;
-    }
-    if (auto m = memo.find(key); m != memo.end()) {
-      path = paths[key];
-      return m->second;
-    }
-    if (visiting.count(key)) {
-      rep.unbounded.push_back("recursion through " + f.name);
-      return std::nullopt;
-    }
-    if (f.indirect) {
-      rep.unbounded.push_back(f.name + " makes an indirect call");
-      return std::nullopt;
-    }
-    if (!f.frame || f.dynamic) {
-      rep.unbounded.push_back(f.name + ": no static frame size");
-      return std::nullopt;
-    }
-    visiting.insert(key);
-    uint64_t deepest = 0;
-    std::vector<const Fn*> best;
-    bool ok = true;
-    for (const auto& callee : f.calls) {
-      const Fn* c = lookup(callee, f.object);
-      if (!c) {
-        rep.unbounded.push_back(f.name + " calls " + callee + ", whose stack is unknown");
-        ok = false;
-        continue;
-      }
-      std::vector<const Fn*> sub;
-      auto w = worst(*c, sub);
-      if (!w) {
-        ok = false;
-        continue;
-      }
-      if (*w > deepest) {
-        deepest = *w;
-        best = sub;
-      }
-    }
-    visiting.erase(key);
-    if (!ok) return std::nullopt;
-    path = {&f};
-    path.insert(path.end(), best.begin(), best.end());
-    memo[key] = *f.frame + deepest;
-    paths[key] = path;
-    return memo[key];
-  };
-
-  auto add_shares = [&](const std::vector<const Fn*>& path) {
-    for (const Fn* f : path) {
-      auto b = bounds.find(f->name);
-      rep.by_component[f->component] += b != bounds.end() ? b->second : f->frame.value_or(0);
-      rep.path.push_back(f->name);
-    }
-  };
-  if (reset_root.empty() || !global_fns.count(reset_root)) {
-    rep.unbounded.push_back("no reset handler in the vector table");
-    return rep;
-  }
-  std::vector<const Fn*> main_path;
-  auto main_depth = worst(global_fns.at(reset_root), main_path);
-  // Interrupts share one priority here, so at most one preempts the thread.
-  uint64_t isr_depth = 0;
-  std::vector<const Fn*> isr_path;
-  std::set<std::string> seen;
-  for (const auto& v : vector_roots) {
-    if (!seen.insert(v).second || !global_fns.count(v)) continue;
-    std::vector<const Fn*> p;
-    auto d = worst(global_fns.at(v), p);
-    if (d && *d + chip.exception_frame > isr_depth) {
-      isr_depth = *d + chip.exception_frame;
-      isr_path = p;
-    }
-  }
-  if (!main_depth || !rep.unbounded.empty()) return rep;
-  rep.bounded = true;
-  rep.thread_bytes = *main_depth;
-  rep.interrupt_bytes = isr_depth;
-  rep.total = *main_depth + isr_depth;
-  add_shares(main_path);
-  if (!isr_path.empty()) {
-    rep.path.push_back("(interrupt: +" + std::to_string(chip.exception_frame) + " B exception frame)");
-    add_shares(isr_path);
-    rep.by_component[isr_path.front()->component] += chip.exception_frame;
-  }
-  return rep;
+Result<StackReport> analyze_stack(const StackInput& in, const Chip& chip) {
+  auto img = image::read_elf(in.elf);
+  if (!img) return img.error();
+  Oracle oracle(*img, in, chip);
+  return oracle.run();
 }
 
 }  // namespace gust::compose
