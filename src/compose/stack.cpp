@@ -24,6 +24,7 @@ namespace gust::compose {
 
 namespace {
 
+using image::AluOp;
 using image::Cond;
 using image::Flow;
 using image::Insn;
@@ -258,7 +259,6 @@ bool Oracle::is_setup(const Function& fn) const {
 
 // What an instruction leaves in the registers, as far as constants go.
 void Oracle::apply(const Insn& in, Regs& r) const {
-  const uint16_t hw1 = uint16_t(in.is32() ? in.raw >> 16 : in.raw);
   std::optional<uint32_t> v;
   switch (in.op) {
     case Op::LdrLit:
@@ -274,27 +274,17 @@ void Oracle::apply(const Insn& in, Regs& r) const {
       v = in.literal;
       break;
     case Op::Mov:
-      if (!in.is32() && (hw1 & 0xF800) == 0x2000)  // MOVS rd, #imm8
+      if (in.has_imm && in.alu == AluOp::Mov)
         v = uint32_t(in.imm);
-      else if (in.is32() && (hw1 & 0xFBEF) == 0xF04F)  // MOV.W rd, #const
-        v = uint32_t(in.imm);
-      else if (in.is32() && (hw1 & 0xFBEF) == 0xF06F)  // MVN rd, #const
+      else if (in.has_imm && in.alu == AluOp::Mvn)
         v = ~uint32_t(in.imm);
-      else if (!in.is32() && (hw1 & 0xFF00) == 0x4600)  // MOV rd, rm
+      else if (!in.has_imm && in.alu == AluOp::Mov && in.shift_amount == 0)
         v = r.get(in.rm);
       break;
-    case Op::Alu: {
-      // ADD/SUB with an immediate: ADDS #imm3/#imm8 and SUBS alike (imm
-      // signed by the decoder), ADD.W/SUB.W #const, ADDW/SUBW #imm12.
-      const bool add16 = !in.is32() && ((hw1 & 0xFC00) == 0x1C00 || (hw1 & 0xF000) == 0x3000);
-      const bool addw = in.is32() && ((hw1 & 0xFBF0) == 0xF200 || (hw1 & 0xFBF0) == 0xF2A0);
-      const bool addc = in.is32() && ((hw1 & 0xFBE0) == 0xF100 || (hw1 & 0xFBE0) == 0xF1A0);
-      if (auto base = r.get(in.rn); base && (add16 || addw))
-        v = *base + uint32_t(in.imm);
-      else if (base && addc)
-        v = (hw1 & 0xFBE0) == 0xF100 ? *base + uint32_t(in.imm) : *base - uint32_t(in.imm);
+    case Op::Alu:
+      if (auto base = r.get(in.rn); base && in.has_imm && in.alu == AluOp::Add) v = *base + uint32_t(in.imm);
+      if (auto base = r.get(in.rn); base && in.has_imm && in.alu == AluOp::Sub) v = *base - uint32_t(in.imm);
       break;
-    }
     default:
       break;
   }
@@ -339,7 +329,7 @@ void Oracle::check_priority_access(const Function& fn, const Insn& in, const Reg
   } else if (in.reg_offset) {
     auto index = before.get(in.rm);
     if (!index) return;
-    addr += uint64_t(*index) << in.imm;
+    addr += uint64_t(*index) << in.shift_amount;
   } else if (!in.post_index) {
     addr += uint64_t(int64_t(in.imm));
   }
