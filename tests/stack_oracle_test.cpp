@@ -352,6 +352,26 @@ TEST(StackOracle, PriorityWritesOutsideTheDeclaredSetUpAreRefused) {
   }
 }
 
+TEST(StackOracle, AResetThroughAircrMayKeepPrigroup) {
+  // on_trap = "reset": VECTKEY | (AIRCR & PRIGROUP) | SYSRESETREQ, as gcc compiles it.
+  const std::string keep =
+      "  mov.w r1, #0xE000E000\n  ldr.w r2, [r1, #0xD0C]\n  ldr r3, =0x05FA0004\n  and r2, r2, #0x700\n"
+      "  orrs r3, r2\n  str.w r3, [r1, #0xD0C]\n1:\n  b 1b\n.ltorg";
+  const std::string set = "  ldr r1, =0xE000ED00\n  ldr r3, =0x05FA0304\n  str r3, [r1, #12]\n1:\n  b 1b\n.ltorg";
+  for (const auto& [code, ok] : {std::pair{keep, true}, std::pair{set, false}}) {
+    const auto elf =
+        link(ok ? "aircr-keep" : "aircr-set", priority_image(kDeclaredStores) + fn("trap_reset", code), kIrqSlots);
+    StackInput in;
+    in.elf = elf;
+    in.priorities = {{0, 1}, {1, 0}};
+    auto r = analyze_stack(in, small_chip());
+    EXPECT_EQ(bool(r), ok) << (r ? "" : r.error().message);
+    if (!ok && !r)
+      EXPECT_NE(r.error().message.find("trap_reset writes SCB_AIRCR at 0xe000ed0c"), std::string::npos)
+          << r.error().message;
+  }
+}
+
 TEST(StackPriorities, ManifestLevelsResolveAgainstTheChip) {
   const fs::path dir = scratch("stack-priorities");
   auto chip = compose::load_chip(source_root() / "chips" / "stm32f100rb.toml");

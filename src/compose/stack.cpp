@@ -33,6 +33,7 @@ using image::Op;
 constexpr int kSP = image::kSP, kLR = image::kLR, kPC = image::kPC;
 
 constexpr uint32_t kNvicIpr = 0xE000E400;
+constexpr uint32_t kAircr = 0xE000ED0C, kPrigroup = 7u << 8;
 constexpr uint32_t kSysmBasepri = 17, kSysmBasepriMax = 18;  // MSR's SYSm for BASEPRI, BASEPRI_MAX
 
 // Exception numbers of the vector table (ARMv7-M B1.5.2).
@@ -71,11 +72,12 @@ struct Function {
   std::unordered_map<uint32_t, size_t> at;  // instruction address -> index in code
 };
 
-// What the code knows of each register: a constant, or nothing; and whether
-// LR still holds the return address.
+// What the code knows of each register: a constant, or bits known to be 0;
+// and whether LR still holds the return address.
 struct Regs {
   uint16_t known = 0;
   std::array<uint32_t, 16> value{};
+  std::array<uint32_t, 16> zeros{};  // bits known to be 0 (all of ~value for a constant)
   bool lr_moved = false;
   std::optional<uint32_t> get(int r) const {
     if (r < 0 || r > 15 || !(known >> r & 1)) return std::nullopt;
@@ -84,14 +86,23 @@ struct Regs {
   void set(int r, uint32_t v) {
     known |= uint16_t(1u << r);
     value[size_t(r)] = v;
+    zeros[size_t(r)] = ~v;
   }
-  void forget(uint16_t mask) { known &= uint16_t(~mask); }
+  void forget(uint16_t mask) {
+    known &= uint16_t(~mask);
+    for (int r = 0; r < 16; ++r)
+      if (mask >> r & 1) zeros[size_t(r)] = 0;
+  }
   // Keeps what both agree on; true when this changed.
   bool merge(const Regs& o) {
     uint16_t keep = known & o.known;
     for (int r = 0; r < 16; ++r)
       if ((keep >> r & 1) && value[size_t(r)] != o.value[size_t(r)]) keep &= uint16_t(~(1u << r));
-    const bool changed = keep != known || (o.lr_moved && !lr_moved);
+    bool changed = keep != known || (o.lr_moved && !lr_moved);
+    for (size_t r = 0; r < 16; ++r) {
+      changed = changed || (zeros[r] & ~o.zeros[r]);
+      zeros[r] &= o.zeros[r];
+    }
     known = keep;
     lr_moved = lr_moved || o.lr_moved;
     return changed;
@@ -288,10 +299,25 @@ void Oracle::apply(const Insn& in, Regs& r) const {
     default:
       break;
   }
+  // Bits known to be 0, through AND, ORR, BIC and moves: enough to see that
+  // an AIRCR write keeps PRIGROUP. A word read from AIRCR has PRIGROUP 0,
+  // since no code may set it otherwise (the writes are checked here too).
+  uint32_t zeros = 0;
+  auto zeros_of = [&](int reg) { return reg >= 0 && reg < 16 ? r.zeros[size_t(reg)] : 0u; };
+  const bool plain = !in.has_imm && in.shift_amount == 0;
+  if (in.op == Op::Ldr && !in.reg_offset && in.width == 4)
+    if (auto base = r.get(in.rn); base && *base + uint32_t(in.post_index ? 0 : in.imm) == kAircr) zeros = kPrigroup;
+  if (in.op == Op::Alu && in.alu == AluOp::And)
+    zeros = in.has_imm ? zeros_of(in.rn) | ~uint32_t(in.imm) : plain ? zeros_of(in.rn) | zeros_of(in.rm) : 0;
+  if (in.op == Op::Alu && in.alu == AluOp::Orr)
+    zeros = in.has_imm ? zeros_of(in.rn) & ~uint32_t(in.imm) : plain ? zeros_of(in.rn) & zeros_of(in.rm) : 0;
+  if (in.op == Op::Alu && in.alu == AluOp::Bic && in.has_imm) zeros = zeros_of(in.rn) | uint32_t(in.imm);
+  if (in.op == Op::Mov && in.alu == AluOp::Mov && plain) zeros = zeros_of(in.rm);
   uint16_t writes = in.writes;
   if (in.op == Op::Bl || in.op == Op::BlxReg) writes |= 0xFFFF & ~(1u << kSP);  // a call may change any register
   r.forget(writes);
   if (v && in.rd >= 0 && in.rd < 15 && in.rd != kSP) r.set(in.rd, *v);
+  if (!v && in.rd >= 0 && in.rd < 15 && in.rd != kSP && (writes >> in.rd & 1)) r.zeros[size_t(in.rd)] = zeros;
   if (writes & (1u << kLR)) {
     // LR is the return address again only when restored from the stack.
     const bool restore =
@@ -337,11 +363,12 @@ void Oracle::check_priority_access(const Function& fn, const Insn& in, const Reg
   const char* reg = priority_register(addr, n);
   if (!reg) return;
   auto value = before.get(in.rd);
-  // The reset trap policy requests a system reset through AIRCR (VECTKEY
-  // 0x05FA, SYSRESETREQ) and keeps PRIGROUP as it was: the core resets, so
-  // the write never changes how running handlers nest.
-  const bool reset_request = std::find(fn.names.begin(), fn.names.end(), "gust_trap_reset") != fn.names.end();
-  if (reset_request && std::string(reg) == "SCB_AIRCR") return;
+  // AIRCR also requests a reset (SYSRESETREQ, the reset trap policy): a word
+  // write is harmless to the nesting when its value keeps PRIGROUP at 0,
+  // whichever function makes it.
+  if (addr == kAircr && n == 4 && in.op == Op::Str && !in.in_it &&
+      (before.zeros[size_t(in.rd)] & kPrigroup) == kPrigroup)
+    return;
   if (!setup) return refuse("writes " + std::string(reg) + " at " + hex(uint32_t(addr)));
   if (in.op != Op::Str || n != 1 || !value || in.in_it)
     return refuse("writes " + std::string(reg) + " in a way the oracle cannot check; the set-up stores constant bytes");
