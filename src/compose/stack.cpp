@@ -13,7 +13,6 @@
 #include <array>
 #include <cinttypes>
 #include <cstdio>
-#include <functional>
 #include <set>
 #include <unordered_map>
 
