@@ -254,7 +254,7 @@ TEST(StackOracle, ABoundOnARuntimeHelperReplacesItsCode) {
 }
 
 TEST(StackOracle, ABoundOnANameTwoComponentsShareMustSayWhose) {
-  // As two dissolved instances: each has a local wasm_f1, only one recursive.
+  // Two objects, each with a static function of one name; only one recursive.
   auto local = [](const std::string& name, const std::string& code) {
     return ".type " + name + ", %function\n.thumb_func\n" + name + ":\n" + code + "\n.size " + name + ", . - " + name +
            "\n";

@@ -540,8 +540,8 @@ void Oracle::unbounded(const std::string& why) {
 }
 
 // A [stack_bounds] key is a function's name, or "INSTANCE:name" (or
-// "COMPONENT:name") where the name alone is not enough: every instance's
-// internal functions are wasm_f<index>.
+// "COMPONENT:name") where the name alone is not enough: static functions of
+// one name in two objects.
 bool Oracle::bound_names(const std::string& key, const Function& f) const {
   const size_t colon = key.find(':');
   const std::string name = colon == std::string::npos ? key : key.substr(colon + 1);
