@@ -8,6 +8,7 @@
 #include "prove/prove.h"
 #include "prove_support.h"
 #include "usart.h"
+#include "wit/wit.h"
 
 namespace gust::test {
 namespace {
@@ -66,6 +67,80 @@ TEST(ProveAudit, AnUngrantedIrqLineFailsWithTheBridgesTrap) {
   two.env.grants.irq_lines = 2;
   EXPECT_EQ(verdict(prove::prove(shipped_proofs(), &driver, two), "uart_tx_byte_waits_for_txe").status,
             Verdict::Successful);
+}
+
+// The seam model comes from the WIT and the grants, function by function.
+TEST(ProveModel, TheSeamIsTheWorldsFunctionsWithTheBridgesChecks) {
+  auto model = prove::seam_model(prove_options().env);
+  ASSERT_TRUE(model) << model.error().str();
+  ASSERT_EQ(model->funcs.size(), 6u);
+  using Check = prove::SeamFunc::Check;
+  struct Row {
+    const char* call;
+    uint32_t trace_code;  // include/gust/prove.h: GUST_SEAM_*
+    Check check;
+    uint32_t width, result_bits;
+  };
+  const Row rows[] = {
+      {"mmio.read32", 1, Check::Window, 4, 32}, {"mmio.write32", 2, Check::Window, 4, 0},
+      {"mmio.read8", 3, Check::Window, 1, 8},   {"mmio.write8", 4, Check::Window, 1, 0},
+      {"irq.poll", 5, Check::Line, 0, 1},       {"irq.enable", 6, Check::Line, 0, 0},
+  };
+  for (const auto& row : rows) {
+    const prove::SeamFunc* f = nullptr;
+    for (const auto& g : model->funcs)
+      if (g.call_name() == row.call) f = &g;
+    ASSERT_TRUE(f) << row.call;
+    EXPECT_EQ(f->trace_code, row.trace_code) << row.call;
+    EXPECT_EQ(f->check, row.check) << row.call;
+    EXPECT_EQ(f->width, row.width) << row.call;
+    EXPECT_EQ(f->result_bits, row.result_bits) << row.call;
+    EXPECT_EQ(f->unmodelled, "") << row.call;
+    EXPECT_EQ(f->checked, 0u) << row.call;  // the offset or line is the first parameter
+  }
+  EXPECT_EQ(model->find("gust:hal/mmio", "write8")->param_masks, (std::vector<uint64_t>{0xFFFFFFFF, 0xFF}));
+  // A new mmio function gets its check from its WIT types; without a trace
+  // code of its own the prover says so instead of guessing.
+  auto pkg = wit::parse(
+      "package gust:hal;\ninterface mmio {\n  read16: func(offset: u32) -> u16;\n  poke: func(at: u32);\n}\n"
+      "world w { import mmio; }\n",
+      "extra.wit");
+  ASSERT_TRUE(pkg) << pkg.error().str();
+  prove::Environment env = prove_options().env;
+  env.wit = *pkg;
+  env.world = "w";
+  auto extra = prove::seam_model(env);
+  ASSERT_TRUE(extra) << extra.error().str();
+  const prove::SeamFunc* r16 = extra->find("gust:hal/mmio", "read16");
+  ASSERT_TRUE(r16);
+  EXPECT_EQ(r16->check, Check::Window);
+  EXPECT_EQ(r16->width, 2u);
+  EXPECT_NE(r16->unmodelled.find("no trace code"), std::string::npos) << r16->unmodelled;
+  EXPECT_NE(extra->find("gust:hal/mmio", "poke")->unmodelled.find("no 'offset' parameter"), std::string::npos);
+  // A window the bridge cannot have.
+  env = prove_options().env;
+  env.grants.window_bytes = 100;
+  EXPECT_FALSE(prove::seam_model(env));
+}
+
+TEST(ProveModel, SeamCallsOutsideTheModelAreErrors) {
+  const wasm::Module m = module_from_wat("tests/prove/seam_types.wat", "seam-types");
+  auto vs = prove::prove(m, &m, prove_options());
+  const Verdict& wide = verdict(vs, "wide_read");
+  EXPECT_EQ(wide.status, Verdict::Error) << wide.text();
+  EXPECT_NE(wide.reason.find("but the WIT lowers it to (func (param i32) (result i32))"), std::string::npos)
+      << wide.reason;
+  const Verdict& ungranted = verdict(vs, "ungranted_interface");
+  EXPECT_EQ(ungranted.status, Verdict::Error) << ungranted.text();
+  EXPECT_NE(ungranted.reason.find("does not grant"), std::string::npos) << ungranted.reason;
+  // In the mid seam's world the interface is granted, but the prover has no
+  // model of its bridge: an ERROR that says so.
+  prove::Options mid = prove_options();
+  mid.env.world = "driver-mid";
+  const Verdict& unmodelled = verdict(prove::prove(m, &m, mid), "ungranted_interface");
+  EXPECT_EQ(unmodelled.status, Verdict::Error) << unmodelled.text();
+  EXPECT_NE(unmodelled.reason.find("does not model gust:hal/uart-byte.rx-ready"), std::string::npos)
+      << unmodelled.reason;
 }
 
 // gust build --prove refuses each of the three images; without --prove the

@@ -48,6 +48,11 @@ TEST(Prove, TheShippedDriverSatisfiesAllThreeProofs) {
     EXPECT_EQ(v.status, prove::Verdict::Successful) << v.text();
     EXPECT_LT(v.seconds, 10.0) << v.harness;
     EXPECT_GT(v.checks, 0u) << v.harness << ": no solver call stands behind the verdict";
+    // Not one execution is lost to an assumption, and every assertion is checked.
+    EXPECT_EQ(v.paths_cut, 0u) << v.text();
+    EXPECT_EQ(v.paths_dropped, 0u) << v.text();
+    EXPECT_FALSE(v.assertions.empty()) << v.harness;
+    for (const auto& a : v.assertions) EXPECT_GT(a.checks, 0u) << v.text();
   }
 }
 

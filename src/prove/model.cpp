@@ -98,9 +98,7 @@ Result<SeamModel> seam_model(const Environment& env) {
       sf.name = f.name;
       sf.module = env.wit.name + "/" + iname;
       sf.type = core->type();
-      auto unmodelled = [&](const std::string& why) {
-        if (sf.unmodelled.empty()) sf.unmodelled = why;
-      };
+      auto unmodelled = [&](const std::string& why) { sf.unmodelled += (sf.unmodelled.empty() ? "" : "; ") + why; };
       for (const auto& tc : kTraceCodes)
         if (sf.call_name() == tc.call) sf.trace_code = tc.code;
       if (!sf.trace_code) unmodelled("include/gust/prove.h has no trace code for it (the prover models mmio and irq)");
