@@ -137,7 +137,8 @@ TEST(ProveModel, SeamCallsOutsideTheModelAreErrors) {
   // model of its bridge: an ERROR that says so.
   prove::Options mid = prove_options();
   mid.env.world = "driver-mid";
-  const Verdict& unmodelled = verdict(prove::prove(m, &m, mid), "ungranted_interface");
+  const auto mid_verdicts = prove::prove(m, &m, mid);
+  const Verdict& unmodelled = verdict(mid_verdicts, "ungranted_interface");
   EXPECT_EQ(unmodelled.status, Verdict::Error) << unmodelled.text();
   EXPECT_NE(unmodelled.reason.find("does not model gust:hal/uart-byte.rx-ready"), std::string::npos)
       << unmodelled.reason;
@@ -271,6 +272,14 @@ TEST(ProveAudit, WhatTheImageDoesNotRunIsAnError) {
   ASSERT_EQ(vs.size(), 1u);
   EXPECT_EQ(vs[0].status, Verdict::Error) << vs[0].text();
   EXPECT_NE(vs[0].reason.find("env.base"), std::string::npos) << vs[0].reason;
+  // gust build refuses such a driver outright.
+  auto node = compose::load_node(source_root() / "tests/prove/nodes/uart-start.toml");
+  ASSERT_TRUE(node) << node.error().str();
+  compose::BuildOptions bo;
+  bo.out_root = scratch("audit-build-start");
+  auto refused = compose::build(*node, bo);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("start function"), std::string::npos) << refused.error().str();
   // A data segment the image's region cannot hold: gust dissolve refuses
   // the module, and so does the prover.
   const wasm::Module data = module_from_wat("tests/prove/instantiation.wat", "instantiation-small");
