@@ -11,7 +11,7 @@ namespace gust::prove {
 namespace {
 
 constexpr uint64_t kPage = 65536;
-// The dissolver's placement limits (src/dissolve/lower.cpp): a region beyond
+// The dissolver's placement limits (src/dissolve/lowering.h): a region beyond
 // kMaxRegion is refused, and one beyond kMaxDataRegion gets its data segments
 // copied in at start-up instead of stored in its initialiser.
 constexpr uint64_t kMaxRegion = 256ull << 20;
@@ -158,7 +158,7 @@ std::string ImageMemory::describe() const {
          ", any other growth -1, an access past byte " + std::to_string(bytes) + " traps";
 }
 
-// Lowering::define_memory for firmware (not --linkable), rule for rule.
+// Lowering::define_memory (src/dissolve/layout.cpp) for firmware (not --linkable), rule for rule.
 Result<ImageMemory> image_memory(const wasm::Module& m, std::optional<uint64_t> memory_bytes,
                                  std::optional<uint64_t> memory_max_bytes) {
   ImageMemory im;

@@ -3,7 +3,7 @@
 // functions, lowered by wit::lower, each with the precondition the bridge
 // checks (firmware/stm32f100/bridge.h) over the node's grants; the memory is
 // the region the dissolver places and memory.size/grow as dissolved code
-// computes them (src/dissolve/lower*.cpp, Lowering::define_memory).
+// computes them (src/dissolve/layout.cpp and memory.cpp).
 #pragma once
 #include <cstdint>
 #include <optional>
