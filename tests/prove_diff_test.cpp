@@ -227,10 +227,24 @@ class Gen {
 
 // ---- the image -------------------------------------------------------------
 
-// The real bridge for one instance ("real"), and the driver's seam symbols
-// as thin wrappers that tell the host which call comes next (so the device
+// The image's names: the driver is instance "driver", the harness instance
+// "harness"; their symbols are the dissolver's own (dissolve.h).
+const std::string kDriverPrefix = "driver_", kHarnessPrefix = "harness_";
+std::string seam_symbol(const char* iface, const char* fn) {
+  return dissolve::import_symbol(std::string("gust:hal/") + iface, fn, kDriverPrefix);
+}
+std::string api_symbol(const char* fn) { return dissolve::import_symbol("gust:prove", fn, kHarnessPrefix); }
+// A harness export as the image has it: the dissolver keeps gust_* names
+// for gust's own symbols, so the replayed copy exports proof_* instead.
+std::string replay_export(const std::string& harness) {
+  return dissolve::export_symbol(harness.substr(std::string("gust_").size()), kHarnessPrefix);
+}
+
+// The real bridge for one instance ("real"), the driver's seam symbols as
+// thin wrappers that tell the host which call comes next (so the device
 // model knows a read8 from a read32) and record the irq calls, which reach
-// no register.
+// no register; and the harness's imports of module "driver" linked to the
+// driver's exports.
 std::string runtime_source() {
   std::ostringstream s;
   s << "#include \"bridge.h\"\n"
@@ -238,19 +252,25 @@ std::string runtime_source() {
     << "GUST_IRQ_LINES(real, 1, 37)\nGUST_IRQ_HANDLER(real, 0, 37)\n"
     << "uint32_t replay_seam(uint32_t kind, uint32_t arg);\n"
     << "void replay_record(uint32_t kind, uint32_t arg, uint32_t value);\n"
-    << "uint32_t driver__gust_hal_mmio__read32(uint32_t off) { replay_seam(1, off); return "
-       "real_gust_hal_mmio__read32(off); }\n"
-    << "void driver__gust_hal_mmio__write32(uint32_t off, uint32_t v) { replay_seam(2, off); "
-       "real_gust_hal_mmio__write32(off, v); }\n"
-    << "uint8_t driver__gust_hal_mmio__read8(uint32_t off) { replay_seam(3, off); return "
-       "real_gust_hal_mmio__read8(off); }\n"
-    << "void driver__gust_hal_mmio__write8(uint32_t off, uint8_t v) { replay_seam(4, off); "
-       "real_gust_hal_mmio__write8(off, v); }\n"
-    << "uint32_t driver__gust_hal_irq__poll(uint32_t line) {\n"
+    << "uint32_t " << seam_symbol("mmio", "read32")
+    << "(uint32_t off) { replay_seam(1, off); return real_gust_hal_mmio__read32(off); }\n"
+    << "void " << seam_symbol("mmio", "write32")
+    << "(uint32_t off, uint32_t v) { replay_seam(2, off); real_gust_hal_mmio__write32(off, v); }\n"
+    << "uint8_t " << seam_symbol("mmio", "read8")
+    << "(uint32_t off) { replay_seam(3, off); return real_gust_hal_mmio__read8(off); }\n"
+    << "void " << seam_symbol("mmio", "write8")
+    << "(uint32_t off, uint8_t v) { replay_seam(4, off); real_gust_hal_mmio__write8(off, v); }\n"
+    << "uint32_t " << seam_symbol("irq", "poll") << "(uint32_t line) {\n"
     << "  if (replay_seam(5, line) && line == 0) gust_isr_37(); /* the interrupt fired */\n"
     << "  uint32_t v = real_gust_hal_irq__poll(line);\n  replay_record(5, line, v);\n  return v;\n}\n"
-    << "void driver__gust_hal_irq__enable(uint32_t line) { replay_seam(6, line); real_gust_hal_irq__enable(line); "
-       "replay_record(6, line, 0); }\n";
+    << "void " << seam_symbol("irq", "enable")
+    << "(uint32_t line) { replay_seam(6, line); real_gust_hal_irq__enable(line); replay_record(6, line, 0); }\n";
+  for (int k = 0; k < kFunctions; ++k) {
+    const std::string fn = "f" + std::to_string(k);
+    s << "uint32_t " << dissolve::export_symbol(fn, kDriverPrefix) << "(uint32_t, uint32_t);\n"
+      << "uint32_t " << dissolve::import_symbol("driver", fn, kHarnessPrefix) << "(uint32_t a, uint32_t b) { return "
+      << dissolve::export_symbol(fn, kDriverPrefix) << "(a, b); }\n";
+  }
   return s.str();
 }
 
@@ -369,22 +389,22 @@ struct Host {
 };
 
 void attach(emu::CortexM& cpu, Host& h) {
-  cpu.on_import("gust_prove__any_u32", [&h](emu::CortexM& c) { c.set_result(h.any()); });
-  cpu.on_import("gust_prove__assume", [&h](emu::CortexM& c) {
+  cpu.on_import(api_symbol("any-u32"), [&h](emu::CortexM& c) { c.set_result(h.any()); });
+  cpu.on_import(api_symbol("assume"), [&h](emu::CortexM& c) {
     if (c.arg(0)) return;
     h.rejected = true;
     c.raise_fault("assumption");
   });
-  cpu.on_import("gust_prove__assert", [&h](emu::CortexM& c) {
+  cpu.on_import(api_symbol("assert"), [&h](emu::CortexM& c) {
     if (c.arg(0)) return;
     h.failed_assertion = c.arg(1);
     c.raise_fault("assertion");
   });
-  cpu.on_import("gust_prove__cover", [](emu::CortexM&) {});
-  cpu.on_import("gust_prove__assume_read32", [&h](emu::CortexM& c) {
+  cpu.on_import(api_symbol("cover"), [](emu::CortexM&) {});
+  cpu.on_import(api_symbol("assume-read32"), [&h](emu::CortexM& c) {
     h.env.push_back({c.arg(0), c.arg(1), c.arg(2), c.arg(3)});
   });
-  cpu.on_import("gust_prove__trace_len", [&h](emu::CortexM& c) { c.set_result(uint32_t(h.trace.size())); });
+  cpu.on_import(api_symbol("trace-len"), [&h](emu::CortexM& c) { c.set_result(uint32_t(h.trace.size())); });
   auto field = [&h](int which) {
     return [&h, which](emu::CortexM& c) {
       const uint32_t i = c.arg(0);
@@ -397,9 +417,9 @@ void attach(emu::CortexM& cpu, Host& h) {
       c.set_result(which == 0 ? e.kind : which == 1 ? e.arg : e.value);
     };
   };
-  cpu.on_import("gust_prove__trace_call", field(0));
-  cpu.on_import("gust_prove__trace_arg", field(1));
-  cpu.on_import("gust_prove__trace_value", field(2));
+  cpu.on_import(api_symbol("trace-call"), field(0));
+  cpu.on_import(api_symbol("trace-arg"), field(1));
+  cpu.on_import(api_symbol("trace-value"), field(2));
   cpu.on_import("replay_seam", [&h](emu::CortexM& c) { c.set_result(h.seam(c.arg(0), c.arg(1))); });
   cpu.on_import("replay_record", [&h](emu::CortexM& c) { h.trace.push_back({c.arg(0), c.arg(1), c.arg(2)}); });
 }
@@ -451,8 +471,11 @@ void run_seed(uint32_t seed, Tally& tally) {
   auto verdicts = prove::prove(*hm, &*dm, o);
   ASSERT_EQ(verdicts.size(), size_t(2 * kFunctions));
 
-  auto cpu = emu::CortexM::load({dissolve_to(*hm, dir / "harness.o", "", std::nullopt),
-                                 dissolve_to(*dm, dir / "driver.o", "driver__", region), runtime_object()},
+  wasm::Module replayed = *hm;
+  for (auto& e : replayed.exports)
+    if (e.name.rfind("gust_proof_", 0) == 0) e.name = e.name.substr(std::string("gust_").size());
+  auto cpu = emu::CortexM::load({dissolve_to(replayed, dir / "harness.o", kHarnessPrefix, std::nullopt),
+                                 dissolve_to(*dm, dir / "driver.o", kDriverPrefix, region), runtime_object()},
                                 dir / "emu");
   ASSERT_TRUE(cpu) << cpu.error().str();
   Host host;
@@ -485,7 +508,7 @@ void run_seed(uint32_t seed, Tally& tally) {
       ++tally.replays;
       host = Host{};
       host.cex = &v;
-      auto call = call_fresh(v.harness);
+      auto call = call_fresh(replay_export(v.harness));
       EXPECT_EQ(host.mismatch, "");
       if (v.trap) {
         EXPECT_TRUE(call.trapped) << "the image did not trap: " << call.fault;
@@ -509,7 +532,7 @@ void run_seed(uint32_t seed, Tally& tally) {
       for (int run = 0; run < kRandomRuns; ++run) {
         host = Host{};
         host.rng = &rng;
-        auto call = call_fresh(v.harness);
+        auto call = call_fresh(replay_export(v.harness));
         ++tally.runs;
         if (host.rejected) continue;
         ++tally.accepted;
