@@ -113,5 +113,17 @@ check prove-gate 1 "does not pass its proofs" -- "$gust" build "$work/nodes/muta
 check mutant-builds-without-prove 0 "mutant" -- "$gust" build "$work/nodes/mutant.toml" --out "$work/out"
 check prove-passes 0 '"status": "VERIFICATION SUCCESSFUL"' -- "$gust" build "$root/nodes/f100-uart-thin.toml" --prove --json --out "$work/out"
 
+# gust prove without a node states what it assumed; options give the facts.
+wat2wasm "$root/tests/prove/honest.wat" -o "$work/honest.wasm"
+check prove-assumes 0 "mmio window: 1024 bytes.*assumed: no node gave it; --window" -- \
+  "$gust" prove "$work/honest.wasm" --harness pinned_offset
+check prove-given 0 "mmio window: 256 bytes.*\(command line\)" -- \
+  "$gust" prove "$work/honest.wasm" --harness pinned_offset --window 256 --lines 1 --memory-bytes 0
+check prove-window-not-a-power-of-two 1 "not a power of two" -- "$gust" prove "$work/honest.wasm" --window 100
+check prove-failed 1 "VERIFICATION FAILED.*|reads past the end of the trace" -- \
+  "$gust" prove "$work/honest.wasm" --harness trace_past_the_end
+check prove-unknown 1 "INCONCLUSIVE" -- "$gust" prove "$work/honest.wasm" --harness factor --solver-timeout 1
+check prove-json 0 '"status": "VERIFICATION SUCCESSFUL"' -- "$gust" prove "$work/honest.wasm" --harness pinned_offset --json
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

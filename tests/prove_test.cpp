@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "compose/compose.h"
+#include "prove_support.h"
 #include "support.h"
 #include "usart.h"
 #include "wasm/module.h"
@@ -41,18 +42,23 @@ const prove::Verdict& find(const std::vector<prove::Verdict>& vs, const std::str
 
 TEST(Prove, TheShippedDriverSatisfiesAllThreeProofs) {
   wasm::Module driver = build("drivers/uart-thin/uart.cpp", "driver");
-  auto vs = prove::prove(harness(), &driver, {});
+  auto vs = prove::prove(harness(), &driver, prove_options());
   ASSERT_EQ(vs.size(), 3u);
   for (const auto& v : vs) {
     EXPECT_EQ(v.status, prove::Verdict::Successful) << v.text();
     EXPECT_LT(v.seconds, 10.0) << v.harness;
     EXPECT_GT(v.checks, 0u) << v.harness << ": no solver call stands behind the verdict";
+    // Not one execution is lost to an assumption, and every assertion is checked.
+    EXPECT_EQ(v.paths_cut, 0u) << v.text();
+    EXPECT_EQ(v.paths_dropped, 0u) << v.text();
+    EXPECT_FALSE(v.assertions.empty()) << v.harness;
+    for (const auto& a : v.assertions) EXPECT_GT(a.checks, 0u) << v.text();
   }
 }
 
 TEST(Prove, SwappedPriorityFailsTheFirstTwoWithAnErrorBitAndRxne) {
   wasm::Module mutant = build("drivers/uart-thin/uart.cpp", "swap", {"-DGUST_MUTANT_SWAP_PRIORITY"});
-  auto vs = prove::prove(harness(), &mutant, {});
+  auto vs = prove::prove(harness(), &mutant, prove_options());
   const auto& decide = find(vs, "usart_rx_decide_error_priority");
   ASSERT_EQ(decide.status, prove::Verdict::Failed) << decide.text();
   ASSERT_EQ(decide.inputs.size(), 1u);
@@ -75,7 +81,7 @@ TEST(Prove, SwappedPriorityFailsTheFirstTwoWithAnErrorBitAndRxne) {
 
 TEST(Prove, SkippingTheTxeWaitFailsTheThird) {
   wasm::Module mutant = build("drivers/uart-thin/uart.cpp", "nowait", {"-DGUST_MUTANT_NO_TXE_WAIT"});
-  auto vs = prove::prove(harness(), &mutant, {});
+  auto vs = prove::prove(harness(), &mutant, prove_options());
   const auto& tx = find(vs, "uart_tx_byte_waits_for_txe");
   ASSERT_EQ(tx.status, prove::Verdict::Failed) << tx.text();
   EXPECT_EQ(tx.assertion, 30u) << tx.text();  // a DR write with no TXE seen before it
@@ -94,7 +100,7 @@ TEST(Prove, AnUnboundedPollIsInconclusiveNotSuccessful) {
   auto h = wasm::decode(read_file(dir / "h.wasm"));
   ASSERT_TRUE(h);
   wasm::Module driver = build("drivers/uart-thin/uart.cpp", "driver2");
-  prove::Options o;
+  prove::Options o = prove_options();
   o.unwind = 4;
   auto vs = prove::prove(*h, &driver, o);
   ASSERT_EQ(vs.size(), 1u);
@@ -116,7 +122,7 @@ TEST(Prove, TheProofAgreesWithTheExhaustiveNativeCheck) {
   EXPECT_EQ(driver_bad, 0u);
   EXPECT_EQ(mutant_bad, 2013265920u);  // every SR with an error flag and RXNE
   wasm::Module driver = build("drivers/uart-thin/uart.cpp", "driver3");
-  prove::Options o;
+  prove::Options o = prove_options();
   o.harnesses = {"usart_rx_decide_error_priority"};
   auto vs = prove::prove(harness(), &driver, o);
   ASSERT_EQ(vs.size(), 1u);

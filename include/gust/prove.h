@@ -26,9 +26,15 @@ GUST_PROVE_IMPORT("any-u32") uint32_t gust_any_u32();
 // Considers only the executions where cond holds from here on.
 GUST_PROVE_IMPORT("assume") void gust_assume(bool cond);
 // A property: fails, with a counterexample, if some execution breaks it.
+// Each gust_assert must be reached by some execution, or the harness is
+// VACUOUS.
 GUST_PROVE_IMPORT("assert") void gust_assert(bool cond, uint32_t id);
+// A demand that a situation is reachable: some execution the assumptions
+// allow gets here with cond true, or the harness is VACUOUS.
+GUST_PROVE_IMPORT("cover") void gust_cover(bool cond, uint32_t id);
 
-// The seam calls made so far, in order. Each read returns a fresh value.
+// The seam calls made so far, in order. Each read returns a fresh value. An
+// index past the end fails the harness on that execution.
 GUST_PROVE_IMPORT("trace-len") uint32_t gust_trace_len();
 GUST_PROVE_IMPORT("trace-call") uint32_t gust_trace_call(uint32_t i);    // a gust_seam_call
 GUST_PROVE_IMPORT("trace-arg") uint32_t gust_trace_arg(uint32_t i);      // offset, or irq line
@@ -37,6 +43,9 @@ GUST_PROVE_IMPORT("trace-value") uint32_t gust_trace_value(uint32_t i);  // read
 // An environment assumption about the hardware: from the `after`-th read of
 // `offset` on (counting from 0), (value & mask) == expect. "TXE is set by the
 // fourth look" keeps a polling loop within the unwinding bound, and says so.
+// Its arguments must each have one value; an expected value with bits
+// outside its mask, or one that contradicts an earlier assume-read32 of the
+// same offset, is an ERROR: no hardware satisfies it.
 GUST_PROVE_IMPORT("assume-read32")
 void gust_assume_read32(uint32_t offset, uint32_t after, uint32_t mask, uint32_t expect);
 }

@@ -49,6 +49,13 @@ Result<wasm::Module> compile_to_module(Build& b, const DriverInstance& d, const 
   auto mod = wasm::decode(read_bytes(wasm_file));
   if (!mod) return located(mod.error(), wasm_file);
   if (auto v = wasm::validate(*mod); !v) return located(v.error(), wasm_file);
+  // The firmware runs no start function at boot, so a module that needs one
+  // would run uninitialised; the prover says ERROR for it too.
+  if (mod->start)
+    return located(Error::make(Error::Kind::Unsupported,
+                               "the module has a start function (function " + std::to_string(*mod->start) +
+                                   "), which gust does not run at boot: initialise from an export the app calls"),
+                   wasm_file);
   return mod;
 }
 
@@ -66,6 +73,8 @@ Result<void> check_instance(Build& b, const DriverInstance& d, const wasm::Modul
   return e;
 }
 
+uint64_t region_bytes(const DriverInstance& d, const wasm::Module& mod);
+
 // --prove: the instance's harnesses against the module that ships.
 Result<void> prove_instance(Build& b, const DriverInstance& d, const wasm::Module& mod) {
   b.progress("prove " + d.instance + " (" + d.proofs.filename().string() + ", Z3)");
@@ -79,8 +88,19 @@ Result<void> prove_instance(Build& b, const DriverInstance& d, const wasm::Modul
     return r;
   auto pm = wasm::decode(read_bytes(proofs_wasm));
   if (!pm) return located(pm.error(), proofs_wasm);
+  // The proof's environment is the image's: this instance's window, lines
+  // and memory region, and the seam of its world.
+  auto wit = wit::parse_file(b.root / "wit" / "gust-hal.wit");
+  if (!wit) return wit.error();
+  const Peripheral& p = b.chip.peripherals.at(d.peripheral);
   prove::Options po;
   po.unwind = b.opts.unwind;
+  po.env.wit = std::move(*wit);
+  po.env.wit_file = (b.root / "wit" / "gust-hal.wit").string();
+  po.env.world = "driver-" + d.seam;
+  po.env.grants = {p.size, uint32_t(p.irqs.size())};
+  po.env.memory_bytes = region_bytes(d, mod);
+  po.env.origin = "node " + b.node.file.filename().string() + ", instance " + d.instance;
   auto verdicts = prove::prove(*pm, &mod, po);
   bool all = !verdicts.empty();
   std::string why;

@@ -240,6 +240,8 @@ void CortexM::map_mmio(uint32_t base, uint32_t size, MmioRead read, MmioWrite wr
       this);
 }
 
+bool CortexM::map_ram(uint32_t base, uint32_t size) { return uc_mem_map(uc_, base, size, UC_PROT_ALL) == UC_ERR_OK; }
+
 Result<std::unique_ptr<CortexM>> CortexM::load_image(const fs::path& elf, uint32_t mmio_base, uint32_t window,
                                                      MmioRead read, MmioWrite write) {
   std::unique_ptr<CortexM> cpu(new CortexM());

@@ -49,6 +49,9 @@ class CortexM {
                                                                    uint32_t window, MmioRead read, MmioWrite write);
   // Serves `size` bytes at `base` with a device model (after load()).
   void map_mmio(uint32_t base, uint32_t size, MmioRead read, MmioWrite write);
+  // Plain memory at `base` (after load()), for registers the code under
+  // test only stores to, such as the NVIC's set-enable words.
+  [[nodiscard]] bool map_ram(uint32_t base, uint32_t size);
   ~CortexM();
 
   // A host function behind a stub: reads its arguments with arg(), sets its

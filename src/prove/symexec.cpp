@@ -1,167 +1,67 @@
-// The symbolic executor behind `gust prove`. Paths are explored one at a
-// time (depth first); a branch whose both sides are feasible forks the path.
-// Every value is a Z3 bit-vector; memory is a Z3 array from address to byte.
-#include <z3++.h>
-
-#include <chrono>
-#include <map>
-#include <set>
+// The bytecode semantics of `gust prove`: a symbolic executor over Z3
+// bit-vectors. Paths are explored one at a time (depth first); a branch
+// whose both sides are feasible forks the path. What lies around the
+// bytecode (instantiation, memory, the seam, the harness API) is the
+// environment model, in environment.cpp.
 #include <sstream>
 
-#include "prove/prove.h"
+#include "gust/trap.h"
+#include "prove/engine.h"
 #include "wasm/reader.h"
 
-namespace gust::prove {
+namespace gust::prove::detail {
 
 using wasm::ExternKind;
 using wasm::Instr;
 using wasm::Op;
 using wasm::ValType;
 
-const char* status_name(Verdict::Status s) {
-  switch (s) {
-    case Verdict::Successful:
-      return "VERIFICATION SUCCESSFUL";
-    case Verdict::Failed:
-      return "VERIFICATION FAILED";
-    case Verdict::Inconclusive:
-      return "INCONCLUSIVE";
-    case Verdict::Error:
-      return "ERROR";
-  }
-  return "?";
-}
-
-namespace {
-
-constexpr uint64_t kPage = 65536;
-constexpr size_t kMaxDepth = 64;
-
-const char* call_name(uint32_t kind) {
-  static const char* names[] = {"?",           "mmio.read32", "mmio.write32", "mmio.read8",
-                                "mmio.write8", "irq.poll",    "irq.enable"};
-  return kind < 7 ? names[kind] : "?";
-}
-
-// One module taking part in the proof, with its control-flow side table.
-struct Unit {
-  const wasm::Module* m = nullptr;
-  std::string name;
-  std::map<size_t, size_t> end_of, else_of;  // block/loop/if opcode offset -> its end / else offset
-  uint64_t memory_bytes = 0;
-
-  explicit Unit(const wasm::Module* mod, std::string n) : m(mod), name(std::move(n)) {
-    for (const auto& f : m->functions) {
-      wasm::Reader r(m->bytes, f.body_begin, f.body_end);
-      Instr in;
-      std::vector<size_t> open;
-      while (!r.at_end()) {
-        wasm::read_instr(r, in, true);
-        if (in.op == Op::Block || in.op == Op::Loop || in.op == Op::If)
-          open.push_back(in.offset);
-        else if (in.op == Op::Else && !open.empty())
-          else_of[open.back()] = in.offset;
-        else if (in.op == Op::End && !open.empty()) {
-          end_of[open.back()] = in.offset;
-          open.pop_back();
-        }
+Unit::Unit(const wasm::Module* mod, std::string n) : m(mod), name(std::move(n)) {
+  for (const auto& f : m->functions) {
+    wasm::Reader r(m->bytes, f.body_begin, f.body_end);
+    Instr in;
+    std::vector<size_t> open;
+    while (!r.at_end()) {
+      wasm::read_instr(r, in, true);
+      if (in.op == Op::Block || in.op == Op::Loop || in.op == Op::If)
+        open.push_back(in.offset);
+      else if (in.op == Op::Else && !open.empty())
+        else_of[open.back()] = in.offset;
+      else if (in.op == Op::End && !open.empty()) {
+        end_of[open.back()] = in.offset;
+        open.pop_back();
       }
     }
-    if (m->num_memories()) memory_bytes = m->memory_limits(0).min * kPage;
   }
-};
+}
 
-struct Label {
-  bool loop = false;
-  size_t cont = 0;     // where a branch to this label continues
-  uint32_t arity = 0;  // values a branch carries
-  size_t height = 0;   // operand stack height below the block
-  size_t key = 0;      // the loop's opcode offset
-};
-
-struct Frame {
-  int unit = 0;
-  uint32_t func = 0;
-  std::vector<z3::expr> locals;
-  size_t pc = 0, end = 0;
-  std::vector<Label> labels;
-  size_t base = 0;
-  uint32_t nresults = 0;
-};
-
-struct Event {
-  uint32_t kind;
-  z3::expr arg, value;
-};
-
-struct EnvAssume {
-  uint32_t offset, after, mask, expect;
-};
-
-struct State {
-  z3::expr pc;
-  std::vector<Frame> frames;
-  std::vector<z3::expr> stack;
-  std::vector<z3::expr> mem;
-  std::vector<std::vector<z3::expr>> globals;
-  std::vector<Event> trace;
-  std::vector<std::pair<std::string, z3::expr>> inputs;
-  std::map<std::pair<size_t, size_t>, uint32_t> loops;
-  std::vector<EnvAssume> env;
-  std::map<uint32_t, uint32_t> reads;
-  explicit State(z3::context& c) : pc(c.bool_val(true)) {}
-};
-
-struct Stop {};
-
-// vector::resize needs a default constructor, which z3::expr lacks.
-void truncate(std::vector<z3::expr>& v, size_t n) {
-  v.erase(v.begin() + long(n), v.end());
-}  // unwinds exec() when the harness's verdict is settled
-
-class Engine {
- public:
-  Engine(z3::context& c, std::vector<Unit>& units, const Options& o, Verdict& v)
-      : c_(c), s_(c), units_(units), o_(o), v_(v) {}
-  void run(int unit, uint32_t func);
-
- private:
-  z3::expr bv(uint64_t v, unsigned bits) { return c_.bv_val(v, bits); }
-  z3::expr b2bv(const z3::expr& b) { return z3::ite(b, bv(1, 32), bv(0, 32)); }
-  z3::expr fresh(const std::string& what, unsigned bits) {
-    return c_.bv_const((what + "#" + std::to_string(counter_++)).c_str(), bits);
+Engine::Engine(z3::context& c, std::vector<Unit>& units, const SeamModel& seam, const Options& o, Verdict& v)
+    : c_(c), s_(c), units_(units), seam_(seam), o_(o), v_(v) {
+  if (o.solver_timeout_ms) {
+    z3::params p(c);
+    p.set("timeout", o.solver_timeout_ms);
+    s_.set(p);
   }
-  bool feasible(const z3::expr& cond);
-  uint64_t concrete(const z3::expr& e, const char* what);
-  // Fails the harness if `bad` can hold on this path; otherwise assumes it doesn't.
-  void check(State& st, const z3::expr& bad, const std::string& reason, uint32_t id, size_t offset,
-             const z3::expr* id_expr = nullptr);
-  void exec(State& st);
-  void step(State& st, const Instr& in);
-  void enter(State& st, int unit, uint32_t func, std::vector<z3::expr> args);
-  void branch(State& st, uint32_t depth);
-  bool fork(State& st, const z3::expr& cond);  // true: continue with cond; the other side is queued
-  void import_call(State& st, const wasm::Import& im, size_t offset);
-  z3::expr load(State& st, int unit, const z3::expr& addr, uint32_t offset, unsigned bytes, size_t at);
-  void store(State& st, int unit, const z3::expr& addr, uint32_t offset, const z3::expr& v, unsigned bytes, size_t at);
-  void inconclusive(const std::string& why) {
-    if (inconclusive_.empty()) inconclusive_ = why;
-  }
+}
 
-  z3::context& c_;
-  z3::solver s_;
-  std::vector<Unit>& units_;
-  const Options& o_;
-  Verdict& v_;
-  std::vector<State> work_;
-  std::string inconclusive_;
-  uint64_t counter_ = 0;
-  int driver_ = -1;
-  bool forked_ = false;
-  friend std::vector<Verdict> gust::prove::prove(const wasm::Module&, const wasm::Module*, const Options&);
-};
+std::string hex(uint64_t v) {
+  std::ostringstream s;
+  s << "0x" << std::hex << v;
+  return s.str();
+}
 
-bool Engine::feasible(const z3::expr& cond) {
+void Engine::error(const std::string& why) {
+  v_.status = Verdict::Error;
+  v_.reason = why;
+  throw Stop{};
+}
+
+void Engine::drop(const std::string& why) {
+  inconclusive_because(why);
+  throw Dropped{};
+}
+
+bool Engine::feasible(const z3::expr& cond, const std::string& what) {
   z3::expr simple = cond.simplify();
   if (simple.is_true()) return true;
   if (simple.is_false()) return false;
@@ -170,46 +70,43 @@ bool Engine::feasible(const z3::expr& cond) {
   s_.add(simple);
   const z3::check_result r = s_.check();
   s_.pop();
-  if (r == z3::unknown) inconclusive("the solver answered unknown");
-  return r == z3::sat;
+  if (r == z3::unknown) inconclusive_because("the solver answered unknown (" + s_.reason_unknown() + ") on " + what);
+  return r != z3::unsat;
 }
 
-uint64_t Engine::concrete(const z3::expr& e, const char* what) {
-  z3::expr simple = e.simplify();
-  if (!simple.is_numeral()) {
-    v_.status = Verdict::Error;
-    v_.reason = std::string("a symbolic ") + what + " is not supported";
-    throw Stop{};
-  }
-  return simple.get_numeral_uint64();
+void Engine::fail(State& st, const z3::model& m, const std::string& reason, uint32_t trap, size_t offset) {
+  v_.status = Verdict::Failed;
+  v_.reason = reason;
+  v_.trap = trap;
+  v_.offset = offset;
+  v_.module = units_[st.frames.empty() ? 0 : st.frames.back().unit].name;
+  auto value = [&](const z3::expr& e) { return m.eval(e, true).get_numeral_uint64(); };
+  for (auto& [name, e] : st.inputs) v_.inputs.push_back({name, value(e)});
+  for (auto& ev : st.trace) v_.trace.push_back({ev.call->call_name(), value(ev.arg), value(ev.value)});
+  throw Stop{};
 }
 
-void Engine::check(State& st, const z3::expr& bad, const std::string& reason, uint32_t id, size_t offset,
+void Engine::check(State& st, const z3::expr& bad, const std::string& reason, uint32_t trap, size_t offset,
                    const z3::expr* id_expr) {
   // Always through the solver, even where the simplifier could decide: the
   // statistics then show the work behind every verdict.
-  z3::expr cond = st.pc && bad;
   ++v_.checks;
   s_.push();
-  s_.add(cond);
-  if (s_.check() == z3::sat) {
+  s_.add(st.pc && bad);
+  const z3::check_result r = s_.check();
+  if (r == z3::sat) {
     z3::model m = s_.get_model();
-    v_.status = Verdict::Failed;
-    v_.reason = reason;
-    v_.assertion = id;
+    std::string why = reason;
     if (id_expr) {  // the harness may compute the id (clang merges assert calls)
       v_.assertion = uint32_t(m.eval(*id_expr, true).get_numeral_uint64());
-      v_.reason = "assertion " + std::to_string(v_.assertion) + " failed";
+      why = "assertion " + std::to_string(v_.assertion) + " failed";
     }
-    v_.offset = offset;
-    v_.module = units_[st.frames.empty() ? 0 : st.frames.back().unit].name;
-    for (auto& [name, e] : st.inputs) v_.inputs.push_back({name, m.eval(e, true).get_numeral_uint64()});
-    for (auto& ev : st.trace)
-      v_.trace.push_back(
-          {call_name(ev.kind), m.eval(ev.arg, true).get_numeral_uint64(), m.eval(ev.value, true).get_numeral_uint64()});
     s_.pop();
-    throw Stop{};
+    fail(st, m, why, trap, offset);
   }
+  if (r == z3::unknown)
+    inconclusive_because("the solver answered unknown (" + s_.reason_unknown() + ") on whether " + reason +
+                         " can happen at " + hex(offset));
   s_.pop();
   st.pc = st.pc && !bad;
 }
@@ -218,8 +115,8 @@ bool Engine::fork(State& st, const z3::expr& cond) {
   z3::expr simple = cond.simplify();
   if (simple.is_true()) return true;
   if (simple.is_false()) return false;
-  const bool yes = feasible(st.pc && cond);
-  const bool no = feasible(st.pc && !cond);
+  const bool yes = feasible(st.pc && cond, "a branch condition");
+  const bool no = feasible(st.pc && !cond, "a branch condition");
   if (yes && no) {
     State other = st;
     other.pc = st.pc && !cond;
@@ -228,27 +125,29 @@ bool Engine::fork(State& st, const z3::expr& cond) {
     forked_ = true;
     return true;
   }
-  if (!yes && !no) throw std::runtime_error("infeasible path");
-  if (yes)
-    st.pc = st.pc && cond;
-  else
-    st.pc = st.pc && !cond;
+  // Every narrowing of a path is checked, so a path is never empty here
+  // unless the solver gave up on it.
+  if (!yes && !no) drop("a path the solver could not decide");
+  st.pc = yes ? st.pc && cond : st.pc && !cond;
   return yes;
 }
 
 void Engine::enter(State& st, int unit, uint32_t func, std::vector<z3::expr> args) {
-  if (st.frames.size() >= kMaxDepth) {
-    inconclusive("call depth beyond " + std::to_string(kMaxDepth));
-    throw std::runtime_error("drop");
-  }
   const Unit& u = units_[unit];
+  // Recursion unwinds like a loop: at most --unwind activations nested
+  // inside the first one of the same function.
+  uint32_t active = 0;
+  for (const auto& f : st.frames) active += f.unit == unit && f.func == func;
+  if (active > o_.unwind)
+    drop("recursion of function " + std::to_string(func) + " in the " + u.name + " nests deeper than --unwind " +
+         std::to_string(o_.unwind));
   const wasm::Function& f = u.m->functions[func - u.m->imported(ExternKind::Func)];
   const wasm::FuncType& ft = u.m->types[f.type];
   Frame fr;
   fr.unit = unit;
   fr.func = func;
   fr.locals = std::move(args);
-  for (auto t : f.locals) fr.locals.push_back(bv(0, t == ValType::I64 ? 64 : 32));
+  for (auto t : f.locals) fr.locals.push_back(bv(0, t == ValType::I64 || t == ValType::F64 ? 64 : 32));
   fr.pc = f.body_begin;
   fr.end = f.body_end;
   fr.base = st.stack.size();
@@ -274,113 +173,42 @@ void Engine::branch(State& st, uint32_t depth) {
   if (l.loop) {
     fr.labels.resize(index + 1);
     uint32_t& n = st.loops[{st.frames.size(), l.key}];
-    if (++n > o_.unwind) {
-      inconclusive("a loop at " + std::to_string(l.key) + " runs beyond --unwind " + std::to_string(o_.unwind));
-      throw std::runtime_error("drop");
-    }
+    if (++n > o_.unwind)
+      drop("a loop at " + hex(l.key) + " in the " + units_[fr.unit].name + " runs beyond --unwind " +
+           std::to_string(o_.unwind));
   } else {
     fr.labels.resize(index);
   }
 }
 
-z3::expr Engine::load(State& st, int unit, const z3::expr& addr, uint32_t offset, unsigned bytes, size_t at) {
-  const Unit& u = units_[unit];
-  z3::expr ea = z3::zext(addr, 32) + bv(offset, 64);
-  check(st, z3::ugt(ea + bv(bytes, 64), bv(u.memory_bytes, 64)), "out of bounds memory access", 0, at);
-  z3::expr a32 = ea.extract(31, 0);
-  z3::expr v = z3::select(st.mem[unit], a32);
-  for (unsigned i = 1; i < bytes; ++i) v = z3::concat(z3::select(st.mem[unit], a32 + bv(i, 32)), v);
-  return v;
-}
-
-void Engine::store(State& st, int unit, const z3::expr& addr, uint32_t offset, const z3::expr& v, unsigned bytes,
-                   size_t at) {
-  const Unit& u = units_[unit];
-  z3::expr ea = z3::zext(addr, 32) + bv(offset, 64);
-  check(st, z3::ugt(ea + bv(bytes, 64), bv(u.memory_bytes, 64)), "out of bounds memory access", 0, at);
-  z3::expr a32 = ea.extract(31, 0);
-  for (unsigned i = 0; i < bytes; ++i)
-    st.mem[unit] = z3::store(st.mem[unit], a32 + bv(i, 32), v.extract(8 * i + 7, 8 * i));
-}
-
-void Engine::import_call(State& st, const wasm::Import& im, size_t offset) {
-  auto arg = [&](size_t from_top) { return st.stack[st.stack.size() - 1 - from_top]; };
-  auto drop = [&](size_t n) { truncate(st.stack, st.stack.size() - n); };
-  const std::string& mod = im.module;
-  const std::string& fn = im.name;
-  if (mod == "gust:prove") {
-    if (fn == "any-u32") {
-      z3::expr x = fresh("any", 32);
-      st.inputs.push_back({"any" + std::to_string(st.inputs.size()), x});
-      st.stack.push_back(x);
-    } else if (fn == "assume") {
-      z3::expr cond = arg(0) != bv(0, 32);
-      drop(1);
-      if (!feasible(st.pc && cond)) throw std::runtime_error("drop");  // no execution satisfies it
-      st.pc = st.pc && cond;
-    } else if (fn == "assert") {
-      z3::expr cond = arg(1) != bv(0, 32);
-      z3::expr id = arg(0);
-      drop(2);
-      check(st, !cond, "assertion failed", 0, offset, &id);
-    } else if (fn == "trace-len") {
-      st.stack.push_back(bv(st.trace.size(), 32));
-    } else if (fn == "trace-call" || fn == "trace-arg" || fn == "trace-value") {
-      const uint64_t i = concrete(arg(0), "trace index");
-      drop(1);
-      if (i >= st.trace.size()) {
-        st.stack.push_back(bv(0, 32));
-      } else {
-        const Event& e = st.trace[i];
-        st.stack.push_back(fn == "trace-call" ? bv(e.kind, 32) : fn == "trace-arg" ? e.arg : e.value);
-      }
-    } else if (fn == "assume-read32") {
-      EnvAssume a{uint32_t(concrete(arg(3), "offset")), uint32_t(concrete(arg(2), "count")),
-                  uint32_t(concrete(arg(1), "mask")), uint32_t(concrete(arg(0), "value"))};
-      drop(4);
-      st.env.push_back(a);
-    } else {
-      v_.status = Verdict::Error;
-      v_.reason = "unknown gust:prove function " + fn;
-      throw Stop{};
-    }
+void Engine::call(State& st, const Instr& in) {
+  const Frame& fr = st.frames.back();
+  const int unit = fr.unit;
+  const wasm::Module& m = *units_[unit].m;
+  auto take_args = [&](size_t np) {
+    std::vector<z3::expr> args(st.stack.end() - long(np), st.stack.end());
+    truncate(st.stack, st.stack.size() - np);
+    return args;
+  };
+  const wasm::Import* im = m.import_of(ExternKind::Func, in.a);
+  if (!im) {
+    enter(st, unit, in.a, take_args(m.func_type(in.a).params.size()));
     return;
   }
-  // The seam: every result is fresh, every call is recorded.
-  if (mod == "gust:hal/mmio" && (fn == "read32" || fn == "read8")) {
-    z3::expr off = arg(0);
-    drop(1);
-    z3::expr v = fresh("mmio", 32);
-    if (fn == "read8") st.pc = st.pc && z3::ule(v, bv(0xFF, 32));
-    const z3::expr off_s = off.simplify();
-    if (fn == "read32" && off_s.is_numeral()) {
-      const uint32_t o = uint32_t(off_s.get_numeral_uint64());
-      const uint32_t nth = st.reads[o]++;
-      for (const auto& a : st.env)
-        if (a.offset == o && nth >= a.after) st.pc = st.pc && ((v & bv(a.mask, 32)) == bv(a.expect, 32));
-    }
-    st.trace.push_back({fn == "read32" ? uint32_t(1) : uint32_t(3), off, v});
-    st.stack.push_back(v);
-  } else if (mod == "gust:hal/mmio" && (fn == "write32" || fn == "write8")) {
-    z3::expr val = arg(0), off = arg(1);
-    drop(2);
-    st.trace.push_back({fn == "write32" ? uint32_t(2) : uint32_t(4), off, val});
-  } else if (mod == "gust:hal/irq" && fn == "poll") {
-    z3::expr line = arg(0);
-    drop(1);
-    z3::expr v = fresh("irq", 32);
-    st.pc = st.pc && z3::ule(v, bv(1, 32));
-    st.trace.push_back({5, line, v});
-    st.stack.push_back(v);
-  } else if (mod == "gust:hal/irq" && fn == "enable") {
-    z3::expr line = arg(0);
-    drop(1);
-    st.trace.push_back({6, line, bv(0, 32)});
-  } else {
-    v_.status = Verdict::Error;
-    v_.reason = "import " + mod + "." + fn + " has no model in the prover";
-    throw Stop{};
+  if (im->module != "driver") {
+    import_call(st, *im, in.offset);
+    return;
   }
+  if (driver < 0) error("the harness imports driver." + im->name + " but no driver module was given");
+  const wasm::Module& dm = *units_[driver].m;
+  const wasm::Export* ex = nullptr;
+  for (const auto& e : dm.exports)
+    if (e.name == im->name && e.kind == ExternKind::Func) ex = &e;
+  if (!ex || !(dm.func_type(ex->index) == m.types[im->func_type]))
+    error("the driver has no export " + im->name + " of the type the harness imports");
+  if (dm.import_of(ExternKind::Func, ex->index)) error("driver." + im->name + " re-exports an import");
+  entered_driver = true;
+  enter(st, driver, ex->index, take_args(dm.func_type(ex->index).params.size()));
 }
 
 void Engine::exec(State& st) {
@@ -394,6 +222,29 @@ void Engine::exec(State& st) {
     step(st, in);
   }
   ++v_.paths;
+}
+
+void Engine::run(uint32_t func) {
+  State init(c_);
+  enter(init, 0, func, {});
+  instantiate(init);  // pushes the start functions above the harness, so they run first
+  work_.push_back(std::move(init));
+  while (!work_.empty()) {
+    if (o_.max_paths && v_.paths + v_.paths_cut + v_.paths_dropped >= o_.max_paths) {
+      inconclusive_because("more than " + std::to_string(o_.max_paths) + " paths (--max-paths)");
+      v_.paths_dropped += work_.size();
+      return;
+    }
+    State st = std::move(work_.back());
+    work_.pop_back();
+    try {
+      exec(st);
+    } catch (const Cut&) {
+      ++v_.paths_cut;
+    } catch (const Dropped&) {
+      ++v_.paths_dropped;
+    }
+  }
 }
 
 void Engine::step(State& st, const Instr& in) {
@@ -426,9 +277,10 @@ void Engine::step(State& st, const Instr& in) {
     z3::expr b = pop();
     z3::expr a = pop();
     const unsigned w = width(a);
-    check(st, b == bv(0, w), "integer divide by zero", 0, in.offset);
+    check(st, b == bv(0, w), "integer divide by zero", GUST_TRAP_DIV_ZERO, in.offset);
     if (is_signed && !rem)
-      check(st, a == bv(uint64_t(1) << (w - 1), w) && b == bv(~uint64_t(0), w), "integer overflow", 0, in.offset);
+      check(st, a == bv(uint64_t(1) << (w - 1), w) && b == bv(~uint64_t(0), w), "integer overflow",
+            GUST_TRAP_INT_OVERFLOW, in.offset);
     if (!is_signed)
       push(rem ? z3::urem(a, b) : z3::udiv(a, b));
     else
@@ -489,7 +341,7 @@ void Engine::step(State& st, const Instr& in) {
 
   switch (in.op) {
     case Op::Unreachable:
-      check(st, c_.bool_val(true), "unreachable executed", 0, in.offset);
+      check(st, c_.bool_val(true), "unreachable executed", GUST_TRAP_UNREACHABLE, in.offset);
       return;
     case Op::Nop:
       return;
@@ -554,69 +406,38 @@ void Engine::step(State& st, const Instr& in) {
       return;
     }
     case Op::BrTable: {
+      // Every feasible arm is its own path, each queued before any is taken,
+      // so an arm that hits a bound drops only itself.
       z3::expr index = pop();
       const uint64_t n = in.targets.size() - 1;
       std::vector<std::pair<z3::expr, uint32_t>> arms;
       for (uint64_t k = 0; k < n; ++k) arms.push_back({index == bv(k, 32), in.targets[k]});
       arms.push_back({z3::uge(index, bv(n, 32)), in.targets.back()});
-      bool chosen = false;
       const State base = st;
-      for (auto& [cond, depth] : arms) {
-        if (!feasible(base.pc && cond)) continue;
-        if (!chosen) {
-          st.pc = base.pc && cond;
-          branch(st, depth);
-          chosen = true;
-        } else {
-          State other = base;
-          other.pc = base.pc && cond;
-          branch(other, depth);
+      std::vector<std::pair<z3::expr, uint32_t>> live;
+      for (auto& [cond, depth] : arms)
+        if (feasible(base.pc && cond, "a br_table arm")) live.push_back({cond, depth});
+      if (live.empty()) drop("a br_table the solver could not decide");
+      for (size_t k = 1; k < live.size(); ++k) {
+        State other = base;
+        other.pc = base.pc && live[k].first;
+        try {
+          branch(other, live[k].second);
           work_.push_back(std::move(other));
+        } catch (const Dropped&) {
+          ++v_.paths_dropped;
         }
       }
-      if (!chosen) throw std::runtime_error("drop");
+      st.pc = base.pc && live[0].first;
+      branch(st, live[0].second);
       return;
     }
     case Op::Return:
       branch(st, uint32_t(fr.labels.size()));
       return;
-    case Op::Call: {
-      if (const wasm::Import* im = m.import_of(ExternKind::Func, in.a)) {
-        if (im->module == "driver") {
-          if (driver_ < 0) {
-            v_.status = Verdict::Error;
-            v_.reason = "the harness imports driver." + im->name + " but no driver module was given";
-            throw Stop{};
-          }
-          const wasm::Module& dm = *units_[driver_].m;
-          const wasm::Export* ex = nullptr;
-          for (const auto& e : dm.exports)
-            if (e.name == im->name && e.kind == ExternKind::Func) ex = &e;
-          if (!ex || !(dm.func_type(ex->index) == m.types[im->func_type])) {
-            v_.status = Verdict::Error;
-            v_.reason = "the driver has no export " + im->name + " of the type the harness imports";
-            throw Stop{};
-          }
-          if (dm.import_of(ExternKind::Func, ex->index)) {
-            v_.status = Verdict::Error;
-            v_.reason = "driver." + im->name + " re-exports an import";
-            throw Stop{};
-          }
-          const size_t np = dm.func_type(ex->index).params.size();
-          std::vector<z3::expr> args(st.stack.end() - np, st.stack.end());
-          truncate(st.stack, st.stack.size() - np);
-          enter(st, driver_, ex->index, std::move(args));
-          return;
-        }
-        import_call(st, *im, in.offset);
-        return;
-      }
-      const size_t np = m.func_type(in.a).params.size();
-      std::vector<z3::expr> args(st.stack.end() - np, st.stack.end());
-      truncate(st.stack, st.stack.size() - np);
-      enter(st, unit, in.a, std::move(args));
+    case Op::Call:
+      call(st, in);
       return;
-    }
     case Op::Drop:
       pop();
       return;
@@ -697,12 +518,11 @@ void Engine::step(State& st, const Instr& in) {
       mem_store(4);
       return;
     case Op::MemorySize:
-      push(bv(u.memory_bytes / kPage, 32));
+      push(memory_size(st, unit));
       return;
     case Op::MemoryGrow:
-      pop();
-      push(bv(0xFFFFFFFF, 32));
-      return;  // growth fails, as the spec allows
+      push(memory_grow(st, unit, pop()));
+      return;
     case Op::I32Const:
       push(bv(uint32_t(in.value), 32));
       return;
@@ -848,135 +668,9 @@ void Engine::step(State& st, const Instr& in) {
       sext_in(32);
       return;
     default:
-      v_.status = Verdict::Error;
-      v_.reason = std::string("the prover does not model ") + wasm::info(in.op).text + " (at offset " +
-                  std::to_string(in.offset) + ")";
-      throw Stop{};
+      error(std::string("the prover does not model ") + wasm::info(in.op).text + " (at offset " + hex(in.offset) +
+            " in the " + u.name + ")");
   }
 }
 
-void Engine::run(int unit, uint32_t func) {
-  State init(c_);
-  for (const auto& u : units_) {
-    z3::expr mem = z3::const_array(c_.bv_sort(32), c_.bv_val(0, 8));
-    for (const auto& d : u.m->datas) {
-      if (d.mode != wasm::SegmentMode::Active || d.offset.op != Op::I32Const) continue;
-      for (size_t i = 0; i < d.bytes.size(); ++i)
-        mem = z3::store(mem, c_.bv_val(uint32_t(d.offset.value) + uint32_t(i), 32), c_.bv_val(d.bytes[i], 8));
-    }
-    init.mem.push_back(mem);
-    std::vector<z3::expr> gs;
-    for (uint32_t g = 0; g < u.m->num_globals(); ++g) {
-      const wasm::GlobalType gt = u.m->global_type(g);
-      const unsigned w = gt.type == ValType::I64 ? 64 : 32;
-      uint64_t v = 0;
-      if (!u.m->import_of(ExternKind::Global, g)) v = u.m->globals[g - u.m->imported(ExternKind::Global)].init.value;
-      gs.push_back(c_.bv_val(w == 32 ? uint64_t(uint32_t(v)) : v, w));
-    }
-    init.globals.push_back(gs);
-  }
-  enter(init, unit, func, {});
-  work_.push_back(std::move(init));
-  while (!work_.empty()) {
-    State st = std::move(work_.back());
-    work_.pop_back();
-    try {
-      exec(st);
-    } catch (const std::runtime_error&) {
-      // a dropped path: infeasible, or beyond a bound (recorded)
-    }
-  }
-}
-
-}  // namespace
-
-nlohmann::json Verdict::json() const {
-  nlohmann::json j = {{"harness", harness}, {"status", status_name(status)}, {"seconds", seconds},
-                      {"paths", paths},     {"solver_checks", checks},       {"solver_stats", solver_stats}};
-  if (!reason.empty()) j["reason"] = reason;
-  if (status == Failed) {
-    nlohmann::json cex = {{"assertion", assertion}, {"offset", offset}, {"module", module}};
-    cex["inputs"] = nlohmann::json::object();
-    for (const auto& [n, v] : inputs) cex["inputs"][n] = v;
-    cex["trace"] = nlohmann::json::array();
-    for (const auto& t : trace) cex["trace"].push_back({{"call", t.call}, {"arg", t.arg}, {"value", t.value}});
-    j["counterexample"] = cex;
-  }
-  return j;
-}
-
-std::string Verdict::text() const {
-  std::ostringstream s;
-  char buf[160];
-  snprintf(buf, sizeof buf, "%s: %s (%.3f s, %llu paths, %llu solver checks)", harness.c_str(), status_name(status),
-           seconds, (unsigned long long)paths, (unsigned long long)checks);
-  s << buf << "\n";
-  if (!reason.empty() && status != Successful) s << "  " << reason << "\n";
-  if (status == Failed) {
-    snprintf(buf, sizeof buf, "  at wasm offset 0x%zx in %s", offset, module.c_str());
-    s << buf << (assertion ? " (assertion id " + std::to_string(assertion) + ")" : std::string()) << "\n";
-    for (const auto& [n, v] : inputs) {
-      snprintf(buf, sizeof buf, "  input %s = 0x%08llx\n", n.c_str(), (unsigned long long)v);
-      s << buf;
-    }
-    s << "  trace:" << (trace.empty() ? " (no seam calls)" : "") << "\n";
-    for (size_t i = 0; i < trace.size(); ++i) {
-      const auto& t = trace[i];
-      const bool writes = t.call.find("write") != std::string::npos;
-      if (writes)
-        snprintf(buf, sizeof buf, "    %zu: %s(0x%llx, 0x%08llx)\n", i, t.call.c_str(), (unsigned long long)t.arg,
-                 (unsigned long long)t.value);
-      else
-        snprintf(buf, sizeof buf, "    %zu: %s(0x%llx) -> 0x%08llx\n", i, t.call.c_str(), (unsigned long long)t.arg,
-                 (unsigned long long)t.value);
-      s << buf;
-    }
-  }
-  return s.str();
-}
-
-std::vector<Verdict> prove(const wasm::Module& harness, const wasm::Module* driver, const Options& opts) {
-  std::vector<Verdict> out;
-  for (const auto& e : harness.exports) {
-    if (e.kind != ExternKind::Func || e.name.rfind("gust_proof_", 0) != 0) continue;
-    if (!opts.harnesses.empty() &&
-        std::find(opts.harnesses.begin(), opts.harnesses.end(), e.name) == opts.harnesses.end() &&
-        std::find(opts.harnesses.begin(), opts.harnesses.end(), e.name.substr(11)) == opts.harnesses.end())
-      continue;
-    Verdict v;
-    v.harness = e.name;
-    const auto start = std::chrono::steady_clock::now();
-    z3::context c;
-    std::vector<Unit> units;
-    units.emplace_back(&harness, "harness");
-    if (driver && driver != &harness) units.emplace_back(driver, "driver");
-    Engine eng(c, units, opts, v);
-    eng.driver_ = driver ? (driver == &harness ? 0 : 1) : -1;
-    v.status = Verdict::Successful;
-    if (!harness.func_type(e.index).params.empty() || harness.import_of(ExternKind::Func, e.index)) {
-      v.status = Verdict::Error;
-      v.reason = "a harness takes no parameters and is defined in the module";
-    } else {
-      try {
-        eng.run(0, e.index);
-        if (!eng.inconclusive_.empty()) {
-          v.status = Verdict::Inconclusive;
-          v.reason = eng.inconclusive_;
-        }
-      } catch (Stop&) {
-      }
-    }
-    z3::stats st = eng.s_.statistics();
-    for (unsigned i = 0; i < st.size(); ++i) {
-      if (st.is_uint(i))
-        v.solver_stats[st.key(i)] = st.uint_value(i);
-      else
-        v.solver_stats[st.key(i)] = st.double_value(i);
-    }
-    v.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    out.push_back(std::move(v));
-  }
-  return out;
-}
-
-}  // namespace gust::prove
+}  // namespace gust::prove::detail
