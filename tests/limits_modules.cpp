@@ -165,6 +165,17 @@ Bytes locals_in_many_functions(uint64_t funcs, uint64_t per) {
   return m.bytes();
 }
 
+// One function declaring `n` i32 locals in one group, returning the last.
+Bytes one_function_locals(uint64_t n) {
+  WasmModule m;
+  const uint32_t t = m.type({}, {i32});
+  Bytes body;
+  put_idx(body, local_get, n - 1);
+  body.push_back(end);
+  m.export_func("f", m.func(t, {{uint32_t(n), i32}}, body));
+  return m.bytes();
+}
+
 // `n` empty functions, all exported so none is dropped before code generation.
 Bytes many_functions(uint64_t n) {
   WasmModule m;
@@ -366,8 +377,8 @@ Bytes repeated(uint64_t bytes, const Bytes& pattern) {
   m.export_func("f", m.func(t, {}, body));
   return m.bytes();
 }
-const Bytes kLoadStore = {local_get, 2, local_get, 2, i32_load, 2, 0, i32_store, 2, 4,
-                          local_get, 2, i32_const, 1, i32_add, local_set, 2};
+const Bytes kLoadStore = {local_get, 2,         local_get, 2,         i32_load, 2,       0,         i32_store, 2,
+                          4,         local_get, 2,         i32_const, 1,        i32_add, local_set, 2};
 const Bytes kDivide = {local_get, 0, local_get, 1, i64_div_s, local_get, 1, i64_rem_u, local_set, 0};
 const Bytes kCall = {local_get, 2, call, 0, local_set, 2};
 const Bytes kArith = {local_get, 2, local_get, 2, i32_mul, i32_const, 7, i32_add, local_set, 2};
@@ -390,7 +401,8 @@ Bytes same_base_traps(uint64_t n, bool divide) {
   Bytes body = {local_get, 1};
   for (uint64_t k = 0; k < n; ++k) {
     if (divide) {
-      put(body, {local_get, 0, i32_const, uint8_t(0x80 | (k & 0x7F)), 0x01, i32_add, local_get, 1, 0x6D /* i32.div_s */});
+      put(body,
+          {local_get, 0, i32_const, uint8_t(0x80 | (k & 0x7F)), 0x01, i32_add, local_get, 1, 0x6D /* i32.div_s */});
     } else {
       put(body, {local_get, 0, i32_load, 2});
       leb(body, 4 * k);
@@ -524,22 +536,32 @@ Bytes data_bytes(uint64_t n) {
   return m.bytes();
 }
 
-// A table of `n` entries filled by one element segment.
+// A table of `n` entries filled by one element segment, and a call through it.
 Bytes table_entries(uint64_t n) {
   WasmModule m;
   const uint32_t t = m.type({}, {});
+  const uint32_t caller = m.type({i32}, {});
   m.table(uint32_t(n));
   const uint32_t f = m.func(t, {}, {end});
+  m.export_func("f", m.func(caller, {}, {local_get, 0, 0x11 /* call_indirect */, uint8_t(t), 0, end}));
   m.elem(0, std::vector<uint32_t>(n, f));
   return m.bytes();
 }
 
+// `n` tables sharing the entry cap, each called through.
 Bytes many_tables(uint64_t n) {
   WasmModule m;
   const uint64_t each = wasm::kMaxTableEntries.value / n;
   for (uint64_t i = 0; i < n; ++i) m.table(uint32_t(each));
   const uint32_t t = m.type({}, {});
   m.func(t, {}, {end});
+  Bytes body;
+  for (uint64_t i = 0; i < n; ++i) {
+    put(body, {local_get, 0, 0x11, uint8_t(t)});
+    leb(body, i);
+  }
+  body.push_back(end);
+  m.export_func("f", m.func(m.type({i32}, {}), {}, body));
   return m.bytes();
 }
 
@@ -568,56 +590,96 @@ Bytes many_branches(uint64_t bytes, uint64_t arity) {
 
 uint64_t cap(const Cap& c) { return c.value; }
 
+// Every cap pressed at once in one module under 1 MiB: the widest type
+// among the most types, imports of it filling the function cap, functions at
+// the locals caps, the most globals, a full table, half a MiB of data, and
+// i64 division for what is left of the code's cost.
+Bytes everything(uint64_t) {
+  using namespace wasm;
+  WasmModule m;
+  const uint32_t wide = m.type(Bytes(cap(kMaxTypeArity), i64), Bytes(cap(kMaxTypeArity), i64));
+  for (uint64_t i = 1; i + 2 < cap(kMaxTypes); ++i) m.type(Bytes(i % 16, i32), {});
+  const uint32_t t = m.type({}, {});
+  const uint32_t div = m.type({i64, i64}, {i64});
+  const uint64_t heavy = cap(kMaxModuleLocals) / cap(kMaxFunctionLocals);  // functions at the locals cap
+  const uint64_t imports = cap(kMaxFunctions) - heavy - 1;
+  for (uint64_t i = 0; i < imports; ++i) m.import_func("env", "f" + std::to_string(i), wide);
+  m.memory(9);
+  m.table(uint32_t(cap(kMaxTableEntries)));
+  for (uint64_t i = 0; i < cap(kMaxGlobals); ++i) m.global(i64, true, {i64_const, uint8_t(i & 0x3F)});
+  for (uint64_t i = 0; i < heavy; ++i) m.func(t, {{uint32_t(cap(kMaxFunctionLocals)), i64}}, {end});
+  Bytes body;
+  while (body.size() / 10 * 12 + heavy + 16 < cap(kMaxCodeCost))
+    put(body, {local_get, 0, local_get, 1, i64_div_s, local_get, 1, i64_rem_u, local_set, 0});
+  put(body, {local_get, 0, end});
+  const uint32_t f = m.func(div, {}, body);
+  m.export_func("f", f);
+  m.elem(0, std::vector<uint32_t>(cap(kMaxTableEntries), uint32_t(imports)));
+  m.data(0, Bytes(512 << 10, 0x5A));
+  return m.bytes();
+}
+
 }  // namespace
 
 const std::vector<WorstCase>& worst_cases() {
-  using wasm::kMaxBodyBytes, wasm::kMaxFunctionLocals, wasm::kMaxTypeArity;
+  using wasm::kMaxFunctionLocals, wasm::kMaxLoopNesting, wasm::kMaxTypeArity;
+  auto one = [](Bytes (*f)(uint64_t)) { return [f](uint64_t n, uint64_t) { return f(n); }; };
+  auto pattern = [](const Bytes& p) { return [p](uint64_t n, uint64_t) { return repeated(n, p); }; };
+  constexpr uint64_t kMiB = 1 << 20;
   static const std::vector<WorstCase> cases = {
-      {"locals-many-functions", "functions each at the per-function locals cap",
-       [](uint64_t n, uint64_t a) { return locals_in_many_functions(n, a ? a : cap(kMaxFunctionLocals)); }},
-      {"functions", "empty exported functions", [](uint64_t n, uint64_t) { return many_functions(n); }},
-      {"imports", "imported functions, each called", [](uint64_t n, uint64_t) { return many_imports(n); }},
-      {"nesting-block", "nested blocks", [](uint64_t n, uint64_t) { return nesting(block, n); }},
-      {"nesting-loop", "nested loops", [](uint64_t n, uint64_t) { return nesting(loop, n); }},
-      {"nesting-if", "nested if/else", [](uint64_t n, uint64_t) { return nesting(if_, n); }},
-      {"br-table", "a br_table over 64 value-carrying blocks",
-       [](uint64_t n, uint64_t a) { return br_table_wide(n, a ? a : 64); }},
-      {"br-table-void", "br_tables over 64 blocks that carry nothing",
-       [](uint64_t n, uint64_t a) { return br_tables_void(n, a ? a : 1); }},
-      {"br-table-deep", "a br_table to each of n nested blocks", [](uint64_t n, uint64_t) { return br_table_wide(n, n); }},
-      {"phis-loops", "locals set in n nested loops (locals x depth phis)",
-       [](uint64_t n, uint64_t a) { return phis_nested(loop, n, a ? a : 1000); }},
-      {"phis-ifs", "locals set in n nested ifs (locals x depth phis)",
-       [](uint64_t n, uint64_t a) { return phis_nested(if_, n, a ? a : 1000); }},
-      {"multivalue-blocks", "ifs of the widest block type filling a body",
-       [](uint64_t n, uint64_t a) { return multivalue_blocks(n, a ? a : cap(kMaxTypeArity)); }},
-      {"wide-calls", "calls of the widest function type filling a body",
-       [](uint64_t n, uint64_t a) { return wide_calls(n, a ? a : cap(kMaxTypeArity)); }},
-      {"branches", "br_if carrying the widest block type filling a body",
-       [](uint64_t n, uint64_t a) { return many_branches(n, a ? a : cap(kMaxTypeArity)); }},
-      {"heavy-body", "one body of i64 division and bounds-checked memory", [](uint64_t n, uint64_t) { return one_heavy_function(n); }},
-      {"loads-body", "one body of bounds-checked loads and stores",
-       [](uint64_t n, uint64_t) { return repeated(n, kLoadStore); }},
-      {"divides-body", "one body of i64 division and remainder", [](uint64_t n, uint64_t) { return repeated(n, kDivide); }},
-      {"calls-body", "one body of calls", [](uint64_t n, uint64_t) { return repeated(n, kCall); }},
-      {"arith-body", "one body of i32 arithmetic", [](uint64_t n, uint64_t) { return repeated(n, kArith); }},
-      {"same-base-loads", "loads at n offsets from one address",
-       [](uint64_t n, uint64_t) { return same_base_traps(n, false); }},
-      {"same-divisor", "n divisions by one divisor", [](uint64_t n, uint64_t) { return same_base_traps(n, true); }},
-      {"inlined-divides", "internal functions of i64 division, each called once",
-       [](uint64_t n, uint64_t a) { return inlined_divides(n, a ? a : 1000); }},
-      {"heavy-code", "a code section of bodies at the body cap",
-       [](uint64_t n, uint64_t a) { return heavy_code(n, a ? a : cap(kMaxBodyBytes)); }},
-      {"live-locals", "locals all live across a loop", [](uint64_t n, uint64_t) { return live_locals(n); }},
-      {"call-chain", "functions each calling the previous twice", [](uint64_t n, uint64_t) { return call_chain(n); }},
-      {"wide-imports", "imports of the widest function type",
-       [](uint64_t n, uint64_t a) { return wide_imports(n, a ? a : cap(wasm::kMaxTypeArity)); }},
-      {"globals", "mutable globals, each read and written", [](uint64_t n, uint64_t) { return many_globals(n); }},
-      {"data-segments", "one-byte data segments", [](uint64_t n, uint64_t) { return many_data_segments(n); }},
-      {"data-bytes", "one data segment of n bytes", [](uint64_t n, uint64_t) { return data_bytes(n); }},
-      {"table-entries", "a table of n entries, filled", [](uint64_t n, uint64_t) { return table_entries(n); }},
-      {"tables", "n tables sharing the entry cap", [](uint64_t n, uint64_t) { return many_tables(n); }},
-      {"types", "function types", [](uint64_t n, uint64_t) { return many_types(n); }},
+      // What the caps bound: locals, functions, declarations.
+      {"function-locals", "one function of n locals", one(one_function_locals), (1ull << 32) - 1},
+      {"locals-many-functions", "n functions each at the per-function locals cap",
+       [](uint64_t n, uint64_t a) { return locals_in_many_functions(n, a ? a : cap(kMaxFunctionLocals)); }, 100000},
+      {"functions", "n empty exported functions", one(many_functions), 100000},
+      {"imports", "n imported functions, each called", one(many_imports), 100000},
+      {"wide-imports", "n imports of the widest function type, never called",
+       [](uint64_t n, uint64_t a) { return wide_imports(n, a ? a : cap(kMaxTypeArity)); }, 100000},
+      {"types", "n function types", one(many_types), 100000},
+      {"globals", "n mutable globals, each read and written", one(many_globals), 100000},
+      // Control flow.
+      {"nesting-block", "n nested blocks", [](uint64_t n, uint64_t) { return nesting(block, n); }, 100000},
+      {"nesting-if", "n nested if/else", [](uint64_t n, uint64_t) { return nesting(if_, n); }, 100000},
+      {"nesting-loop", "n nested loops", [](uint64_t n, uint64_t) { return nesting(loop, n); }, 100000},
+      {"phis-loops", "n locals set inside the deepest loop nest, live after it",
+       [](uint64_t n, uint64_t a) { return phis_nested(loop, a ? a : cap(kMaxLoopNesting), n); }, 100000},
+      {"phis-ifs", "n locals set inside 64 nested ifs, live after them",
+       [](uint64_t n, uint64_t a) { return phis_nested(if_, a ? a : 64, n); }, 100000},
+      {"br-table", "a br_table of n labels over 64 blocks carrying an i32",
+       [](uint64_t n, uint64_t a) { return br_table_wide(n, a ? a : 64); }, kMiB},
+      {"br-table-void", "br_tables of n labels over 64 blocks carrying nothing",
+       [](uint64_t n, uint64_t a) { return br_tables_void(n, a ? a : 1); }, kMiB},
+      {"br-table-deep", "a br_table to each of n nested blocks",
+       [](uint64_t n, uint64_t) { return br_table_wide(n, n); }, 100000},
+      {"multivalue-ifs", "ifs of the widest block type, filling n bytes",
+       [](uint64_t n, uint64_t a) { return multivalue_blocks(n, a ? a : cap(kMaxTypeArity)); }, kMiB},
+      {"wide-calls", "calls of the widest function type, filling n bytes",
+       [](uint64_t n, uint64_t a) { return wide_calls(n, a ? a : cap(kMaxTypeArity)); }, kMiB},
+      {"wide-branches", "br_if carrying the widest block type, filling n bytes",
+       [](uint64_t n, uint64_t a) { return many_branches(n, a ? a : cap(kMaxTypeArity)); }, kMiB},
+      // Straight-line code, n bytes of one pattern.
+      {"loads-body", "bounds-checked loads and stores", pattern(kLoadStore), kMiB},
+      {"divides-body", "i64 division and remainder", pattern(kDivide), kMiB},
+      {"calls-body", "calls", pattern(kCall), kMiB},
+      {"arith-body", "i32 arithmetic", pattern(kArith), kMiB},
+      {"mixed-body", "i64 division, loads and stores", one(one_heavy_function), kMiB},
+      {"same-base-loads", "n loads at offsets from one address",
+       [](uint64_t n, uint64_t) { return same_base_traps(n, false); }, kMiB},
+      {"same-divisor", "n divisions by one divisor", [](uint64_t n, uint64_t) { return same_base_traps(n, true); },
+       kMiB},
+      {"live-locals", "n locals all live across a loop", one(live_locals), 50000},
+      // Across functions: the inliner merges them.
+      {"inlined-divides", "n internal functions of 1000 bytes of i64 division, each called once",
+       [](uint64_t n, uint64_t a) { return inlined_divides(n, a ? a : 1000); }, 10000},
+      {"call-chain", "n functions, each calling the one before twice", one(call_chain), 100000},
+      {"many-bodies", "a code section of n bytes in bodies of 4 KiB of mixed code",
+       [](uint64_t n, uint64_t a) { return heavy_code(n, a ? a : 4096); }, 4 * kMiB},
+      // Data and tables.
+      {"data-segments", "n one-byte data segments", one(many_data_segments), kMiB},
+      {"data-bytes", "one data segment of n bytes", one(data_bytes), 16 * kMiB},
+      {"table-entries", "a table of n entries, filled and called through", one(table_entries), kMiB},
+      {"tables", "n tables sharing the entry cap", one(many_tables), 100000},
+      {"everything", "every cap pressed at once", one(everything), 1},
   };
   return cases;
 }

@@ -22,8 +22,8 @@ constexpr uint8_t unreachable = 0x00, block = 0x02, loop = 0x03, if_ = 0x04, els
                   i64_rem_u = 0x82, void_ = 0x40;
 }  // namespace op
 
-void leb(Bytes& out, uint64_t v);       // unsigned LEB128
-void sleb(Bytes& out, int64_t v);       // signed LEB128
+void leb(Bytes& out, uint64_t v);  // unsigned LEB128
+void sleb(Bytes& out, int64_t v);  // signed LEB128
 void name(Bytes& out, const std::string& s);
 
 // Builds a module section by section; indices are returned as things are
@@ -61,8 +61,7 @@ struct WorstCase {
   std::string family;
   std::string what;  // the shape, for a reader of the measurement
   std::function<Bytes(uint64_t scale, uint64_t aux)> make;
-  uint64_t at_cap = 0;    // the largest scale the caps admit
-  uint64_t over_cap = 0;  // a scale the caps refuse (0: none, another cap bounds the family)
+  uint64_t max_scale;  // where a search for the family's cap gives up (the input is large enough)
 };
 
 // Every family; see limits_modules.cpp for each shape.

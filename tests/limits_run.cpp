@@ -69,7 +69,7 @@ Verdict run_in_child(const Bytes& wasm, uint64_t limit) {
   const size_t tab1 = text.find('\t'), tab2 = tab1 == std::string::npos ? tab1 : text.find('\t', tab1 + 1);
   if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || tab2 == std::string::npos) {
     v.outcome = "crashed";
-    v.message = pid < 0                ? std::string("fork: ") + strerror(errno)
+    v.message = pid < 0               ? std::string("fork: ") + strerror(errno)
                 : WIFSIGNALED(status) ? std::string("killed by signal ") + strsignal(WTERMSIG(status))
                                       : "exit status " + std::to_string(WEXITSTATUS(status)) + ": " + text;
     return v;
@@ -78,6 +78,31 @@ Verdict run_in_child(const Bytes& wasm, uint64_t limit) {
   v.kind = text.substr(tab1 + 1, tab2 - tab1 - 1);
   v.message = text.substr(tab2 + 1);
   return v;
+}
+
+std::optional<Error> front_half(const Bytes& wasm) {
+  auto m = wasm::decode(wasm);
+  if (!m) return m.error();
+  if (auto v = wasm::validate(*m); !v) return v.error();
+  return std::nullopt;
+}
+
+CapPoint find_cap(const WorstCase& c) {
+  CapPoint p;
+  if (front_half(c.make(1, 0))) return p;
+  if (!front_half(c.make(c.max_scale, 0))) {
+    p.at = c.max_scale;
+    return p;
+  }
+  uint64_t lo = 1, hi = c.max_scale;  // lo accepted, hi refused
+  while (hi - lo > 1) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    (front_half(c.make(mid, 0)) ? hi : lo) = mid;
+  }
+  p.at = lo;
+  p.over = hi;
+  p.refusal = *front_half(c.make(hi, 0));
+  return p;
 }
 
 }  // namespace gust::limits_test
