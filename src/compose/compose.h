@@ -90,8 +90,10 @@ fs::path project_root(const fs::path& near);
 // no '_' in a name no instance's prefix is a prefix of another's.
 std::string why_not_instance_name(const std::string& name);
 
-[[nodiscard]] Result<Chip> load_chip(const fs::path& file);
-[[nodiscard]] Result<Node> load_node(const fs::path& file);
+// `text`, when given, is the file's contents already in memory (the fuzzer):
+// it is parsed as if read from `file`, which names it in messages.
+[[nodiscard]] Result<Chip> load_chip(const fs::path& file, const std::string* text = nullptr);
+[[nodiscard]] Result<Node> load_node(const fs::path& file, const std::string* text = nullptr);
 
 // clang-19 --target=wasm32 with the flags every gust driver is built with:
 // MVP plus sign extension, -Oz, no libc, the shadow stack first in memory.

@@ -6,6 +6,10 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <vector>
 
 #include "base/ctext.h"
 #include "compose/compose.h"
@@ -22,16 +26,89 @@ Error at(const fs::path& file, const toml::source_region& src, const std::string
   return e;
 }
 
-Result<toml::table> parse(const fs::path& file) {
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) {
-    Error e;
-    e.where = file.string();
-    e.message = fs::exists(file, ec) ? "not a regular file" : "no such file";
-    return e;
+// toml++ recurses once per level of nesting (dotted keys, table headers,
+// arrays, inline tables) and bounds only the inline values, so one line
+// a.a.a...= 1 of 100,000 parts overflows the stack. Before parsing, the
+// nesting along every path of a statement is bounded: outside strings and
+// comments, each dot and each opening bracket or brace is one level, and a
+// comma goes back to the level of the innermost open bracket or brace. A
+// table header is a statement of its own, so no value nests deeper than
+// twice the bound; real manifests nest a few deep.
+constexpr size_t kMaxTomlBytes = 1 << 20;
+constexpr int kMaxTomlNesting = 1024;
+
+std::optional<Error> too_deep(const std::string& text, const fs::path& file) {
+  int line = 1, col = 1, nesting = 0;
+  std::vector<int> open;  // the nesting at each open bracket or brace
+  auto step = [&](size_t n, size_t& i) {
+    for (size_t end = std::min(text.size(), i + n); i < end; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+  };
+  for (size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if (c == '"' || c == '\'') {  // skip a string, one-line or multi-line
+      const std::string quote(text.compare(i, 3, std::string(3, c)) == 0 ? 3 : 1, c);
+      size_t j = i + quote.size();
+      while (j < text.size() && text.compare(j, quote.size(), quote) != 0 && (quote.size() == 3 || text[j] != '\n'))
+        j += c == '"' && text[j] == '\\' ? 2 : 1;
+      step(j + quote.size() - i, i);
+      continue;
+    }
+    if (c == '#') {
+      while (i < text.size() && text[i] != '\n') step(1, i);
+      continue;
+    }
+    if (c == '.' || c == '[' || c == '{') {
+      if (++nesting > kMaxTomlNesting) {
+        Error e;
+        e.kind = Error::Kind::Limit;
+        e.where = file.string() + ":" + std::to_string(line) + ":" + std::to_string(col);
+        e.message = "implementation limit: nested more than " + std::to_string(kMaxTomlNesting) + " levels deep";
+        return e;
+      }
+      if (c != '.') open.push_back(nesting);
+    } else if (c == ']' || c == '}') {
+      if (!open.empty()) open.pop_back();
+      nesting = open.empty() ? 0 : open.back();
+    } else if (c == ',') {
+      nesting = open.empty() ? 0 : open.back();
+    } else if (c == '\n' && open.empty()) {
+      nesting = 0;  // the statement ends
+    }
+    step(1, i);
   }
+  return std::nullopt;
+}
+
+Result<toml::table> parse(const fs::path& file, const std::string* contents) {
+  const Error too_large =
+      Error::make(Error::Kind::Limit, "implementation limit: larger than " + std::to_string(kMaxTomlBytes) + " bytes",
+                  file.string());
+  std::string text;
+  if (contents) {
+    text = *contents;
+  } else {
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) {
+      Error e;
+      e.where = file.string();
+      e.message = fs::exists(file, ec) ? "not a regular file" : "no such file";
+      return e;
+    }
+    if (fs::file_size(file, ec) > kMaxTomlBytes) return too_large;
+    std::ifstream in(file, std::ios::binary);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  if (text.size() > kMaxTomlBytes) return too_large;
+  if (auto e = too_deep(text, file)) return *e;
   try {
-    return toml::parse_file(file.string());
+    return toml::parse(text, file.string());
   } catch (const toml::parse_error& err) {
     return at(file, err.source(), std::string(err.description()));
   }
@@ -172,8 +249,8 @@ fs::path project_root(const fs::path& near) {
   return GUST_SOURCE_DIR;
 }
 
-Result<Chip> load_chip(const fs::path& file) {
-  auto doc = parse(file);
+Result<Chip> load_chip(const fs::path& file, const std::string* text) {
+  auto doc = parse(file, text);
   if (!doc) return doc.error();
   try {
     Fields f{file, *doc};
@@ -232,8 +309,8 @@ Result<Chip> load_chip(const fs::path& file) {
   }
 }
 
-Result<Node> load_node(const fs::path& file) {
-  auto doc = parse(file);
+Result<Node> load_node(const fs::path& file, const std::string* text) {
+  auto doc = parse(file, text);
   if (!doc) return doc.error();
   const fs::path dir = fs::absolute(file).parent_path();
   try {

@@ -1,15 +1,15 @@
 // Stage 1 of the pipeline: bytes -> Module. Checks the binary format only;
 // typing rules are validate.cpp's.
 #include <cstdio>
+#include <optional>
 
+#include "limits.h"
 #include "module.h"
 #include "reader.h"
 
 namespace gust::wasm {
 
 namespace {
-
-constexpr uint32_t kMaxLocals = 50000;  // per function, as engines limit it
 
 class Decoder {
  public:
@@ -25,12 +25,16 @@ class Decoder {
   void code_section(Reader& s);
   void elem_section(Reader& s);
   void data_section(Reader& s);
-  void check_body(uint32_t func_index, const Function& f);
+  void read_locals(Reader& body, Function& f);
+  void check_body(const Function& f);
 
   Module& m_;
   Reader r_;
   std::vector<uint32_t> func_decls_;  // the function section's type indices
   bool saw_code_ = false;
+  std::optional<CodeBudget> budget_;  // over the code section's bodies
+  uint64_t locals_ = 0;               // summed over the bodies read so far
+  uint64_t table_entries_ = 0, elem_items_ = 0, data_bytes_ = 0;
 };
 
 Limits Decoder::limits(bool is_memory) {
@@ -103,6 +107,7 @@ void Decoder::run() {
   if (m_.bytes.size() < 8) r_.fail_at(4, "unexpected end: no version");
   r_.seek(4);
   if (r_.fixed32() != 1) r_.fail_at(4, "unknown binary version");
+  check_cap(kMaxModuleBytes, m_.bytes.size(), kMaxModuleBytes.value);
 
   // Non-custom sections must appear in this order, each at most once.
   auto rank = [](uint8_t id) -> int {
@@ -136,9 +141,13 @@ void Decoder::run() {
 }
 
 void Decoder::section(uint8_t id, Reader& s) {
-  auto count = [&](const char* what) {
+  // A vector's length: within the section, and within `cap` counting the
+  // `already` entries of its index space that came before (the imports).
+  auto count = [&](const char* what, const Cap* cap = nullptr, uint64_t already = 0) {
+    const size_t at = s.pos();
     const uint32_t n = s.u32();
     if (n > s.end() - s.pos()) s.fail(std::string("unexpected end: ") + what + " count too large");
+    if (cap) check_cap(*cap, already + n, at);
     return n;
   };
   switch (id) {
@@ -147,18 +156,18 @@ void Decoder::section(uint8_t id, Reader& s) {
       s.seek(s.end());
       break;
     case 1:
-      for (uint32_t i = 0, n = count("type"); i < n; ++i) {
+      for (uint32_t i = 0, n = count("type", &kMaxTypes); i < n; ++i) {
         const size_t at = s.pos();
         const uint8_t form = s.u8();
         if (form != 0x60) s.fail_at(at, "malformed function type form (integer representation too long)");
         FuncType t;
-        for (uint32_t k = 0, np = count("parameter"); k < np; ++k) t.params.push_back(s.valtype());
-        for (uint32_t k = 0, nr = count("result"); k < nr; ++k) t.results.push_back(s.valtype());
+        for (uint32_t k = 0, np = count("parameter", &kMaxTypeArity); k < np; ++k) t.params.push_back(s.valtype());
+        for (uint32_t k = 0, nr = count("result", &kMaxTypeArity); k < nr; ++k) t.results.push_back(s.valtype());
         m_.types.push_back(std::move(t));
       }
       break;
     case 2:
-      for (uint32_t i = 0, n = count("import"); i < n; ++i) {
+      for (uint32_t i = 0, n = count("import", &kMaxImports); i < n; ++i) {
         Import im;
         im.offset = s.pos();
         im.module = s.name();
@@ -187,18 +196,26 @@ void Decoder::section(uint8_t id, Reader& s) {
         }
         m_.imports.push_back(std::move(im));
       }
+      check_cap(kMaxFunctions, m_.imported(ExternKind::Func), s.pos());
+      check_cap(kMaxTables, m_.imported(ExternKind::Table), s.pos());
+      check_cap(kMaxGlobals, m_.imported(ExternKind::Global), s.pos());
       break;
     case 3:
-      for (uint32_t i = 0, n = count("function"); i < n; ++i) func_decls_.push_back(s.u32());
+      for (uint32_t i = 0, n = count("function", &kMaxFunctions, m_.imported(ExternKind::Func)); i < n; ++i)
+        func_decls_.push_back(s.u32());
       break;
     case 4:
-      for (uint32_t i = 0, n = count("table"); i < n; ++i) m_.tables.push_back(table_type());
+      for (uint32_t i = 0, n = count("table", &kMaxTables, m_.imported(ExternKind::Table)); i < n; ++i) {
+        const size_t at = s.pos();
+        m_.tables.push_back(table_type());
+        check_cap(kMaxTableEntries, table_entries_ += m_.tables.back().limits.min, at);
+      }
       break;
     case 5:
       for (uint32_t i = 0, n = count("memory"); i < n; ++i) m_.memories.push_back(limits(true));
       break;
     case 6:
-      for (uint32_t i = 0, n = count("global"); i < n; ++i) {
+      for (uint32_t i = 0, n = count("global", &kMaxGlobals, m_.imported(ExternKind::Global)); i < n; ++i) {
         Global g;
         g.type = global_type();
         g.init = const_expr();
@@ -206,7 +223,7 @@ void Decoder::section(uint8_t id, Reader& s) {
       }
       break;
     case 7:
-      for (uint32_t i = 0, n = count("export"); i < n; ++i) {
+      for (uint32_t i = 0, n = count("export", &kMaxExports); i < n; ++i) {
         Export e;
         e.offset = s.pos();
         e.name = s.name();
@@ -237,7 +254,9 @@ void Decoder::section(uint8_t id, Reader& s) {
 }
 
 void Decoder::elem_section(Reader& s) {
+  const size_t at = s.pos();
   const uint32_t n = s.u32();
+  check_cap(kMaxElemSegments, n, at);
   for (uint32_t i = 0; i < n; ++i) {
     ElemSegment e;
     e.position = s.pos();
@@ -261,8 +280,10 @@ void Decoder::elem_section(Reader& s) {
         if (s.u8() != 0x00) s.fail_at(at, "malformed element kind");
       }
     }
+    const size_t count_at = s.pos();
     const uint32_t count = s.u32();
     if (count > s.end() - s.pos()) s.fail("unexpected end: element count too large");
+    check_cap(kMaxElemItems, elem_items_ += count, count_at);
     for (uint32_t k = 0; k < count; ++k) {
       if (uses_exprs) {
         e.items.push_back(const_expr());
@@ -279,7 +300,9 @@ void Decoder::elem_section(Reader& s) {
 }
 
 void Decoder::data_section(Reader& s) {
+  const size_t at = s.pos();
   const uint32_t n = s.u32();
+  check_cap(kMaxDataSegments, n, at);
   for (uint32_t i = 0; i < n; ++i) {
     DataSegment d;
     d.position = s.pos();
@@ -291,8 +314,10 @@ void Decoder::data_section(Reader& s) {
       if (flags == 2) d.memory = s.u32();
       d.offset = const_expr();
     }
+    const size_t len_at = s.pos();
     const uint32_t len = s.u32();
     if (len > s.end() - s.pos()) s.fail("unexpected end of section or function: data segment length out of bounds");
+    check_cap(kMaxDataBytes, data_bytes_ += len, len_at);
     d.bytes.assign(m_.bytes.begin() + s.pos(), m_.bytes.begin() + s.pos() + len);
     s.seek(s.pos() + len);
     m_.datas.push_back(std::move(d));
@@ -301,9 +326,15 @@ void Decoder::data_section(Reader& s) {
 
 void Decoder::code_section(Reader& s) {
   saw_code_ = true;
+  check_cap(kMaxCodeBytes, s.end() - s.pos(), s.pos());
   const uint32_t n = s.u32();
   if (n != func_decls_.size()) s.fail("function and code section have inconsistent lengths");
   const uint32_t base = m_.imported(ExternKind::Func);
+  std::vector<uint32_t> func_types;
+  for (const auto& im : m_.imports)
+    if (im.kind == ExternKind::Func) func_types.push_back(im.func_type);
+  func_types.insert(func_types.end(), func_decls_.begin(), func_decls_.end());
+  budget_.emplace(m_, std::move(func_types));
   for (uint32_t i = 0; i < n; ++i) {
     const size_t at = s.pos();
     const uint32_t size = s.u32();
@@ -312,33 +343,49 @@ void Decoder::code_section(Reader& s) {
     Reader body(m_.bytes, s.pos(), body_end);
     Function f;
     f.type = func_decls_[i];
-    uint64_t total = 0;
-    for (uint32_t g = 0, ng = body.u32(); g < ng; ++g) {
-      const uint32_t count = body.u32();
-      total += count;
-      if (total > kMaxLocals) body.fail("too many locals", Error::Kind::Malformed);
-      const ValType t = body.valtype();
-      f.locals.insert(f.locals.end(), count, t);
-    }
-    f.body_begin = body.pos();
-    f.body_end = body_end;
-    m_.functions.push_back(std::move(f));
     try {
-      check_body(base + i, m_.functions.back());
+      check_cap(kMaxBodyBytes, size, at);
+      read_locals(body, f);
+      f.body_begin = body.pos();
+      f.body_end = body_end;
+      check_body(f);
     } catch (Failure& fail) {
       fail.error.func = base + i;
       throw;
     }
+    m_.functions.push_back(std::move(f));
     s.seek(body_end);
   }
 }
 
+// The local declarations: (count, type) groups. Their sum past 2^32 - 1 is
+// malformed, as the spec says; past gust's caps, a limit. Both are checked
+// before any local is stored, so a hostile count costs no memory.
+void Decoder::read_locals(Reader& body, Function& f) {
+  const size_t at = body.pos();
+  const uint32_t groups = body.u32();
+  if (groups > body.end() - body.pos()) body.fail("unexpected end: local declaration count too large");
+  std::vector<std::pair<uint32_t, ValType>> decls;
+  uint64_t total = f.type < m_.types.size() ? m_.types[f.type].params.size() : 0;
+  for (uint32_t g = 0; g < groups; ++g) {
+    const uint32_t count = body.u32();
+    decls.emplace_back(count, body.valtype());
+    total += count;
+  }
+  if (total > UINT32_MAX) body.fail_at(at, "too many locals");
+  check_cap(kMaxFunctionLocals, total, at);
+  check_cap(kMaxModuleLocals, locals_ += total, at);
+  for (auto [count, t] : decls) f.locals.insert(f.locals.end(), count, t);
+}
+
 // Every instruction must decode, and the body must end with the `end` that
 // closes the function: the nesting of block/loop/if and end is a format rule.
-void Decoder::check_body(uint32_t, const Function& f) {
+// The code budget sees each instruction as it is read.
+void Decoder::check_body(const Function& f) {
   Reader r(m_.bytes, f.body_begin, f.body_end);
   Instr in;
   int depth = 1;
+  budget_->begin_function(f.type);
   while (!r.at_end()) {
     try {
       read_instr(r, in, m_.data_count.has_value());
@@ -346,6 +393,12 @@ void Decoder::check_body(uint32_t, const Function& f) {
       if (fail.error.opcode.empty() && in.offset < m_.bytes.size()) {
         if (auto op = lookup(0, m_.bytes[in.offset])) fail.error.opcode = info(*op).text;
       }
+      throw;
+    }
+    try {
+      budget_->step(in);
+    } catch (Failure& fail) {
+      fail.error.opcode = info(in.op).text;
       throw;
     }
     switch (in.op) {

@@ -67,6 +67,20 @@ class FuncValidator {
   void pop_all(const std::vector<ValType>& ts) {
     for (size_t i = ts.size(); i-- > 0;) pop(ts[i]);
   }
+  // What pop_all(ts) would check, leaving the stack as it is.
+  void check_top(const std::vector<ValType>& ts) {
+    const size_t height = ctrls_.back().height;
+    for (size_t depth = 1; depth <= ts.size(); ++depth) {  // from the top, as pop_all goes
+      const ValType expect = ts[ts.size() - depth];
+      if (vals_.size() < height + depth) {
+        if (ctrls_.back().unreachable) return;  // the rest pops as Unknown
+        invalid(at_, "type mismatch: the operand stack is empty");
+      }
+      const ValType t = vals_[vals_.size() - depth];
+      if (t != expect && t != ValType::Unknown && expect != ValType::Unknown)
+        invalid(at_, std::string("type mismatch: expected ") + name(expect) + ", got " + name(t));
+    }
+  }
   void push_all(const std::vector<ValType>& ts) {
     for (auto t : ts) push(t);
   }
@@ -178,13 +192,13 @@ void FuncValidator::step(const Instr& in) {
     case Op::BrTable: {
       pop(ValType::I32);
       const auto dflt = label_types(label(in.targets.back()));
+      // Each distinct label once, checked in place: a copy of the stack per
+      // label would be quadratic in a long br_table over a deep stack.
+      std::set<uint32_t> seen;
       for (uint32_t t : in.targets) {
         const auto& ts = label_types(label(t));
         if (ts.size() != dflt.size()) invalid(at_, "type mismatch: br_table targets differ in arity");
-        // Check each target against the stack without consuming it.
-        auto saved = vals_;
-        pop_all(ts);
-        vals_ = std::move(saved);
+        if (seen.insert(t).second) check_top(ts);
       }
       pop_all(dflt);
       unreachable();

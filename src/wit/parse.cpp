@@ -10,6 +10,11 @@ namespace gust::wit {
 
 namespace {
 
+// How deep list, option and result may nest: the parser (and Type::str, and
+// the destructor) recurse once per level, so a hostile file is refused here
+// rather than overflowing the stack. gust:hal nests two deep.
+constexpr int kMaxTypeNesting = 32;
+
 struct Token {
   enum Kind { Ident, Punct, End } kind = End;
   std::string text;
@@ -22,9 +27,8 @@ class Parser {
   Package package();
 
  private:
-  [[noreturn]] void fail(const Token& at, const std::string& msg) {
-    throw Failure{
-        Error::make(Error::Kind::Input, msg, file_ + ":" + std::to_string(at.line) + ":" + std::to_string(at.col))};
+  [[noreturn]] void fail(const Token& at, const std::string& msg, Error::Kind kind = Error::Kind::Input) {
+    throw Failure{Error::make(kind, msg, file_ + ":" + std::to_string(at.line) + ":" + std::to_string(at.col))};
   }
   void skip_space();
   void advance();
@@ -41,7 +45,7 @@ class Parser {
     return s;
   }
   std::string describe() const { return tok_.kind == Token::End ? "the end of the file" : "'" + tok_.text + "'"; }
-  Type type();
+  Type type(int depth = 0);
   Func func_sig(std::string name, int line);
   Interface interface();
   World world();
@@ -127,25 +131,28 @@ void Parser::advance() {
   fail(tok_, "unexpected character '" + tok_.text + "'");
 }
 
-Type Parser::type() {
+Type Parser::type(int depth) {
   static const std::set<std::string> scalars = {"u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "bool"};
   Token at = tok_;
+  if (depth > kMaxTypeNesting)
+    fail(at, "implementation limit: a type nested more than " + std::to_string(kMaxTypeNesting) + " levels deep",
+         Error::Kind::Limit);
   Type t;
   t.name = ident();
   if (scalars.count(t.name)) return t;
   if (t.name == "list" || t.name == "option") {
     expect("<");
-    t.args.push_back(type());
+    t.args.push_back(type(depth + 1));
     expect(">");
     return t;
   }
   if (t.name == "result") {
     if (!is("<")) return t;
     advance();
-    t.args.push_back(type());
+    t.args.push_back(type(depth + 1));
     if (is(",")) {
       advance();
-      t.args.push_back(type());
+      t.args.push_back(type(depth + 1));
     }
     expect(">");
     return t;
