@@ -115,6 +115,10 @@ std::string md(const std::string& s) {
   for (char c : s) {
     if (c == '|')
       o += "\\|";
+    else if (c == '<')
+      o += "&lt;";  // GitHub's Markdown would take it for a tag and hide it
+    else if (c == '>')
+      o += "&gt;";
     else if (c == '\n')
       o += ' ';
     else
@@ -213,21 +217,26 @@ std::string matrix_markdown(const Matrix& m) {
   for (const auto& r : m.rows) all.push_back(&r);
   std::string o = "# Traceability matrix\n\n" + md(m.title) + "\n\nTest results: " + m.results_from + ". " +
                   counts_text(counts(all)) + "\n";
-  auto tests_cell = [](const MatrixRow& r) {
-    std::vector<std::string> t;
-    for (const auto& v : r.verifications)
-      for (const auto& x : v.tests) t.push_back("`" + md(x.name) + "` " + outcome_name(x.result.outcome));
-    return join(t, "<br>");
+  // A cell per verification: how many tests ended how, naming every test
+  // that did not pass; the names of all of them follow under Verifications.
+  auto summary = [](const MatrixVerification& v) {
+    std::map<Outcome, std::vector<std::string>> by;
+    for (const auto& t : v.tests) by[t.result.outcome].push_back("`" + md(t.name) + "`");
+    std::vector<std::string> parts;
+    for (const auto& [outcome, names] : by)
+      parts.push_back(std::to_string(names.size()) + " " + outcome_name(outcome) +
+                      (outcome == Outcome::Passed ? "" : ": " + join(names, ", ")));
+    return v.id + ": " + join(parts, "; ");
   };
   auto row = [&](const MatrixRow& r) {
     std::vector<std::string> ver;
-    for (const auto& v : r.verifications) ver.push_back(v.id + (v.method.empty() ? "" : " (" + v.method + ")"));
+    for (const auto& v : r.verifications) ver.push_back(summary(v));
     return "| " + r.id + " | " + md(r.title) + " | " + r.status + " | " + join(r.designs, ", ") + " | " +
-           join(ver, "<br>") + " | " + tests_cell(r) + " | " + verdict_text(r) + " |\n";
+           join(ver, "<br>") + " | " + verdict_text(r) + " |\n";
   };
   const std::string head =
-      "| requirement | title | status | design | verified by | tests | verdict |\n"
-      "| --- | --- | --- | --- | --- | --- | --- |\n";
+      "| requirement | title | status | design | verified by (tests) | verdict |\n"
+      "| --- | --- | --- | --- | --- | --- |\n";
   for (const auto* h : s.heads) {
     o += "\n## " + h->id + ": " + md(h->title) + " (" + h->type + ", " + h->status + ")\n\n";
     const auto& below = s.below[h->id];
@@ -238,6 +247,15 @@ std::string matrix_markdown(const Matrix& m) {
   o += "\n## Not covered\n\n";
   if (s.uncovered.empty()) o += "Every requirement is covered by a verification.\n";
   for (const auto* r : s.uncovered) o += "- " + r->id + " (" + r->type + ", " + r->status + "): " + md(r->title) + "\n";
+  o += "\n## Verifications\n\n";
+  std::set<std::string> listed;
+  for (const auto& r : m.rows)
+    for (const auto& v : r.verifications) {
+      if (!listed.insert(v.id).second) continue;
+      std::vector<std::string> t;
+      for (const auto& x : v.tests) t.push_back("`" + md(x.name) + "` " + outcome_name(x.result.outcome));
+      o += "- " + v.id + (v.method.empty() ? "" : " (" + v.method + ")") + ": " + join(t, ", ") + "\n";
+    }
   return o;
 }
 
