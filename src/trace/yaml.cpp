@@ -2,6 +2,8 @@
 // that the schema and the artifact parser share.
 #include "trace/yaml.h"
 
+#include <yaml-cpp/depthguard.h>
+
 #include <algorithm>
 #include <fstream>
 #include <regex>
@@ -39,6 +41,10 @@ std::optional<YAML::Node> load(const fs::path& file, Diagnostics& problems) {
     docs = YAML::LoadAllFromFile(file.string());
   } catch (const YAML::BadFile&) {
     add(problems, Severity::Error, {file.string(), 0, 0}, "", "parse", "cannot read the file");
+    return std::nullopt;
+  } catch (const YAML::DeepRecursion& e) {
+    add(problems, Severity::Error, location(file.string(), e.mark), "", "parse",
+        "YAML does not parse: nested deeper than the parser's limit of " + std::to_string(e.depth()));
     return std::nullopt;
   } catch (const YAML::Exception& e) {
     // e.msg is the parser's reason without the position, which the location
