@@ -34,8 +34,6 @@ fs::path trace_home() {
   return ".";
 }
 
-fs::path shorter(const fs::path& p) { return p.lexically_normal(); }
-
 // Everything both subcommands need: the schema, the artifacts, the checks,
 // and the tests with their results when a build folder is given.
 struct Loaded {
@@ -53,7 +51,13 @@ struct Loaded {
 Loaded load(const TraceArgs& a) {
   Loaded l;
   const fs::path home = trace_home();
-  const fs::path schema_file = a.schema.empty() ? shorter(home / "trace" / "schema.yaml") : fs::path(a.schema);
+  const fs::path schema_file =
+      a.schema.empty() ? (home / "trace" / "schema.yaml").lexically_normal() : fs::path(a.schema);
+  std::error_code ec;
+  if (a.schema.empty() && !fs::exists(schema_file, ec)) {
+    l.fatal = Error::make(Error::Kind::Input, "no trace/schema.yaml in this folder or above it (give --schema FILE)");
+    return l;
+  }
   auto schema = trace::load_schema(schema_file, l.problems);
   if (!schema) {
     l.fatal = schema.error();
@@ -63,7 +67,7 @@ Loaded load(const TraceArgs& a) {
   if (trace::count(l.problems, trace::Severity::Error)) return l;  // a broken schema checks nothing
   std::vector<fs::path> inputs;
   for (const auto& p : a.paths) inputs.emplace_back(p);
-  if (inputs.empty()) inputs.push_back(shorter(home / "trace"));
+  if (inputs.empty()) inputs.push_back((home / "trace").lexically_normal());
   auto files = trace::collect_files(inputs, schema_file);
   if (!files) {
     l.fatal = files.error();

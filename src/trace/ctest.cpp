@@ -206,11 +206,11 @@ std::string exact_regex(const std::vector<std::string>& names) {
   return re + ")$";
 }
 
-Result<TestResults> run_tests(const TestList& list, const std::vector<std::string>& names, int jobs) {
-  TestResults out;
-  if (names.empty()) return out;
-  std::map<int, const TestInfo*> by_number;
-  for (const auto& t : list.tests) by_number[t.number] = &t;
+namespace {
+
+// One ctest run of `names`, its per-test lines read into `out`.
+Result<void> run_batch(const TestList& list, const std::map<int, const TestInfo*>& by_number,
+                       const std::vector<std::string>& names, int jobs, TestResults& out) {
   auto run = base::run_tool({base::tool("GUST_CTEST", "ctest"), "--test-dir", list.build_dir.string(), "-R",
                              exact_regex(names), "-j", std::to_string(jobs < 1 ? 1 : jobs)});
   // "  3/12 Test  #7: NAME .........   Passed    0.10 sec": the number says
@@ -220,6 +220,7 @@ Result<TestResults> run_tests(const TestList& list, const std::vector<std::strin
   std::istringstream in(run.output);
   std::smatch m, t;
   const std::set<std::string> wanted(names.begin(), names.end());
+  size_t seen = 0;
   for (std::string line; std::getline(in, line);) {
     if (!std::regex_match(line, m, kLine)) continue;
     auto it = by_number.find(std::stoi(m[1]));
@@ -229,6 +230,7 @@ Result<TestResults> run_tests(const TestList& list, const std::vector<std::strin
     if (!wanted.count(name))
       return Error::make(Error::Kind::Tool, "ctest ran '" + name + "', which was not asked for",
                          list.build_dir.string());
+    ++seen;
     const std::string after = rest.substr(name.size());
     std::string status = std::regex_match(after, t, kTail) ? std::string(t[1]) : after;
     if (status.rfind("***", 0) == 0) status = status.substr(3);
@@ -241,8 +243,33 @@ Result<TestResults> run_tests(const TestList& list, const std::vector<std::strin
       r = {Outcome::NotRun, status, "this run"};
     out[name] = r;
   }
-  if (out.empty() && run.status != 0)
+  if (!seen && run.status != 0)
     return Error::make(Error::Kind::Tool, "ctest failed: " + first_line(run.output), list.build_dir.string());
+  return {};
+}
+
+}  // namespace
+
+Result<TestResults> run_tests(const TestList& list, const std::vector<std::string>& names, int jobs) {
+  TestResults out;
+  std::map<int, const TestInfo*> by_number;
+  for (const auto& t : list.tests) by_number[t.number] = &t;
+  // CMake's regular expressions have a size limit, so a long list runs in
+  // batches of a few kilobytes of pattern each (the build's LastTest.log is
+  // then the last batch's).
+  std::vector<std::string> batch;
+  size_t length = 0;
+  for (size_t i = 0; i <= names.size(); ++i) {
+    if (i == names.size() || (length + names[i].size() > 8000 && !batch.empty())) {
+      if (!batch.empty())
+        if (auto r = run_batch(list, by_number, batch, jobs, out); !r) return r.error();
+      batch.clear();
+      length = 0;
+      if (i == names.size()) break;
+    }
+    batch.push_back(names[i]);
+    length += 2 * names[i].size() + 1;  // every character may gain a backslash
+  }
   for (const auto& n : names)
     if (!out.count(n)) out[n] = {Outcome::NotRun, "ctest did not run it", "this run"};
   return out;
