@@ -118,6 +118,7 @@ struct SchemaReader {
     l.description = r.str("description", false);
     l.sources = r.strs("source-types", false);
     l.targets = r.strs("target-types", false);
+    l.acyclic = r.flag("acyclic");
     r.finish();
     if (l.name.empty()) return;
     if (schema.link_type(l.name)) error(l.at, "link type '" + l.name + "' is declared twice");

@@ -69,13 +69,15 @@ struct TypeSpec {
 };
 
 // A link type may go from any of `sources` to any of `targets`; an empty
-// list allows every type.
+// list allows every type. An acyclic one (derives-from, refines) may not
+// lead back to where it started.
 struct LinkTypeSpec {
   std::string name;
   std::string inverse;
   std::string description;
   std::vector<std::string> sources;
   std::vector<std::string> targets;
+  bool acyclic = false;
   Location at;
   bool allows(const std::string& from, const std::string& to) const;
 };

@@ -3,6 +3,7 @@
 // with results, that pass.
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <set>
 
 #include "trace/yaml.h"
@@ -182,10 +183,43 @@ struct Checker {
     }
   }
 
+  // A requirement that derives, through others, from itself derives from
+  // nothing: each cycle of an acyclic link type is reported once, at the
+  // link that closes it, with the whole path.
+  void cycles(const LinkTypeSpec& lt) {
+    enum Mark { White, Grey, Black };
+    std::vector<Mark> mark(store.artifacts.size(), White);
+    std::vector<size_t> path;
+    std::function<void(size_t)> visit = [&](size_t i) {
+      mark[i] = Grey;
+      path.push_back(i);
+      for (const auto& l : store.artifacts[i].links) {
+        if (l.type != lt.name) continue;
+        auto t = store.by_id.find(l.target);
+        if (t == store.by_id.end() || t->second == i) continue;  // dangling and self links are reported apart
+        if (mark[t->second] == Grey) {
+          std::string chain;
+          auto from = std::find(path.begin(), path.end(), t->second);
+          for (auto it = from; it != path.end(); ++it) chain += store.artifacts[*it].id + " -> ";
+          add(problems, Severity::Error, l.at, store.artifacts[i].id, "link-cycle",
+              "'" + lt.name + "' links form a cycle: " + chain + l.target);
+        } else if (mark[t->second] == White) {
+          visit(t->second);
+        }
+      }
+      path.pop_back();
+      mark[i] = Black;
+    };
+    for (size_t i = 0; i < store.artifacts.size(); ++i)
+      if (mark[i] == White) visit(i);
+  }
+
   void run() {
     for (size_t i = 0; i < store.artifacts.size(); ++i)
       for (const auto& l : store.artifacts[i].links) backlinks[l.target].emplace_back(i, l.type);
     for (const auto& a : store.artifacts) artifact(a);
+    for (const auto& lt : schema.link_types)
+      if (lt.acyclic) cycles(lt);
     for (const auto& r : schema.rules) rule(r);
   }
 };
