@@ -228,16 +228,19 @@ std::string matrix_markdown(const Matrix& m) {
                       (outcome == Outcome::Passed ? "" : ": " + join(names, ", ")));
     return v.id + ": " + join(parts, "; ");
   };
+  std::string head_id;  // the section's head: rows derived from it need not say so
   auto row = [&](const MatrixRow& r) {
     std::vector<std::string> ver;
     for (const auto& v : r.verifications) ver.push_back(summary(v));
-    return "| " + r.id + " | " + md(r.title) + " | " + r.status + " | " + join(r.designs, ", ") + " | " +
-           join(ver, "<br>") + " | " + verdict_text(r) + " |\n";
+    return "| " + r.id + (r.parent.empty() || r.parent == head_id ? "" : " (from " + r.parent + ")") + " | " +
+           md(r.title) + " | " + r.status + " | " + join(r.designs, ", ") + " | " + join(ver, "<br>") + " | " +
+           verdict_text(r) + " |\n";
   };
   const std::string head =
       "| requirement | title | status | design | verified by (tests) | verdict |\n"
       "| --- | --- | --- | --- | --- | --- |\n";
   for (const auto* h : s.heads) {
+    head_id = h->id;
     o += "\n## " + h->id + ": " + md(h->title) + " (" + h->type + ", " + h->status + ")\n\n";
     const auto& below = s.below[h->id];
     if (!below.empty() && s.heads.size() > 1) o += counts_text(counts(below)) + "\n\n";
@@ -277,6 +280,7 @@ std::string matrix_html(const Matrix& m) {
     for (char ch : t) c += ch == ' ' ? '-' : ch;
     return c;
   };
+  std::string head_id;
   auto row = [&](const MatrixRow& r) {
     std::string v, t;
     for (const auto& x : r.verifications) {
@@ -289,14 +293,16 @@ std::string matrix_html(const Matrix& m) {
       }
     }
     const std::string verdict = verdict_text(r);
-    return "<tr id=\"" + html(r.id) + "\"><td>" + html(r.id) + "</td><td>" + html(r.title) + "</td><td>" +
-           html(r.status) + "</td><td>" + html(join(r.designs, ", ")) + "</td><td>" + v + "</td><td>" + t +
-           "</td><td class=\"" + cls(verdict) + "\">" + verdict + "</td></tr>\n";
+    return "<tr id=\"" + html(r.id) + "\"><td>" + html(r.id) +
+           (r.parent.empty() || r.parent == head_id ? "" : " <small>(from " + html(r.parent) + ")</small>") +
+           "</td><td>" + html(r.title) + "</td><td>" + html(r.status) + "</td><td>" + html(join(r.designs, ", ")) +
+           "</td><td>" + v + "</td><td>" + t + "</td><td class=\"" + cls(verdict) + "\">" + verdict + "</td></tr>\n";
   };
   const std::string head =
       "<table><tr><th>requirement</th><th>title</th><th>status</th><th>design</th><th>verified by</th>"
       "<th>tests</th><th>verdict</th></tr>\n";
   for (const auto* h : s.heads) {
+    head_id = h->id;
     o += "<h2>" + html(h->id) + ": " + html(h->title) + " (" + html(h->type) + ", " + html(h->status) + ")</h2>\n";
     const auto& below = s.below[h->id];
     if (!below.empty() && s.heads.size() > 1) o += "<p>" + html(counts_text(counts(below))) + "</p>\n";

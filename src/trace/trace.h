@@ -200,6 +200,7 @@ struct TestInfo {
   std::string name;
   int number = 0;  // ctest's #N
   std::optional<int> skip_return_code;
+  bool skip_regex = false;  // SKIP_REGULAR_EXPRESSION is set: a skip says so in its output
   bool disabled = false;
 };
 
