@@ -15,7 +15,7 @@ packages=(
   gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   # wasm tools, the solver, the emulated core, and libraries
   wabt binaryen libz3-dev libunicorn-dev libcapstone-dev
-  libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libgtest-dev googletest
+  libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libgtest-dev googletest libyaml-cpp-dev
 )
 
 if [ "${1:-}" != "--no-install" ]; then

@@ -23,5 +23,6 @@ void add_spec(CLI::App& app);
 void add_prove(CLI::App& app);
 void add_bind(CLI::App& app);
 void add_audit(CLI::App& app);
+void add_trace(CLI::App& app);
 
 }  // namespace gust::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   gust::cli::add_prove(app);
   gust::cli::add_bind(app);
   gust::cli::add_audit(app);
+  gust::cli::add_trace(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
