@@ -1,7 +1,7 @@
 // The fuzzers' kept inputs, replayed without a fuzzer: every crash input
-// found (tests/fuzz/regressions/<target>/) and the manifest and WIT corpora
-// must be handled as the targets' contracts say (tests/fuzz/targets.h). The
-// wasm corpus is large and slow to dissolve; .ci/fuzz replays it.
+// found (tests/fuzz/regressions/<target>/) and the kept corpora (the shipped
+// drivers, the red-team modules, the nodes, the chip, the WIT) must be handled
+// as the targets' contracts say (tests/fuzz/targets.h).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -41,6 +41,8 @@ TEST(LimitsFuzz, EveryKeptCrashInputIsHandled) {
 }
 
 TEST(LimitsFuzz, TheManifestCorpusIsHandled) { EXPECT_GT(replay("corpus/manifest", fuzz::manifest), 0u); }
+
+TEST(LimitsFuzz, TheWasmCorpusIsHandled) { EXPECT_GT(replay("corpus/dissolve", fuzz::wasm_module), 0u); }
 
 TEST(LimitsFuzz, TheWitCorpusIsHandled) { EXPECT_GT(replay("corpus/wit", fuzz::wit), 0u); }
 
