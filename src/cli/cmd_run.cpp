@@ -1,13 +1,20 @@
 // `gust run NODE.toml`: build the node, boot it in QEMU's stm32vldiscovery
-// machine with USART1 on the terminal, and optionally gate on its output.
+// machine with USART1 on the terminal, and optionally gate on its output,
+// feed the other USARTs from files and record what they transmit.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "cli/cli.h"
 #include "compose/compose.h"
@@ -18,23 +25,116 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// QEMU's -serial options attach to USART1, USART2, USART3 in that order.
+constexpr int kUsarts = 3;
+
 struct RunArgs {
   std::string manifest, expect, send, out;
+  std::vector<std::string> inputs, outputs;  // "usartN=FILE"
   double timeout = 0;
   bool no_build = false;
 };
 
-std::vector<std::string> qemu_argv(const fs::path& elf) {
-  return {compose::tool("GUST_QEMU", "qemu-system-arm"),
-          "-M",
-          "stm32vldiscovery",
-          "-nographic",
-          "-serial",
-          "stdio",
-          "-monitor",
-          "none",
-          "-kernel",
-          elf.string()};
+// A USART other than the console, fed from a file and/or recorded to one,
+// through a Unix socket that QEMU connects to as the USART's chardev.
+struct Port {
+  std::string input_path, output_path;
+  std::string input;  // the bytes to send, read before the build
+  size_t sent = 0;
+  std::string received;
+  int listen_fd = -1, fd = -1;
+  fs::path socket;
+  bool used() const { return !input_path.empty() || !output_path.empty(); }
+};
+
+using Ports = std::array<Port, kUsarts + 1>;  // indexed by USART number; [1] is the terminal
+
+// "usart2=FILE" -> (2, FILE).
+Result<std::pair<int, std::string>> parse_port(const std::string& spec, const char* option) {
+  const auto eq = spec.find('=');
+  const std::string name = spec.substr(0, eq);
+  const auto bad = [&](const std::string& why) {
+    return Error::make(Error::Kind::Input, std::string(option) + " " + spec + ": " + why);
+  };
+  if (eq == std::string::npos || eq + 1 == spec.size()) return bad("expected usartN=FILE");
+  if (name.size() != 6 || name.compare(0, 5, "usart") != 0 || name[5] < '1' || name[5] > '0' + kUsarts)
+    return bad("no such USART '" + name + "' (the machine has usart1 to usart" + std::to_string(kUsarts) + ")");
+  if (name[5] == '1')
+    return bad("usart1 is the terminal: use --send and --expect, or redirect gust's standard streams");
+  return std::pair{name[5] - '0', spec.substr(eq + 1)};
+}
+
+Result<Ports> parse_ports(const RunArgs& a) {
+  Ports ports;
+  for (const auto& spec : a.inputs) {
+    auto p = parse_port(spec, "--input");
+    if (!p) return p.error();
+    Port& port = ports[size_t(p->first)];
+    if (!port.input_path.empty())
+      return Error::make(Error::Kind::Input,
+                         "--input " + spec + ": usart" + std::to_string(p->first) + " already has an input");
+    std::ifstream in(p->second, std::ios::binary);
+    if (!in) return Error::make(Error::Kind::Input, "--input " + spec + ": cannot read " + p->second);
+    port.input.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    port.input_path = p->second;
+  }
+  for (const auto& spec : a.outputs) {
+    auto p = parse_port(spec, "--output");
+    if (!p) return p.error();
+    Port& port = ports[size_t(p->first)];
+    if (!port.output_path.empty())
+      return Error::make(Error::Kind::Input,
+                         "--output " + spec + ": usart" + std::to_string(p->first) + " already has an output");
+    port.output_path = p->second;
+  }
+  return ports;
+}
+
+// Listens on a fresh socket for each used port, before QEMU starts, so that
+// QEMU's client connection succeeds at once.
+Result<void> listen_ports(Ports& ports, const fs::path& dir) {
+  for (int n = 2; n <= kUsarts; ++n) {
+    Port& p = ports[size_t(n)];
+    if (!p.used()) continue;
+    p.socket = dir / ("usart" + std::to_string(n) + ".sock");
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (p.socket.string().size() >= sizeof addr.sun_path)
+      return Error::make(Error::Kind::Tool, "socket path too long: " + p.socket.string());
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", p.socket.c_str());
+    fs::remove(p.socket);
+    p.listen_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (p.listen_fd < 0 || bind(p.listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        listen(p.listen_fd, 1) != 0)
+      return Error::make(Error::Kind::Tool, "cannot listen on " + p.socket.string());
+  }
+  return {};
+}
+
+std::vector<std::string> qemu_argv(const fs::path& elf, const Ports& ports) {
+  std::vector<std::string> argv = {compose::tool("GUST_QEMU", "qemu-system-arm"),
+                                   "-M",
+                                   "stm32vldiscovery",
+                                   "-nographic",
+                                   "-serial",
+                                   "stdio",
+                                   "-monitor",
+                                   "none",
+                                   "-kernel",
+                                   elf.string()};
+  int last = 1;
+  for (int n = 2; n <= kUsarts; ++n)
+    if (ports[size_t(n)].used()) last = n;
+  for (int n = 2; n <= last; ++n) {
+    const Port& p = ports[size_t(n)];
+    if (!p.used()) {
+      argv.insert(argv.end(), {"-serial", "null"});
+      continue;
+    }
+    const std::string id = "usart" + std::to_string(n);
+    argv.insert(argv.end(), {"-chardev", "socket,id=" + id + ",path=" + p.socket.string(), "-serial", "chardev:" + id});
+  }
+  return argv;
 }
 
 pid_t spawn(const std::vector<std::string>& argv, int in_fd, int out_fd) {
@@ -59,7 +159,7 @@ int stop(pid_t pid) {
 
 // Interactive: QEMU owns the terminal until it exits or the timeout passes.
 int run_attached(const fs::path& elf, double timeout) {
-  pid_t pid = spawn(qemu_argv(elf), -1, -1);
+  pid_t pid = spawn(qemu_argv(elf, Ports{}), -1, -1);
   const auto start = std::chrono::steady_clock::now();
   for (;;) {
     int status = 0;
@@ -73,57 +173,133 @@ int run_attached(const fs::path& elf, double timeout) {
   }
 }
 
+// Moves bytes between a port's socket and its buffers; false once QEMU has
+// closed it.
+bool service_port(Port& p, short revents, bool console_started) {
+  if (revents & POLLIN) {
+    char buf[512];
+    const ssize_t n = read(p.fd, buf, sizeof buf);
+    if (n <= 0) return false;
+    p.received.append(buf, size_t(n));
+  }
+  if ((revents & POLLOUT) && console_started && p.sent < p.input.size()) {
+    const ssize_t n = write(p.fd, p.input.data() + p.sent, p.input.size() - p.sent);
+    if (n < 0) return false;
+    p.sent += size_t(n);
+  }
+  return !(revents & (POLLHUP | POLLERR)) || (revents & POLLIN);
+}
+
+// Writes what each recorded USART transmitted, whole or not at all.
+Result<void> save_outputs(const Ports& ports) {
+  for (int n = 2; n <= kUsarts; ++n) {
+    const Port& p = ports[size_t(n)];
+    if (p.output_path.empty()) continue;
+    if (auto w = base::write_atomically(p.output_path, p.received.data(), p.received.size()); !w) return w.error();
+    fprintf(stderr, "gust: usart%d transmitted %zu bytes, written to %s\n", n, p.received.size(),
+            p.output_path.c_str());
+  }
+  return {};
+}
+
 // Gated: capture USART1, send once the first line is out, and succeed as soon
-// as a received line contains the expected text.
-int run_gated(const fs::path& elf, const RunArgs& a) {
+// as a received line contains the expected text (without --expect, run until
+// the timeout or QEMU's exit). Other USARTs are fed and recorded meanwhile;
+// their input, like --send, starts once USART1 has printed its first line,
+// because QEMU drops bytes that arrive before the firmware enables a USART.
+int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports) {
   int to_qemu[2], from_qemu[2];
   if (pipe(to_qemu) != 0 || pipe(from_qemu) != 0) return report(Error::make(Error::Kind::Tool, "cannot create pipes"));
-  pid_t pid = spawn(qemu_argv(elf), to_qemu[0], from_qemu[1]);
+  pid_t pid = spawn(qemu_argv(elf, ports), to_qemu[0], from_qemu[1]);
   close(to_qemu[0]);
   close(from_qemu[1]);
   signal(SIGPIPE, SIG_IGN);
   std::string captured, line;
-  bool sent = a.send.empty();
+  bool sent = a.send.empty(), console_started = false, qemu_open = true;
   const double timeout = a.timeout > 0 ? a.timeout : 20;
   const auto start = std::chrono::steady_clock::now();
-  for (;;) {
+  auto finish = [&](int status) {
+    stop(pid);
+    for (auto& p : ports) {
+      if (p.fd >= 0) close(p.fd);
+      if (p.listen_fd >= 0) close(p.listen_fd);
+    }
+    if (auto saved = save_outputs(ports); !saved) return report(saved.error());
+    for (int n = 2; n <= kUsarts; ++n) {
+      const Port& p = ports[size_t(n)];
+      if (p.sent < p.input.size())
+        fprintf(stderr, "gust: usart%d: only %zu of the %zu bytes of %s were sent\n", n, p.sent, p.input.size(),
+                p.input_path.c_str());
+    }
+    return status;
+  };
+  while (qemu_open) {
     const double left = timeout - std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (left <= 0) break;
-    pollfd p{from_qemu[0], POLLIN, 0};
-    if (poll(&p, 1, int(std::min(left, 0.1) * 1000) + 1) > 0) {
-      char buf[512];
-      ssize_t n = read(from_qemu[0], buf, sizeof buf);
-      if (n <= 0) break;  // QEMU exited
-      std::cout.write(buf, n);
-      std::cout.flush();
-      captured.append(buf, size_t(n));
-      for (ssize_t i = 0; i < n; ++i) {
-        if (buf[i] == '\n' || buf[i] == '\r') {
-          if (!line.empty() && !sent) {
-            if (write(to_qemu[1], a.send.data(), a.send.size()) < 0) break;
-            sent = true;
-          }
-          line.clear();
-        } else {
-          line += buf[i];
-          // Once sent, a match must come from what arrives after the send.
-          if (!a.expect.empty() && sent && line.find(a.expect) != std::string::npos) {
-            stop(pid);
-            fprintf(stderr, "\ngust: found \"%s\" on USART1\n", a.expect.c_str());
-            return 0;
-          }
+    std::vector<pollfd> fds{{from_qemu[0], POLLIN, 0}};
+    std::vector<Port*> owners{nullptr};
+    for (auto& p : ports) {
+      if (p.fd >= 0) {
+        fds.push_back({p.fd, short(POLLIN | (console_started && p.sent < p.input.size() ? POLLOUT : 0)), 0});
+        owners.push_back(&p);
+      } else if (p.listen_fd >= 0) {
+        fds.push_back({p.listen_fd, POLLIN, 0});
+        owners.push_back(&p);
+      }
+    }
+    if (poll(fds.data(), fds.size(), int(std::min(left, 0.1) * 1000) + 1) <= 0) continue;
+    for (size_t k = 1; k < fds.size(); ++k) {
+      Port& p = *owners[k];
+      if (!fds[k].revents) continue;
+      if (p.fd < 0) {
+        p.fd = accept(p.listen_fd, nullptr, nullptr);
+        if (p.fd >= 0) fcntl(p.fd, F_SETFL, fcntl(p.fd, F_GETFL) | O_NONBLOCK);
+      } else if (!service_port(p, fds[k].revents, console_started)) {
+        close(p.fd);
+        p.fd = -2;  // closed by QEMU: neither polled again nor accepted again
+      }
+    }
+    if (!(fds[0].revents & (POLLIN | POLLHUP))) continue;
+    char buf[512];
+    ssize_t n = read(from_qemu[0], buf, sizeof buf);
+    if (n <= 0) {
+      qemu_open = false;  // QEMU exited
+      break;
+    }
+    std::cout.write(buf, n);
+    std::cout.flush();
+    captured.append(buf, size_t(n));
+    for (ssize_t i = 0; i < n; ++i) {
+      if (buf[i] == '\n' || buf[i] == '\r') {
+        if (!line.empty()) console_started = true;
+        if (!line.empty() && !sent) {
+          if (write(to_qemu[1], a.send.data(), a.send.size()) < 0) break;
+          sent = true;
+        }
+        line.clear();
+      } else {
+        line += buf[i];
+        // Once sent, a match must come from what arrives after the send.
+        if (!a.expect.empty() && sent && line.find(a.expect) != std::string::npos) {
+          fprintf(stderr, "\ngust: found \"%s\" on USART1\n", a.expect.c_str());
+          return finish(0);
         }
       }
     }
   }
-  stop(pid);
+  if (a.expect.empty()) {
+    fprintf(stderr, "\ngust: %s after %.0f s\n", qemu_open ? "stopped QEMU" : "QEMU exited", timeout);
+    return finish(qemu_open ? 0 : 1);
+  }
   fprintf(stderr, "\ngust: \"%s\" did not appear on USART1 within %.0f s%s; captured %zu bytes:\n%s\n",
           a.expect.c_str(), timeout, sent ? "" : " (nothing was sent: no first line)", captured.size(),
           captured.c_str());
-  return 1;
+  return finish(1);
 }
 
 int run_node(const RunArgs& a) {
+  auto ports = parse_ports(a);
+  if (!ports) return report(ports.error());
   auto node = compose::load_node(a.manifest);
   if (!node) return report(node.error());
   const fs::path out_root = a.out.empty() ? default_out_root() : fs::path(a.out);
@@ -139,8 +315,15 @@ int run_node(const RunArgs& a) {
   }
   fprintf(stderr, "gust: booting %s in qemu-system-arm -M stm32vldiscovery (USART1 on this terminal)\n",
           elf.filename().c_str());
-  if (a.expect.empty() && a.send.empty()) return run_attached(elf, a.timeout);
-  return run_gated(elf, a);
+  const bool any_port = std::any_of(ports->begin(), ports->end(), [](const Port& p) { return p.used(); });
+  if (a.expect.empty() && a.send.empty() && !any_port) return run_attached(elf, a.timeout);
+  std::error_code ec;
+  const fs::path dir = fs::temp_directory_path() / ("gust-run-" + std::to_string(getpid()));
+  fs::create_directories(dir, ec);
+  if (auto l = listen_ports(*ports, dir); !l) return report(l.error());
+  const int status = run_gated(elf, a, *ports);
+  fs::remove_all(dir, ec);
+  return status;
 }
 
 }  // namespace
@@ -154,6 +337,11 @@ void add_run(CLI::App& app) {
   c->add_option("--send", a->send, "Send TEXT to USART1 once the first line has appeared");
   c->add_option("--timeout", a->timeout, "Seconds before QEMU is stopped (gated runs default to 20)");
   c->add_option("--out", a->out, "Folder for images (default: build/nodes beside the gust binary)");
+  c->add_option("--input", a->inputs,
+                "usartN=FILE: feed FILE's bytes into USART N (2 or 3) once USART1 has printed its first line")
+      ->type_name("USART=FILE");
+  c->add_option("--output", a->outputs, "usartN=FILE: write what USART N (2 or 3) transmits to FILE, when QEMU stops")
+      ->type_name("USART=FILE");
   c->add_flag("--no-build", a->no_build, "Boot the image already built");
   c->callback([a] { exit_status = run_node(*a); });
 }
