@@ -41,7 +41,8 @@ std::string summary(const Insn& in) {
   }
   if (in.op == Op::Movw || in.op == Op::Movt) s << " rd=" << in.rd << " imm=0x" << std::hex << in.imm << std::dec;
   if (in.op == Op::Bx || in.op == Op::BlxReg) s << " rm=" << in.rm;
-  if (in.op == Op::Ldr || in.op == Op::Mov || in.op == Op::Alu) s << " w=0x" << std::hex << in.writes << std::dec;
+  if (in.op == Op::Ldr || in.op == Op::Mov || in.op == Op::Alu || in.op == Op::Mul || in.op == Op::Div)
+    s << " w=0x" << std::hex << in.writes << std::dec;
   return s.str();
 }
 
@@ -124,9 +125,18 @@ const Row kRows[] = {
     {"cmp r0, #255", "cmp next 2"},
     {"cmp.w r0, #0x1000", "cmp next 4"},
     {"tst.w r0, #47", "cmp next 4"},
-    {"muls r0, r1, r0", "mul next 2"},
-    {"umull r0, r1, r2, r3", "mul next 4"},
-    {"udiv r0, r1, r2", "div next 4"},
+    {"muls r0, r1, r0", "mul next 2 w=0x1"},
+    {"umull r0, r1, r2, r3", "mul next 4 w=0x3"},
+    {"udiv r0, r1, r2", "div next 4 w=0x1"},
+    // ---- the multiply and divide space with LR, an ordinary register there (libgcc's __udivmoddi4)
+    {"mul lr, r0, r1", "mul next 4 w=0x4000"},
+    {"mla r0, lr, r1, r2", "mul next 4 w=0x1"},
+    {"mls r0, r1, lr, lr", "mul next 4 w=0x1"},
+    {"umull lr, r12, r0, r1", "mul next 4 w=0x5000"},
+    {"umlal r4, lr, r2, lr", "mul next 4 w=0x4010"},
+    {"smull r0, lr, lr, r3", "mul next 4 w=0x4001"},
+    {"sdiv lr, lr, r3", "div next 4 w=0x4000"},
+    {"udiv r2, r3, lr", "div next 4 w=0x4"},
     {"ubfx r0, r1, #3, #5", "alu next 4 w=0x1"},
     {"clz r0, r1", "alu next 4 w=0x1"},
     {"uxtb r0, r1", "alu next 2 w=0x1"},
@@ -170,6 +180,72 @@ TEST(Thumb, DecodesWhatTheAssemblerWrote) {
   ASSERT_EQ(insns.size(), std::size(kRows));
   for (size_t i = 0; i < insns.size(); ++i)
     EXPECT_EQ(summary(insns[i]), kRows[i].expect) << kRows[i].assembly << "  " << describe(insns[i]);
+}
+
+// The multiply and divide space (A5.3.16-18) field by field: LR in any
+// register field decodes, with its reads and writes; SP or PC there is
+// UNPREDICTABLE and comes back Undefined. The assembler refuses to write
+// those, so the words are made here: hw1 holds Rn in bits 3:0, hw2 Ra (or
+// RdLo) in 15:12, Rd (or RdHi) in 11:8 and Rm in 3:0.
+TEST(Thumb, MultiplyAndDivideTakeLrButNotSpOrPc) {
+  struct Form {
+    const char* name;
+    uint16_t hw1;     // with Rn = 0
+    uint16_t hw2;     // with every register field 0 but the fixed ones
+    bool has_ra;      // bits 15:12 are a register (Ra or RdLo), not the fixed 1111
+    bool ra_reads;    // that register is read (an accumulator)
+    bool top_writes;  // bits 15:12 are written (RdLo), bits 11:8 too (RdHi)
+    Op op;
+  };
+  const Form forms[] = {
+      {"mul", 0xFB00, 0xF000, false, false, false, Op::Mul},  {"mla", 0xFB00, 0x0000, true, true, false, Op::Mul},
+      {"mls", 0xFB00, 0x0010, true, true, false, Op::Mul},    {"smull", 0xFB80, 0x0000, true, false, true, Op::Mul},
+      {"umull", 0xFBA0, 0x0000, true, false, true, Op::Mul},  {"smlal", 0xFBC0, 0x0000, true, true, true, Op::Mul},
+      {"umlal", 0xFBE0, 0x0000, true, true, true, Op::Mul},   {"sdiv", 0xFB90, 0xF0F0, false, false, false, Op::Div},
+      {"udiv", 0xFBB0, 0xF0F0, false, false, false, Op::Div},
+  };
+  // Register fields: (name, shift within hw1 or hw2, in hw1?)
+  struct Field {
+    const char* name;
+    int shift;
+    bool in_hw1;
+  };
+  const Field fields[] = {{"rn", 0, true}, {"rm", 0, false}, {"rd or rdhi", 8, false}, {"ra or rdlo", 12, false}};
+  // The registers of a form in which every field is its own low register: Rn r1, Rm r2, Rd r3, Ra r4.
+  auto word = [](const Form& f, const Field* set, int reg) {
+    uint32_t h1 = f.hw1 | 1, h2 = f.hw2 | 2u | 3u << 8 | (f.has_ra ? 4u << 12 : 0);
+    if (set) {
+      uint32_t& h = set->in_hw1 ? h1 : h2;
+      h = (h & ~(0xFu << set->shift)) | uint32_t(reg) << set->shift;
+    }
+    return std::pair{uint16_t(h1), uint16_t(h2)};
+  };
+  for (const Form& f : forms) {
+    auto [h1, h2] = word(f, nullptr, 0);
+    Insn plain = decode(0x100, h1, h2);
+    ASSERT_EQ(plain.op, f.op) << f.name << " " << describe(plain);
+    for (const Field& fl : fields) {
+      if (fl.shift == 12 && !fl.in_hw1 && !f.has_ra) continue;  // the fixed 1111 of MUL, SDIV, UDIV
+      auto [l1, l2] = word(f, &fl, kLR);
+      Insn lr = decode(0x100, l1, l2);
+      EXPECT_EQ(lr.op, f.op) << f.name << " with " << fl.name << " = lr: " << describe(lr);
+      EXPECT_EQ(lr.flow, Flow::Next) << f.name;
+      const bool written = (fl.shift == 8 && !fl.in_hw1) || (fl.shift == 12 && !fl.in_hw1 && f.top_writes);
+      const bool read =
+          fl.in_hw1 || fl.shift == 0 || (fl.shift == 12 && f.ra_reads) || (fl.shift == 8 && f.top_writes && f.ra_reads);
+      EXPECT_EQ(bool(lr.writes & reg_bit(kLR)), written) << f.name << " " << fl.name;
+      EXPECT_EQ(bool(lr.reads & reg_bit(kLR)), read) << f.name << " " << fl.name;
+      EXPECT_FALSE(lr.writes & (reg_bit(kSP) | reg_bit(kPC))) << f.name << " " << fl.name;
+      for (int bad : {kSP, kPC}) {
+        if (std::string(f.name) == "mla" && fl.shift == 12 && bad == kPC) continue;  // that is MUL
+        auto [b1, b2] = word(f, &fl, bad);
+        EXPECT_EQ(decode(0x100, b1, b2).op, Op::Undefined) << f.name << " with " << fl.name << " = r" << bad;
+      }
+    }
+  }
+  // RdLo and RdHi the same register is UNPREDICTABLE too.
+  EXPECT_EQ(decode(0x100, 0xFBA1, 0x5502).op, Op::Undefined);  // umull r5, r5, r1, r2
+  EXPECT_EQ(decode(0x100, 0xFBA1, 0x5602).op, Op::Mul);        // umull r5, r6, r1, r2
 }
 
 // IT blocks: the instructions inside get the block's conditions; a branch

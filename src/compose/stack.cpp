@@ -50,17 +50,6 @@ bool is_udf(const Insn& in) {
   return (in.raw >> 16 & 0xFFF0) == 0xF7F0 && (in.raw & 0xF000) == 0xA000;
 }
 
-// The multiply and divide space (A5.3.16-18: MUL, MLA, MLS, SMULL, UMULL,
-// SMLAL, UMLAL, SDIV, UDIV) with LR among its registers, which the decoder
-// (src/image/thumb.cpp) leaves undefined although only SP and PC are
-// UNPREDICTABLE there; libgcc's __udivmoddi4 uses them. None touches SP or PC.
-bool multiply_with_lr(const Insn& in) {
-  if (!in.is32() || (in.raw >> 24) != 0xFB) return false;
-  const uint32_t rn = in.raw >> 16 & 0xF, ra = in.raw >> 12 & 0xF, rd = in.raw >> 8 & 0xF, rm = in.raw & 0xF;
-  auto bad = [](uint32_t r) { return r == uint32_t(kSP) || r == uint32_t(kPC); };
-  return !bad(rn) && !bad(rd) && !bad(rm) && ra != uint32_t(kSP);
-}
-
 // A function of the image: its code range and its decoded instructions.
 struct Function {
   std::string name;  // a global before a weak alias
@@ -423,13 +412,6 @@ Unit Oracle::walk(const Function& fn, uint32_t entry) {
     const State s = seen.at(addr);
     const Insn& in = fn.code[fn.at.at(addr)];
     const bool maybe = in.in_it && in.cond != Cond::AL;  // conditional inside an IT block
-    if (in.op == Op::Undefined && multiply_with_lr(in)) {
-      Regs after = s.regs;
-      after.forget(uint16_t(0xFFFF & ~(1u << kSP)));
-      if ((in.raw >> 8 & 0xF) == uint32_t(kLR) || (in.raw >> 12 & 0xF) == uint32_t(kLR)) after.lr_moved = true;
-      to(in, in.next(), s.depth, after, s.setup_done);
-      continue;
-    }
     if (in.op == Op::Undefined) {
       if (!is_udf(in)) fail(in, "an instruction the oracle cannot decode");
       continue;  // UDF traps: the path ends (the fault handler is counted as its own level)

@@ -772,6 +772,9 @@ void data_processing_register(Insn& in, uint16_t h1, uint16_t h2) {
   if (rd == kSP || rd == kPC) set_undefined(in);
 }
 
+// The multiply and divide space (A5.3.16-18) leaves an operand of SP or PC UNPREDICTABLE.
+constexpr bool sp_or_pc(int r) { return r == kSP || r == kPC; }
+
 void multiply(Insn& in, uint16_t h1, uint16_t h2) {
   const uint32_t o1 = bits(h1, 6, 4), o2 = bits(h2, 5, 4);
   if (o1 != 0 || o2 > 1 || bits(h2, 7, 6) != 0) return set_undefined(in);
@@ -783,7 +786,9 @@ void multiply(Insn& in, uint16_t h1, uint16_t h2) {
   in.ra = o2 == 0 && ra == kPC ? -1 : ra;  // MUL has Ra = 1111; MLA and MLS accumulate
   in.reads = regs({in.rn, in.rm, in.ra});
   in.writes = reg_bit(in.rd);
-  if (in.rd >= kSP) set_undefined(in);
+  // Only SP and PC are UNPREDICTABLE here (the MUL, MLA and MLS pages of A7.7); LR is an ordinary
+  // register, which libgcc's __udivmoddi4 uses. MLS has no Ra = 1111 form.
+  if (sp_or_pc(in.rd) || sp_or_pc(in.rn) || sp_or_pc(in.rm) || (in.ra >= 0 && sp_or_pc(in.ra))) set_undefined(in);
 }
 
 void long_multiply_divide(Insn& in, uint16_t h1, uint16_t h2) {
@@ -795,7 +800,7 @@ void long_multiply_divide(Insn& in, uint16_t h1, uint16_t h2) {
     in.rd = int(bits(h2, 11, 8));
     in.writes = reg_bit(in.rd);
     in.reads = regs({in.rn, in.rm});
-    if (bits(h2, 15, 12) != 0xF || in.rd >= kSP) set_undefined(in);
+    if (bits(h2, 15, 12) != 0xF || sp_or_pc(in.rd) || sp_or_pc(in.rn) || sp_or_pc(in.rm)) set_undefined(in);
     return;
   }
   if (o2 != 0 || (o1 != 0b000 && o1 != 0b010 && o1 != 0b100 && o1 != 0b110)) return set_undefined(in);
@@ -804,7 +809,7 @@ void long_multiply_divide(Insn& in, uint16_t h1, uint16_t h2) {
   in.ra = int(bits(h2, 11, 8));
   in.writes = regs({in.rd, in.ra});
   in.reads = uint16_t(regs({in.rn, in.rm}) | (o1 & 0b100 ? regs({in.rd, in.ra}) : 0));
-  if (in.rd >= kSP || in.ra >= kSP || in.rd == in.ra) set_undefined(in);
+  if (sp_or_pc(in.rd) || sp_or_pc(in.ra) || sp_or_pc(in.rn) || sp_or_pc(in.rm) || in.rd == in.ra) set_undefined(in);
 }
 
 void decode32(Insn& in, uint16_t h1, uint16_t h2) {
