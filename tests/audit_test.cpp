@@ -16,7 +16,8 @@ namespace gust::audit {
 namespace {
 
 // The native side: gust_trap, the instance's bridge, another instance's bridge,
-// a runtime helper, and an app that calls console_evil.
+// runtime helpers (one of no size, as libgcc's assembly ones are), a native
+// function of no size that is no helper, and an app that calls console_evil.
 const char* kNative = R"(
   .syntax unified
   .cpu cortex-m3
@@ -42,6 +43,14 @@ other_gust_hal_mmio__read32: ldr r0, [r0]
   fn __aeabi_uidiv
 __aeabi_uidiv: bx lr
   .size __aeabi_uidiv, .-__aeabi_uidiv
+  fn __aeabi_uldivmod
+__aeabi_uldivmod: nop
+  nop
+  nop
+  bx lr
+  fn native_gadget
+native_gadget: nop
+  bx lr
   fn main
 main: bl console_evil
   b main
@@ -170,6 +179,115 @@ TEST(Audit, RefusesAStoreThroughAnUncheckedRegister) {
                  "cmp r0, #200\n bhi 1f\n ldr r1, =console_memory\n str r2, [r1, r0]\n bx lr\n"
                  "1: bl gust_trap\n .ltorg",
                  "store", "not inside");
+}
+
+// `ldr rX, =f; blx rX`, as LLVM emits repeated calls at minsize, and a tail
+// call through a register: calls to a known target, held to BL's and B's rules.
+TEST(Audit, FollowsACallThroughALiteralLoadedCallee) {
+  auto rep = audit_asm("literal_callee", R"(
+  push {r4, lr}
+  ldr r4, =console_gust_hal_mmio__read32
+  blx r4
+  blx r4
+  movw r3, #:lower16:__aeabi_uidiv
+  movt r3, #:upper16:__aeabi_uidiv
+  blx r3
+  blx r4
+  mov r2, r4
+  pop {r4, lr}
+  bx r2
+  .ltorg)");
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(rep->ok()) << rep->text();
+  ASSERT_EQ(rep->instances.size(), 1u);
+  EXPECT_EQ(rep->instances[0].calls, 5u);
+  EXPECT_EQ(rep->instances[0].dispatches, 0u);
+}
+
+TEST(Audit, RefusesALiteralLoadedCalleeItMayNotCall) {
+  expect_refused("literal_other",
+                 "push {r4, lr}\n ldr r4, =other_gust_hal_mmio__read32\n blx r4\n pop {r4, pc}\n .ltorg", "direct-call",
+                 "other_gust_hal_mmio__read32");
+  expect_refused("literal_inside",
+                 "push {r4, lr}\n ldr r4, =console_gust_hal_mmio__read32+2\n blx r4\n pop {r4, pc}\n .ltorg",
+                 "direct-call", "inside it");
+  expect_refused("literal_arm", "push {r4, lr}\n ldr r4, =0x08000000\n blx r4\n pop {r4, pc}\n .ltorg", "direct-call",
+                 "not a Thumb address");
+  expect_refused("literal_tail", "ldr r2, =other_gust_hal_mmio__read32\n bx r2\n .ltorg", "direct-branch",
+                 "other_gust_hal_mmio__read32");
+  // Loaded on one path only, the register is no constant where the paths join.
+  expect_refused(
+      "literal_one_path",
+      "push {r4, lr}\n cbz r0, 1f\n ldr r4, =console_gust_hal_mmio__read32\n1: blx r4\n pop {r4, pc}\n .ltorg",
+      "indirect-branch", "outside the dispatch");
+  // r3 does not survive a call (AAPCS): after one, it is no longer the constant.
+  expect_refused("literal_clobbered",
+                 "push {r4, lr}\n ldr r3, =console_gust_hal_mmio__read32\n bl __aeabi_uidiv\n blx r3\n pop {r4, pc}\n"
+                 " .ltorg",
+                 "indirect-branch", "outside the dispatch");
+}
+
+// libgcc's assembly helpers have FUNC symbols of size 0: a BL to one is a
+// call to a helper, and a BL to any other symbol of no size, or into a
+// helper, is not.
+TEST(Audit, CallsIntoHelpersOfNoSize) {
+  auto rep = audit_asm("helper_no_size", "push {r4, lr}\n bl __aeabi_uldivmod\n pop {r4, lr}\n b.w __aeabi_uldivmod");
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(rep->ok()) << rep->text();
+  expect_refused("gadget_no_size", "push {r4, lr}\n bl native_gadget\n pop {r4, pc}", "direct-call", "native_gadget");
+  expect_refused("helper_inside", "push {r4, lr}\n bl __aeabi_uldivmod+4\n pop {r4, pc}", "direct-call",
+                 "not in any function");
+  expect_refused("gadget_tail", "b.w native_gadget", "direct-branch", "native_gadget");
+}
+
+// The dispatch with its signature constant made once, in the entry block, for
+// two call_indirects (as LLVM hoists it), and compared on either side of the CMP.
+TEST(Audit, PassesADispatchWhoseSignatureConstantWasHoisted) {
+  auto rep = audit_asm("hoisted", R"(
+  push {r4, r5, r6, lr}
+  ldr r6, =0x80428ad4
+  ldr r2, [r3, #4]
+  cmp r2, r6
+  bne 1f
+  ldr r2, [r3]
+  blx r2
+  ldr r2, [r4, #4]
+  cmp r6, r2
+  bne 1f
+  ldr r2, [r4]
+  blx r2
+  pop {r4, r5, r6, pc}
+1: movs r0, #7
+  bl gust_trap
+  .ltorg)");
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(rep->ok()) << rep->text();
+  ASSERT_EQ(rep->instances.size(), 1u);
+  EXPECT_EQ(rep->instances[0].dispatches, 2u);
+}
+
+TEST(Audit, RefusesAHoistedSignatureThatIsNoConstant) {
+  const std::string dispatch =
+      "ldr r2, [r3, #4]\n cmp r2, r6\n bne 1f\n ldr r2, [r3]\n blx r2\n pop {r4, r5, r6, pc}\n"
+      "1: movs r0, #7\n bl gust_trap\n .ltorg";
+  // Made on one path only.
+  expect_refused("hoisted_one_path", "push {r4, r5, r6, lr}\n cbz r0, 2f\n ldr r6, =0x80428ad4\n2: " + dispatch,
+                 "indirect-branch", "not compared with a constant");
+  // Replaced by a word from memory after it was made.
+  expect_refused("hoisted_reloaded",
+                 "push {r4, r5, r6, lr}\n ldr r6, =0x80428ad4\n cbz r0, 2f\n ldr r6, [r5]\n2: " + dispatch,
+                 "indirect-branch", "not compared with a constant");
+  // In a register a call does not keep.
+  expect_refused("hoisted_clobbered",
+                 "push {r4, r5, r6, lr}\n ldr r1, =0x80428ad4\n bl console_gust_hal_mmio__read32\n"
+                 " ldr r2, [r3, #4]\n cmp r2, r1\n bne 1f\n ldr r2, [r3]\n blx r2\n pop {r4, r5, r6, pc}\n"
+                 "1: movs r0, #7\n bl gust_trap\n .ltorg",
+                 "indirect-branch", "not compared with a constant");
+  // The word compared with the constant is not the descriptor's signature word.
+  expect_refused("hoisted_wrong_word",
+                 "push {r4, r5, r6, lr}\n ldr r6, =0x80428ad4\n ldr r2, [r3, #8]\n cmp r6, r2\n bne 1f\n"
+                 " ldr r2, [r3]\n blx r2\n pop {r4, r5, r6, pc}\n1: movs r0, #7\n bl gust_trap\n .ltorg",
+                 "indirect-branch", "word 1");
 }
 
 TEST(Audit, RefusesFallingIntoData) { expect_refused("falls", "movs r0, #1\n .word 0xdeadbeef", "code", ""); }

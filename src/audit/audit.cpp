@@ -30,13 +30,17 @@ const Property kChecked[] = {
      "LDREX/STREX/CLREX, barriers, DBG, coprocessor"},
     {"direct-branch",
      "every B, B<c>, CBZ, CBNZ lands on an instruction of its own function, or on the start of a "
-     "function it may call (a tail call)"},
+     "function it may call (a tail call), and so does a BX through a register that holds a constant "
+     "on every path"},
     {"direct-call",
-     "every BL goes to the start of a function of the same instance, one of its own bridge "
-     "functions (<instance>_gust_hal_*), gust_trap, or a runtime helper (__aeabi_*, libgcc's __*)"},
+     "every BL, and every BLX through a register that holds a constant on every path (ldr rX, =f; "
+     "MOVW/MOVT), goes to the start of a function of the same instance, one of its own bridge "
+     "functions (<instance>_gust_hal_*), gust_trap, or a runtime helper (__aeabi_*, libgcc's __*, "
+     "named by a global FUNC symbol of any size)"},
     {"indirect-branch",
-     "BX/BLX through a register only as gust's call_indirect dispatch (descriptor loaded, its "
-     "signature word compared with a constant, a mismatch branching to a trap, the target "
+     "any other BX/BLX through a register only as gust's call_indirect dispatch (descriptor "
+     "loaded, its signature word compared with a constant, made in the sequence or anywhere the "
+     "function's data flow finds it on every path, a mismatch branching to a trap, the target "
      "loaded from the same descriptor); TBB/TBH only after an unsigned bounds check, every "
      "entry inside the function; returns (BX LR, POP {..., PC}); nothing else writes PC"},
     {"store",
@@ -51,7 +55,8 @@ const size_t kCheckedCount = std::size(kChecked);
 
 const char* const kNotChecked[] = {
     "native code (bridge, boot, app, libgcc) is trusted and not audited",
-    "callees are trusted to keep r4-r11 and SP (AAPCS), which the store rule assumes across calls",
+    "callees are trusted to keep r4-r11 and SP (AAPCS), which the store rule, a constant call target and a "
+    "hoisted signature constant assume across calls",
     "a store into the instance's own data at an offset the flow cannot bound (a loop counter checked for "
     "equality) is counted as unbounded, not refused: for those the rule is provenance only",
     "loads are not checked",
@@ -92,10 +97,9 @@ struct Auditor {
   const image::Image& img;
   Report& rep;
   std::vector<const image::Symbol*> fns;  // all functions, by address
-  std::map<uint32_t, const image::Symbol*> starts;
-  std::set<int> dissolved;       // FILE ids of dissolved objects
-  std::optional<uint32_t> trap;  // gust_trap
-  std::set<uint32_t> noreturn;   // gust_trap, and own functions that only ever reach it
+  std::set<int> dissolved;                // FILE ids of dissolved objects
+  std::optional<uint32_t> trap;           // gust_trap
+  std::set<uint32_t> noreturn;            // gust_trap, and own functions that only ever reach it
 
   bool is_dissolved(uint32_t addr) const {
     const image::Piece* p = img.piece_at(addr);
@@ -103,6 +107,8 @@ struct Auditor {
   }
 
   std::string what_is(uint32_t addr) const {
+    for (const image::Symbol* s : img.symbols_at(addr))
+      if (s->is_func() && s->size == 0) return hex(addr) + " (" + s->name + ", a function of no size)";
     const image::Symbol* f = img.function_at(addr);
     if (!f) {
       const image::Piece* p = img.piece_at(addr);
@@ -112,14 +118,16 @@ struct Auditor {
     return hex(addr) + " (" + f->name + "+" + std::to_string(addr - f->addr) + ", inside it)";
   }
 
-  // A function the instance may call or tail-call: its own, its bridge, gust_trap, a helper.
+  // A function the instance may call or tail-call: its own, its bridge, gust_trap, a helper. A
+  // native function is named by a global FUNC symbol at the target, of any size: libgcc's
+  // assembly helpers (__aeabi_uldivmod, __aeabi_ldivmod) have none.
   bool may_call(const Instance& inst, const std::set<uint32_t>& own, uint32_t target) const {
     if (own.count(target)) return true;
     if (trap && target == *trap) return true;
-    auto it = starts.find(target);
-    if (it == starts.end() || is_dissolved(target)) return false;
+    const image::Piece* p = img.piece_at(target);
+    if (!p || p->kind != image::Mapping::Thumb || is_dissolved(target)) return false;
     for (const image::Symbol* s : img.symbols_at(target)) {
-      if (!s->is_func() || s->is_local()) continue;
+      if (!s->is_func() || s->is_local() || s->section == 0) continue;
       if (s->name.rfind(inst.name + "_gust_hal_", 0) == 0) return true;
       if (is_helper_name(s->name)) return true;
     }
@@ -177,30 +185,20 @@ std::optional<std::pair<int, int64_t>> loaded_from(const Insn& in, int r) {
   return std::nullopt;
 }
 
-// Is register r, at instruction i, a constant the code made itself (a literal
-// from the pool, MOVW/MOVT, MOV #imm) within [lo, i)?
-bool is_constant(const Code& c, int lo, int i, int r) {
-  const int d = last_def(c, lo, i, r);
-  if (d < 0) return false;
-  const Insn& in = c.insns[size_t(d)];
-  if (in.in_it) return false;
-  if (in.op == Op::LdrLit || in.op == Op::Movw || (in.op == Op::Mov && in.has_imm)) return true;
-  if (in.op == Op::Movt) {
-    const int w = last_def(c, lo, d, r);
-    return w >= 0 && c.insns[size_t(w)].op == Op::Movw && !c.insns[size_t(w)].in_it;
-  }
-  return false;
-}
-
 // No branch of the function lands strictly after `first` up to `last`: the sequence cannot be entered halfway.
 bool entered_only_at_top(const Code& c, uint32_t first, uint32_t last) {
   auto it = c.targets.upper_bound(first);
   return it == c.targets.end() || *it > last;
 }
 
+// What the function's data flow knows register r holds before instruction k runs, if a constant.
+using ConstantAt = std::function<std::optional<uint32_t>(size_t k, int r)>;
+
 // The call_indirect dispatch: `bx/blx rT` where rT = [rD, #0], after `cmp rI, <constant>; bne <trap>`
-// with rI = [rD, #4] of the same rD, all in one straight-line sequence.
-std::string check_dispatch(const Code& c, size_t i, const std::set<uint32_t>& trap) {
+// with rI = [rD, #4] of the same rD, all in one straight-line sequence. The constant is what the
+// function's data flow finds in the register on every path (made in the sequence, or hoisted by the
+// optimiser into the entry block to serve two dispatches), on either side of the CMP.
+std::string check_dispatch(const Code& c, size_t i, const std::set<uint32_t>& trap, const ConstantAt& constant_at) {
   const Insn& bx = c.insns[i];
   if (bx.in_it) return "a conditional indirect branch";
   // The straight line before it: only fall-through instructions and branches to a trap.
@@ -229,9 +227,17 @@ std::string check_dispatch(const Code& c, size_t i, const std::set<uint32_t>& tr
     if (f < lo) return "no compare sets the flags of the signature check";
     const Insn& cmp = c.insns[size_t(f)];
     if (cmp.alu != image::AluOp::Cmp || cmp.in_it) return "the signature check is not a CMP";
-    const int idreg = cmp.rn;
-    if (!cmp.has_imm && (cmp.rm == idreg || !is_constant(c, lo, f, cmp.rm)))
-      return "the signature is not compared with a constant";
+    // Made anywhere, as long as it is the same constant on every path to the compare: a constant
+    // made in the straight line above could still be skipped by a branch that lands below it.
+    auto constant = [&](int r) { return constant_at(size_t(f), r).has_value(); };
+    int idreg = cmp.rn;
+    if (!cmp.has_imm) {
+      if (cmp.rm == cmp.rn) return "the signature is not compared with a constant";
+      if (constant(cmp.rn) && !constant(cmp.rm) && cmp.shift_amount == 0)
+        idreg = cmp.rm;  // CMP is symmetric for NE: `cmp rConst, rWord`
+      else if (!constant(cmp.rm))
+        return "the signature is not compared with a constant";
+    }
     const int iload = last_def(c, lo, f, idreg);
     if (iload < 0) return "the compared signature is not loaded in the sequence";
     auto isrc = loaded_from(c.insns[size_t(iload)], idreg);
@@ -315,7 +321,7 @@ Value meet(const Value& a, const Value& b, bool widen) {
   return {};
 }
 
-struct StoreFlow {
+struct ValueFlow {
   const Code& c;
   const image::Image& img;
   const std::vector<DataObject>& own;
@@ -456,9 +462,9 @@ struct StoreFlow {
     return "";
   }
 
-  // Runs the flow to a fixed point, then reports every store it cannot place; returns how many
-  // stores it could not bound (their provenance is still checked).
-  size_t run(const std::function<void(const Insn&, const std::string&)>& refuse) const {
+  // Runs the flow to a fixed point: what each register holds before each instruction that the
+  // entry reaches (none for the others).
+  std::vector<std::optional<State>> solve() const {
     const size_t n = c.insns.size();
     std::vector<std::optional<State>> in(n);
     std::vector<int> changes(n, 0);
@@ -480,8 +486,9 @@ struct StoreFlow {
         changed = true;
       }
     };
-    for (int pass = 0; pass < 64; ++pass) {
-      bool changed = false;
+    bool changed = true;
+    for (int pass = 0; pass < 64 && changed; ++pass) {
+      changed = false;
       for (size_t i = 0; i < n; ++i) {
         if (!in[i]) continue;
         State st = *in[i];
@@ -506,8 +513,20 @@ struct StoreFlow {
           flow_into(i + 1, st, changed);
         }
       }
-      if (!changed) break;
     }
+    // Short of a fixed point, the states may miss a path: know nothing but SP's provenance then,
+    // which refuses what the flow would have had to prove.
+    if (changed)
+      for (auto& st : in)
+        if (st) st = entry;
+    return in;
+  }
+
+  // Reports every store the flow cannot place; returns how many stores it could not bound (their
+  // provenance is still checked).
+  size_t check_stores(const std::vector<std::optional<State>>& in,
+                      const std::function<void(const Insn&, const std::string&)>& refuse) const {
+    const size_t n = c.insns.size();
     // Inside an IT block an instruction runs only when its condition holds: check it in the view
     // where the compare before the IT came out that way, and the block's earlier ones of that
     // condition ran.
@@ -572,6 +591,15 @@ void Auditor::check_function(Instance& inst, const image::Symbol& fn, const std:
       c.tables[i] = lands;
     }
   }
+  // One data flow serves the stores, the constant call targets and the dispatch's constant.
+  const ValueFlow flow{c, img, data};
+  const std::vector<std::optional<State>> states = c.insns.empty() ? std::vector<std::optional<State>>{} : flow.solve();
+  const ConstantAt constant_at = [&](size_t k, int r) -> std::optional<uint32_t> {
+    if (k >= states.size() || !states[k] || r < 0 || r >= image::kSP) return std::nullopt;
+    const Value& v = (*states[k])[size_t(r)];
+    if (v.kind != Value::Const) return std::nullopt;
+    return v.v;
+  };
   // What can run: the entry, what a branch lands on, and what the instruction before falls onto.
   auto falls_through = [&](const Insn& in) {
     return in.flow == Flow::Next || in.flow == Flow::CondJump ||
@@ -611,8 +639,22 @@ void Auditor::check_function(Instance& inst, const image::Symbol& fn, const std:
       case Flow::IndirectCall:
       case Flow::IndirectJump: {
         std::string why;
+        if ((in.op == Op::Bx || in.op == Op::BlxReg) && constant_at(i, in.rm)) {
+          // `ldr rX, =f; blx rX` (LLVM's repeated calls at minsize), `mov rY, rX; bx rY` (a tail
+          // call): a call whose target is known, held to the rules of BL and B.
+          const uint32_t v = *constant_at(i, in.rm), to = v & ~1u;
+          const bool call = in.op == Op::BlxReg;
+          const std::string through = " through r" + std::to_string(in.rm) + ", which holds the constant " + hex(v);
+          ++inst.calls;
+          if (!(v & 1))
+            fail(&in, call ? "direct-call" : "direct-branch", "goes" + through + ", not a Thumb address");
+          else if (!may_call(inst, own, to))
+            fail(&in, call ? "direct-call" : "direct-branch",
+                 (call ? "calls " : "leaves for ") + what_is(to) + through);
+          break;
+        }
         if (in.op == Op::Bx || in.op == Op::BlxReg) {
-          why = check_dispatch(c, i, noreturn);
+          why = check_dispatch(c, i, noreturn, constant_at);
           ++inst.dispatches;
         } else if (in.op == Op::Tbb) {
           why = table_errors[i];
@@ -634,12 +676,11 @@ void Auditor::check_function(Instance& inst, const image::Symbol& fn, const std:
   }
   if (c.insns.empty()) return;
   inst.unbounded_stores +=
-      StoreFlow{c, img, data}.run([&](const Insn& in, const std::string& why) { fail(&in, "store", why); });
+      flow.check_stores(states, [&](const Insn& in, const std::string& why) { fail(&in, "store", why); });
 }
 
 void Auditor::run(const Options& opts) {
   fns = img.functions();
-  for (const image::Symbol* f : fns) starts[f->addr] = f;
   if (const image::Symbol* t = img.find("gust_trap"); t && t->is_func()) trap = t->addr;
   for (const auto& p : img.pieces)
     if (p.file == "gust") dissolved.insert(p.file_id);
@@ -730,7 +771,7 @@ void Auditor::run(const Options& opts) {
 Result<Report> audit(const image::Image& img, const Options& opts) {
   Report rep;
   rep.image = img.where;
-  Auditor a{img, rep, {}, {}, {}, {}, {}};
+  Auditor a{img, rep, {}, {}, {}, {}};
   a.run(opts);
   return rep;
 }
