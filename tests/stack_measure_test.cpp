@@ -11,7 +11,6 @@
 #include <regex>
 
 #include "compose/compose.h"
-#include "compose/stages.h"
 #include "stack_qemu.h"
 #include "support.h"
 
@@ -29,22 +28,8 @@ struct Built {
   fs::path dir;
 };
 
-// gust build's stages but the audit: the stack oracle must hold on images
-// whose dissolved code the audit refuses for its own rules (an import called
-// through a register, a call into a libgcc helper of size 0, a dispatch whose
-// signature compare was hoisted), since native code may have the same shapes.
-Result<compose::Report> build_without_audit(const compose::Node& node, const compose::BuildOptions& opts) {
-  compose::Build b(node, opts);
-  b.root = compose::project_root(node.file.parent_path());
-  using Stage = Result<void> (*)(compose::Build&);
-  for (Stage stage : {compose::plan, compose::generate, compose::compile_natives, compose::build_drivers, compose::link,
-                      compose::measure, compose::stack, compose::budget, compose::install})
-    if (auto r = stage(b); !r) return r.error();
-  return b.report;
-}
-
 // Builds a manifest given as text (paths absolute) into its own folder.
-Result<Built> build(const std::string& name, const std::string& manifest, bool audited = true) {
+Result<Built> build(const std::string& name, const std::string& manifest) {
   Built b;
   b.dir = scratch("stack-measure-" + name);
   const fs::path file = b.dir / (name + ".toml");
@@ -53,7 +38,7 @@ Result<Built> build(const std::string& name, const std::string& manifest, bool a
   if (!node) return node.error();
   compose::BuildOptions opts;
   opts.out_root = b.dir / "out";
-  auto rep = audited ? compose::build(*node, opts) : build_without_audit(*node, opts);
+  auto rep = compose::build(*node, opts);
   if (!rep) return rep.error();
   b.report = *rep;
   auto chip = compose::load_chip(source_root() / "chips" / (node->chip + ".toml"));
@@ -224,7 +209,7 @@ TEST(StackMeasure, RecursiveDriversAreRefusedUnlessBounded) {
 // holds (here, in call_indirect's descriptors) is a target of the call.
 TEST(StackMeasure, CallsThroughATableReachEveryAddressTakenFunction) {
   NEED_QEMU();
-  auto b = build("table", hostile_node("table", "TABLE"), false);
+  auto b = build("table", hostile_node("table", "TABLE"));
   ASSERT_TRUE(b) << b.error().str();
   const std::string code = disassembly(b->report.elf, "console_uart_init");
   EXPECT_TRUE(std::regex_search(code, std::regex("\\sbl?x\\s+r\\d"))) << code;
@@ -249,7 +234,7 @@ TEST(StackMeasure, CallsThroughATableReachEveryAddressTakenFunction) {
 // BLX, and the oracle follows it.
 TEST(StackMeasure, RepeatedCallsThroughARegisterAreFollowed) {
   NEED_QEMU();
-  auto b = build("blx", hostile_node("blx", "BLX"), false);
+  auto b = build("blx", hostile_node("blx", "BLX"));
   ASSERT_TRUE(b) << b.error().str();
   const std::string code = disassembly(b->report.elf, "console_uart_init");
   EXPECT_TRUE(std::regex_search(code, std::regex("\\sblx\\s+r\\d"))) << code;
@@ -268,7 +253,7 @@ TEST(StackMeasure, RepeatedCallsThroughARegisterAreFollowed) {
 // libgcc's frames come from its own code, and a bound on a helper stands.
 TEST(StackMeasure, RuntimeHelpersAreMeasuredOrBounded) {
   NEED_QEMU();
-  auto b = build("helper", hostile_node("helper", "HELPER"), false);
+  auto b = build("helper", hostile_node("helper", "HELPER"));
   ASSERT_TRUE(b) << b.error().str();
   const auto& path = b->report.stack_path;
   ASSERT_NE(std::find(path.begin(), path.end(), "__udivmoddi4"), path.end());
@@ -278,7 +263,7 @@ TEST(StackMeasure, RuntimeHelpersAreMeasuredOrBounded) {
   mo.lines = {37};
   measure(*b, mo);
 
-  auto bounded = build("helper-bound", hostile_node("helper-bound", "HELPER", "__aeabi_uldivmod = 400"), false);
+  auto bounded = build("helper-bound", hostile_node("helper-bound", "HELPER", "__aeabi_uldivmod = 400"));
   ASSERT_TRUE(bounded) << bounded.error().str();
   EXPECT_EQ(bounded->report.stack_bytes, b->report.stack_bytes - helper + 400);
   const auto& bpath = bounded->report.stack_path;
