@@ -57,13 +57,15 @@ main: bl console_evil
   .size main, .-main
 )";
 
-// The "dissolved" object: console_evil's body, and console_memory (64 bytes).
-std::string dissolved(const std::string& body) {
+// The "dissolved" object: console_evil's body, and console_memory (64 bytes);
+// its FILE symbol says what made it ("gust": the dissolver).
+std::string dissolved(const std::string& body, const std::string& file = "gust") {
   return R"(
   .syntax unified
   .cpu cortex-m3
   .thumb
-  .file "gust"
+  .file ")" +
+         file + R"("
   .text
   .global console_evil
   .type console_evil, %function
@@ -79,10 +81,11 @@ console_memory: .space 64
 )";
 }
 
-Result<Report> audit_asm(const std::string& name, const std::string& body) {
+Result<Report> audit_asm(const std::string& name, const std::string& body, const Options& opts = {},
+                         const std::string& file = "gust") {
   const fs::path dir = test::scratch("audit_" + name);
   std::ofstream(dir / "native.s") << kNative;
-  std::ofstream(dir / "evil.s") << dissolved(body);
+  std::ofstream(dir / "evil.s") << dissolved(body, file);
   std::ofstream(dir / "image.ld") << "MEMORY { FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 128K\n"
                                      "         SRAM (rwx) : ORIGIN = 0x20000000, LENGTH = 8K }\n"
                                      "SECTIONS { .text : { *(.text .text.*) } > FLASH\n"
@@ -97,7 +100,7 @@ Result<Report> audit_asm(const std::string& name, const std::string& body) {
   auto r = base::run_tool({ld, "-T", (dir / "image.ld").string(), "-e", "main", "--no-warn-rwx-segments",
                            (dir / "native.o").string(), (dir / "evil.o").string(), "-o", (dir / "image.elf").string()});
   if (r.status != 0) return Error::make(Error::Kind::Tool, r.output);
-  return audit_file(dir / "image.elf");
+  return audit_file(dir / "image.elf", opts);
 }
 
 // The one violation of console_evil, with its rule.
@@ -288,6 +291,41 @@ TEST(Audit, RefusesAHoistedSignatureThatIsNoConstant) {
                  "push {r4, r5, r6, lr}\n ldr r6, =0x80428ad4\n ldr r2, [r3, #8]\n cmp r6, r2\n bne 1f\n"
                  " ldr r2, [r3]\n blx r2\n pop {r4, r5, r6, pc}\n1: movs r0, #7\n bl gust_trap\n .ltorg",
                  "indirect-branch", "word 1");
+}
+
+// Under gust build the audit knows the instances the build made: no other
+// instance's dissolved code, and nothing in a built instance's namespace but
+// its dissolved code and its bridge, such as code whose object does not say
+// it was dissolved, which would otherwise pass unaudited.
+TEST(Audit, UnderTheBuildAnInstanceHoldsOnlyItsDissolvedCode) {
+  Options built;
+  built.expect = {"console"};
+  auto honest = audit_asm("built_honest", "bx lr", built);
+  ASSERT_TRUE(honest) << honest.error().message;
+  EXPECT_TRUE(honest->ok()) << honest->text();
+
+  auto unmarked = audit_asm("built_unmarked", "svc #0\n bx lr", built, "evil.c");
+  ASSERT_TRUE(unmarked) << unmarked.error().message;
+  EXPECT_TRUE(unmarked->instances.empty()) << unmarked->text();
+  bool found = false;
+  for (const auto& v : unmarked->violations)
+    found = found ||
+            (v.rule == "instance" && v.function == "console_evil" && v.detail.find("not audited") != std::string::npos);
+  EXPECT_TRUE(found) << unmarked->text();
+  // Without the build's list the same image has no instance to audit, and passes: the list is what closes it.
+  auto alone = audit_asm("alone_unmarked", "svc #0\n bx lr", {}, "evil.c");
+  ASSERT_TRUE(alone) << alone.error().message;
+  EXPECT_TRUE(alone->ok()) << alone->text();
+
+  Options other;
+  other.expect = {"other"};
+  auto foreign = audit_asm("built_foreign", "bx lr", other);
+  ASSERT_TRUE(foreign) << foreign.error().message;
+  found = false;
+  for (const auto& v : foreign->violations)
+    found = found ||
+            (v.rule == "instance" && v.instance == "console" && v.detail.find("did not make") != std::string::npos);
+  EXPECT_TRUE(found) << foreign->text();
 }
 
 TEST(Audit, RefusesFallingIntoData) { expect_refused("falls", "movs r0, #1\n .word 0xdeadbeef", "code", ""); }

@@ -49,7 +49,8 @@ const Property kChecked[] = {
      "(CMP then a branch to a trap) against the region's size"},
     {"instance",
      "dissolved code of one object carries one instance's prefix; with the build's list, no "
-     "dissolved instance the build did not make"},
+     "dissolved instance the build did not make, and no function named in a built instance's "
+     "namespace (<instance>_*, but its bridge's) outside dissolved code"},
 };
 const size_t kCheckedCount = std::size(kChecked);
 
@@ -721,6 +722,17 @@ void Auditor::run(const Options& opts) {
     for (const auto& [name, inst] : instances)
       if (std::find(opts.expect.begin(), opts.expect.end(), name) == opts.expect.end())
         rep.violations.push_back({name, "", "instance", 0, "", "dissolved code of an instance the build did not make"});
+    // A built instance's namespace holds its dissolved code and its bridge, nothing else: a function
+    // there outside every dissolved object (one whose FILE symbol the dissolver lost, say) would be
+    // called as the instance's and go unaudited.
+    for (const std::string& name : opts.expect)
+      for (const auto& s : img.symbols)
+        if (s.is_func() && !s.is_local() && s.section != 0 && s.name.rfind(name + "_", 0) == 0 &&
+            s.name.rfind(name + "_gust_hal_", 0) != 0 && !is_dissolved(s.addr))
+          rep.violations.push_back({name, s.name, "instance", s.addr, "",
+                                    "a function of instance " + name +
+                                        "'s namespace outside its dissolved code (no FILE symbol \"gust\"), so not "
+                                        "audited"});
   }
 
   for (auto& [name, inst] : instances) {

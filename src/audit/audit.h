@@ -54,7 +54,9 @@ struct Report {
 };
 
 struct Options {
-  // The instances the image must hold (from the build); empty: whatever the image's symbols say.
+  // The instances the build made: the image may hold no other's dissolved code, and their
+  // namespaces nothing but their dissolved code and their bridges. Empty: whatever the image's
+  // symbols say (gust audit on its own).
   std::vector<std::string> expect;
 };
 
