@@ -18,7 +18,7 @@ struct DissolveArgs {
   dissolve::Options opts;
   uint64_t memory_bytes = 0;
   std::vector<std::string> exports;
-  bool no_bounds = false, json = false;
+  bool no_bounds = false, json = false, no_read_only_flash = false;
   std::string world, wit;  // --world: check the module against this WIT world first
 };
 
@@ -55,6 +55,7 @@ int run_dissolve(const DissolveArgs& a) {
   dissolve::Options opts = a.opts;
   if (a.memory_bytes) opts.memory_bytes = a.memory_bytes;
   opts.bounds_checks = !a.no_bounds;
+  opts.read_only_flash = !a.no_read_only_flash;
   opts.keep_exports.insert(a.exports.begin(), a.exports.end());
   auto out = dissolve::dissolve(*mod, opts);
   if (!out) {
@@ -63,6 +64,7 @@ int run_dissolve(const DissolveArgs& a) {
     return report(e);
   }
 
+  for (const auto& w : out->warnings) std::cerr << a.input << (w.rfind("warning", 0) == 0 ? ": " : ":") << w << "\n";
   if (auto w = compose::write_atomically(a.output, out->object.data(), out->object.size()); !w)
     return report(w.error());
 
@@ -89,6 +91,7 @@ int run_dissolve(const DissolveArgs& a) {
                         {"data", data},
                         {"bss", bss},
                         {"undefined", facts->undefined},
+                        {"warnings", out->warnings},
                         {"exports", facts->defined_globals}};
     std::cout << j.dump(2) << "\n";
   } else if (a.dump.empty()) {
@@ -124,6 +127,16 @@ void add_dissolve(CLI::App& app) {
               "import's symbol <sym> with <sym>__pages/__max_pages or <sym>__size/__capacity; an exported one "
               "is <prefix>gust_memory or <prefix>gust_table<N> with the same suffixes");
   c->add_flag("--no-bounds-checks", a->no_bounds, "Leave out memory bounds checks (unsafe: for measurement only)");
+  c->add_flag(
+      "--no-widen-checks", [a](int64_t) { a->opts.widen_checks = false; },
+      "Keep every bounds check where the access is, instead of one check of the largest offset over a "
+      "straight line of accesses from one base (for measurement)");
+  c->add_flag(
+      "--no-hoist-checks", [a](int64_t) { a->opts.hoist_checks = false; },
+      "Keep a counted loop's bounds checks in the loop, instead of one check before it (for measurement)");
+  c->add_flag("--no-read-only-flash", a->no_read_only_flash,
+              "Copy the read-only data segments (.rodata) into the SRAM region with the rest, instead of leaving "
+              "them in flash (for measurement)");
   c->add_option("--dump", a->dump, "Also print the optimised IR (ir) or the disassembly (obj)")
       ->check(CLI::IsMember({"ir", "obj"}));
   c->add_flag("--json", a->json, "Print sizes and symbols as JSON");

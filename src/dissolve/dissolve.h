@@ -33,6 +33,15 @@ struct Options {
   bool linkable = false;
   // Bounds checks on every memory access the dissolver cannot prove safe.
   bool bounds_checks = true;
+  // Read-only data in flash: the C compiler's read-only segments (named
+  // .rodata in the name section, see read_only_data) stay in flash, out of
+  // the SRAM region; a store to them traps. Off: they are copied to SRAM.
+  bool read_only_flash = true;
+  // Bounds-check motion (checks.cpp), each a lever of its own: one check of
+  // the largest offset over a straight line of accesses from one base, and
+  // one check before a counted loop instead of one per iteration.
+  bool widen_checks = true;
+  bool hoist_checks = true;
   // LLVM's pipeline: "Oz", "Os", "O2" or "O0".
   std::string opt_level = "Oz";
   // Bridge inlining: LLVM bitcode of the bridge (clang-19 -emit-llvm for
@@ -60,7 +69,32 @@ constexpr const char* kMemoryBytesSymbol = "__bytes";
 struct Output {
   std::vector<uint8_t> object;  // ELF relocatable, thumbv7m-none-eabi
   std::string ir;               // the optimised IR, for --dump=ir
+  // What the module does that is legal wasm but surely a mistake: an access
+  // at a constant address always outside the region (it can only trap).
+  // Each names the function, the wasm offset and the region's size.
+  std::vector<std::string> warnings;
 };
+
+// The part of the linear memory that the dissolver keeps in flash: the hull
+// [begin, end) of the active data segments that the C compiler marks
+// read-only (wasm-ld names them ".rodata" or ".rodata.*" in the name
+// section's data-segment names). C makes a store to them undefined, so
+// trapping on one changes no defined program; the dissolver checks every
+// store against the hull, so the name is never trusted blindly. Empty when
+// the option is off, the memory is imported, can grow, is --linkable or
+// visible to a bridge that moves blocks (an exported memory in a module
+// that imports address-taking seam functions), when another segment lies
+// inside the hull, or when the hull is under kMinReadOnly bytes.
+struct ReadOnlyData {
+  uint64_t begin = 0, end = 0;
+  bool empty() const { return end <= begin; }
+};
+constexpr uint64_t kMinReadOnly = 32;
+ReadOnlyData read_only_data(const wasm::Module& m, const Options& opts);
+// The data segments' names from the custom "name" section (subsection 9),
+// by segment index; none when the section is absent or malformed (custom
+// sections never make a module invalid).
+std::vector<std::string> data_segment_names(const wasm::Module& m);
 
 // Every symbol an object defines or references lies in one of these
 // namespaces, so that no name a module chooses can reach a symbol it was not

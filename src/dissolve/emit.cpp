@@ -17,7 +17,10 @@
 #include <mutex>
 #include <set>
 
+#include "dissolve/checks.h"
 #include "dissolve/lower.h"
+#include "dissolve/lowering.h"
+#include "gust/trap.h"
 
 namespace gust::dissolve {
 
@@ -80,6 +83,34 @@ llvm::OptimizationLevel level(const std::string& name) {
 
 }  // namespace
 
+// The lowering's warnings, then one for each function that the optimiser
+// found always traps out of bounds (a region smaller than a struct the code
+// reaches through a pointer that inlining made constant): its entry block
+// calls gust_trap(GUST_TRAP_MEMORY_OOB) and ends there.
+static void collect_warnings(llvm::Module& mod, std::vector<std::string>& out) {
+  if (llvm::NamedMDNode* md = mod.getNamedMetadata(kWarningsMetadata))
+    for (llvm::MDNode* n : md->operands())
+      out.push_back(llvm::cast<llvm::MDString>(n->getOperand(0))->getString().str());
+  std::string region = "?";
+  if (llvm::NamedMDNode* md = mod.getNamedMetadata(kRegionMetadata))
+    region = llvm::cast<llvm::MDString>(md->getOperand(0)->getOperand(0))->getString().str();
+  for (llvm::Function& f : mod) {
+    if (f.isDeclaration() || f.hasFnAttribute("gust-warned")) continue;
+    llvm::BasicBlock& entry = f.getEntryBlock();
+    if (!llvm::isa<llvm::UnreachableInst>(entry.getTerminator())) continue;
+    for (llvm::Instruction& i : entry) {
+      auto* call = llvm::dyn_cast<llvm::CallInst>(&i);
+      if (!call || !call->getCalledFunction() || call->getCalledFunction()->getName() != "gust_trap") continue;
+      auto* code = llvm::dyn_cast<llvm::ConstantInt>(call->getArgOperand(0));
+      if (!code || code->getZExtValue() != GUST_TRAP_MEMORY_OOB) continue;
+      out.push_back("warning: function " + f.getName().str() +
+                    ": every call traps: after inlining, an access it always makes lies outside the " + region +
+                    "-byte memory region");
+      break;
+    }
+  }
+}
+
 Result<Output> emit(llvm::Module& mod, const Options& opts) {
   if (opts.opt_level != "Oz" && opts.opt_level != "Os" && opts.opt_level != "O2" && opts.opt_level != "O0") {
     Error e;
@@ -112,10 +143,20 @@ Result<Output> emit(llvm::Module& mod, const Options& opts) {
   llvm::ModulePassManager mpm =
       lvl == llvm::OptimizationLevel::O0 ? pb.buildO0DefaultPipeline(lvl) : pb.buildPerModuleDefaultPipeline(lvl);
   mpm.run(mod, mam);
+  // Bounds-check motion on the optimised IR (where the checks' operands are
+  // SSA values LLVM has simplified), then a cleanup of what it leaves: the
+  // checks it made never-taken, the blocks only they reached.
+  if (lvl != llvm::OptimizationLevel::O0 && move_checks(mod, opts, fam).any()) {
+    llvm::ModulePassManager cleanup;
+    if (auto e = pb.parsePassPipeline(cleanup, "function(instcombine,simplifycfg,loop-mssa(licm),simplifycfg)"))
+      GUST_DIE("the cleanup pipeline does not parse: " + llvm::toString(std::move(e)));
+    cleanup.run(mod, mam);
+  }
 
   note_indirect_callers(mod);
 
   Output out;
+  collect_warnings(mod, out.warnings);
   llvm::raw_string_ostream ir(out.ir);
   mod.print(ir, nullptr);
 

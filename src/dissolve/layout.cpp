@@ -19,7 +19,120 @@ std::string type_text(const FuncType& t) {
   return s + ")";
 }
 
+// A LEB128 u32 at p, advancing p; false past end or over 5 bytes.
+bool read_u32(const std::vector<uint8_t>& b, size_t& p, size_t end, uint32_t& out) {
+  uint64_t v = 0;
+  for (unsigned shift = 0; shift < 35; shift += 7) {
+    if (p >= end) return false;
+    const uint8_t byte = b[p++];
+    v |= uint64_t(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) {
+      out = uint32_t(v);
+      return v <= UINT32_MAX;
+    }
+  }
+  return false;
+}
+
+bool read_name(const std::vector<uint8_t>& b, size_t& p, size_t end, std::string& out) {
+  uint32_t n = 0;
+  if (!read_u32(b, p, end, n) || n > end - p) return false;
+  out.assign(b.begin() + p, b.begin() + p + n);
+  p += n;
+  return true;
+}
+
+// Whether a module's imports can carry linear-memory addresses to a bridge:
+// every function it imports is from an interface whose functions take
+// values only (registers, lines, single bytes). The others (uart-block's
+// block moves, the spec suite's hosts) may address the region as one array.
+bool imports_take_addresses(const Module& m) {
+  for (const auto& im : m.imports)
+    if (im.kind == ExternKind::Func && im.module != "gust:hal/mmio" && im.module != "gust:hal/irq" &&
+        im.module != "gust:hal/uart-byte")
+      return true;
+  return false;
+}
+
 }  // namespace
+
+std::vector<std::string> name_map(const Module& m, uint8_t want, size_t count) {
+  std::vector<std::string> names;
+  const std::vector<uint8_t>& b = m.bytes;
+  size_t p = 8;  // after the magic and version, which decode checked
+  while (p < b.size()) {
+    const uint8_t id = b[p++];
+    uint32_t size = 0;
+    if (!read_u32(b, p, b.size(), size) || size > b.size() - p) return {};
+    const size_t end = p + size;
+    std::string section;
+    size_t q = p;
+    if (id == 0 && read_name(b, q, end, section) && section == "name") {
+      while (q < end) {
+        const uint8_t sub = b[q++];
+        uint32_t len = 0;
+        if (!read_u32(b, q, end, len) || len > end - q) return {};
+        const size_t sub_end = q + len;
+        if (sub == want) {  // a name map: a vector of (index, name)
+          uint32_t n = 0;
+          if (!read_u32(b, q, sub_end, n)) return {};
+          for (uint32_t i = 0; i < n; ++i) {
+            uint32_t index = 0;
+            std::string name;
+            if (!read_u32(b, q, sub_end, index) || !read_name(b, q, sub_end, name) || index >= count) return {};
+            if (names.size() <= index) names.resize(index + 1);
+            names[index] = std::move(name);
+          }
+          return names;
+        }
+        q = sub_end;
+      }
+    }
+    p = end;
+  }
+  return names;
+}
+
+std::vector<std::string> data_segment_names(const Module& m) { return name_map(m, 9, m.datas.size()); }
+
+ReadOnlyData read_only_data(const Module& m, const Options& o) {
+  ReadOnlyData ro;
+  if (!o.read_only_flash || o.linkable || m.num_memories() == 0 || m.import_of(ExternKind::Memory, 0)) return ro;
+  const Limits lim = m.memory_limits(0);
+  const uint64_t size = o.memory_bytes ? *o.memory_bytes : lim.min * kPage;
+  if (o.memory_max_bytes && !o.memory_bytes) return ro;  // a region that may grow keeps one array
+  if (size > kMaxDataRegion) return ro;                  // its data is copied in at start-up
+  bool exported = false;
+  for (const auto& e : m.exports) exported = exported || e.kind == ExternKind::Memory;
+  if (exported && imports_take_addresses(m)) return ro;
+  const std::vector<std::string> names = data_segment_names(m);
+  auto read_only = [&](size_t i) {
+    if (i >= names.size()) return false;
+    const std::string& n = names[i];
+    return n == ".rodata" || n.rfind(".rodata.", 0) == 0;
+  };
+  uint64_t begin = UINT64_MAX, end = 0;
+  for (size_t i = 0; i < m.datas.size(); ++i) {
+    const auto& d = m.datas[i];
+    if (!read_only(i)) continue;
+    if (d.mode != SegmentMode::Active || d.offset.op != Op::I32Const) return ro;
+    const uint64_t at = uint32_t(d.offset.value);
+    begin = std::min(begin, at);
+    end = std::max(end, at + d.bytes.size());
+  }
+  if (end < begin + kMinReadOnly || end > size) return ro;
+  // Any other segment inside the hull is writable data there: keep it all.
+  for (size_t i = 0; i < m.datas.size(); ++i) {
+    const auto& d = m.datas[i];
+    if (read_only(i) || d.mode != SegmentMode::Active) continue;
+    if (d.offset.op != Op::I32Const) return ro;
+    const uint64_t at = uint32_t(d.offset.value);
+    if (at < end && at + d.bytes.size() > begin) return ro;
+  }
+  ro.begin = begin;
+  ro.end = end;
+  return ro;
+}
 
 std::string Lowering::describe(const Import& im) const {
   std::string s = "import \"" + im.module + "\" \"" + im.name + "\" (" + name(im.kind);
@@ -179,6 +292,35 @@ void Lowering::define_memory() {
     }
     if (!d.bytes.empty()) std::memcpy(image.data() + at, d.bytes.data(), d.bytes.size());
     any = any || !d.bytes.empty();
+  }
+  if (const ReadOnlyData ro = read_only_data(m_, o_); !ro.empty() && any && !memory_pages_) {
+    // The read-only hull [A, B) goes to flash, the rest to SRAM as one array
+    // G: [0, A), then copies of the hull's first and last kReadOnlyPad
+    // bytes, then [B, N). A load that straddles A or B then reads the copies
+    // (G + e below A, G + e + hi_off from B - pad up), so every access has
+    // one of three bases and never spans two; stores to the copies trap with
+    // every other store to [A, B) (see Lowering::address).
+    const uint64_t a = ro.begin, b = ro.end, n = memory_capacity_;
+    ro_begin_ = a;
+    ro_end_ = b;
+    hi_off_ = int64_t(a + 2 * kReadOnlyPad) - int64_t(b);
+    std::vector<uint8_t> flash(image.begin() + a, image.begin() + b);
+    std::vector<uint8_t> sram(image.begin(), image.begin() + a + kReadOnlyPad);
+    sram.insert(sram.end(), image.begin() + (b - kReadOnlyPad), image.begin() + n);
+    rodata_ = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getInt8Ty(), flash.size()), true,
+                                       llvm::GlobalValue::InternalLinkage, llvm::ConstantDataArray::get(ctx_, flash),
+                                       local_name("rodata"));
+    rodata_->setAlignment(llvm::Align(8));
+    // Only the writable part's bytes go to .data: a region of zeros is .bss.
+    bool nonzero = false;
+    for (uint8_t c : sram) nonzero = nonzero || c;
+    auto* arr = llvm::ArrayType::get(b_.getInt8Ty(), sram.size());
+    llvm::Constant* init = nonzero ? llvm::ConstantDataArray::get(ctx_, sram)
+                                   : static_cast<llvm::Constant*>(llvm::ConstantAggregateZero::get(arr));
+    memory_ =
+        new llvm::GlobalVariable(*mod_, arr, false, llvm::GlobalValue::InternalLinkage, init, memory_symbol(o_.prefix));
+    memory_->setAlignment(llvm::Align(8));
+    return;
   }
   auto* arr = llvm::ArrayType::get(b_.getInt8Ty(), memory_capacity_);
   llvm::Constant* init = any ? llvm::ConstantDataArray::get(ctx_, image)
@@ -374,8 +516,14 @@ void Lowering::export_symbols() {
   // for a bridge that moves blocks of bytes in and out of it (it checks
   // every address against the size). No export of a function or global can
   // take these names, so a bridge never moves bytes through a forged region.
+  // Without a prefix (and not --linkable), no bridge can name the region
+  // (bridge_uart.h names <instance>_gust_memory), so it stays local: two
+  // modules dissolved without a prefix then link together. With read-only
+  // data in flash the region is not one array; read_only_data keeps it whole
+  // for a module whose imports may address it.
+  const bool region_visible = (!o_.prefix.empty() || o_.linkable) && !rodata_;
   for (const auto& e : m_.exports) {
-    if (e.kind != ExternKind::Memory || !memory_ || !memory_->hasInternalLinkage()) continue;
+    if (e.kind != ExternKind::Memory || !memory_ || !memory_->hasInternalLinkage() || !region_visible) continue;
     const std::string sym = memory_symbol(o_.prefix);
     claim(sym, "the memory region");
     claim(sym + kMemoryBytesSymbol, "the memory region's size");

@@ -42,6 +42,7 @@ std::unique_ptr<llvm::Module> Lowering::run() {
   trap->addFnAttr(llvm::Attribute::NoUnwind);
   trap->addFnAttr(llvm::Attribute::Cold);
   trap_fn_ = trap;
+  func_names_ = name_map(m_, 1, m_.num_funcs());
   declare_functions();
   define_memory();
   define_globals();
@@ -51,6 +52,14 @@ std::unique_ptr<llvm::Module> Lowering::run() {
   for (uint32_t i = 0; i < m_.functions.size(); ++i) lower_function(base + i);
   export_symbols();
   define_start();
+  if (!warnings_.empty()) {
+    llvm::NamedMDNode* md = mod_->getOrInsertNamedMetadata(kWarningsMetadata);
+    for (const auto& w : warnings_) md->addOperand(llvm::MDNode::get(ctx_, {llvm::MDString::get(ctx_, w)}));
+  }
+  if (memory_) {
+    llvm::NamedMDNode* md = mod_->getOrInsertNamedMetadata(kRegionMetadata);
+    md->addOperand(llvm::MDNode::get(ctx_, {llvm::MDString::get(ctx_, std::to_string(memory_size_))}));
+  }
   return std::move(mod_);
 }
 

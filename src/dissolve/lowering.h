@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,11 @@ using llvm::BasicBlock;
 using llvm::Value;
 
 constexpr uint64_t kPage = 65536;
+constexpr const char* kWarningsMetadata = "gust.warnings";
+constexpr const char* kRegionMetadata = "gust.region";  // the region's size in bytes, for emit's warnings
+// The names of the name section's subsection `sub` (1 functions, 9 data
+// segments), by index; empty when absent or malformed.
+std::vector<std::string> name_map(const Module& m, uint8_t sub, size_t count);
 constexpr uint64_t kMaxRegion = 256ull << 20;    // of the 512 MiB Cortex-M SRAM space
 constexpr uint64_t kMaxDataRegion = 1ull << 20;  // larger: data copied in at start-up
 
@@ -102,7 +108,9 @@ class Lowering {
   void trap_if(Value* cond, unsigned code);
   void trap(unsigned code);
   Value* bool_to_i32(Value* v) { return b_.CreateZExt(v, b_.getInt32Ty()); }
-  Value* address(Value* addr, uint32_t offset, unsigned size);
+  // The place of an access of size bytes at addr + offset, after its
+  // bounds check (and, for a store, the read-only check).
+  Value* address(Value* addr, uint32_t offset, unsigned size, bool store);
   Value* memory_bytes();
   void do_return();
   // A call, its results unpacked; dispatch: the call_indirect's call.
@@ -156,8 +164,30 @@ class Lowering {
     std::optional<size_t> offset;
   };
   std::map<std::string, Claim> claims_;
-  llvm::GlobalVariable* memory_ = nullptr;
+  llvm::GlobalVariable* memory_ = nullptr;  // the SRAM region (with read-only data in flash: its writable part)
   uint64_t memory_size_ = 0;
+  // Read-only data in flash (define_memory): the hull [ro_begin_, ro_end_)
+  // lives in rodata_, and wasm address e >= ro_end_ - kReadOnlyPad at
+  // memory_ + e + hi_off_. Null rodata_: one array, memory_ + e.
+  llvm::GlobalVariable* rodata_ = nullptr;
+  uint64_t ro_begin_ = 0, ro_end_ = 0;
+  int64_t hi_off_ = 0;
+  static constexpr uint64_t kReadOnlyPad = 7;  // the widest access (8 bytes) less one
+  Value* ram_pointer(Value* ea);               // a store's (or a writable load's) place
+  Value* load_pointer(Value* ea, unsigned size);
+  Value* store_forbidden(Value* ea, Value* n);  // [ea, ea + n) touches the read-only hull
+  llvm::Function* copy_in_fn_ = nullptr;
+  llvm::Function* copy_in();
+  // Build-time diagnostics (Output::warnings), carried to emit() as the
+  // module's named metadata kWarningsMetadata.
+  std::vector<std::string> warnings_;
+  std::vector<std::string> func_names_;  // from the name section, by function index
+  void warn_out_of_bounds(uint64_t at, unsigned size);
+  std::set<uint32_t> warned_;  // functions already warned about
+  std::string function_name_suffix() const {
+    return func_index_ < func_names_.size() && !func_names_[func_index_].empty() ? " (" + func_names_[func_index_] + ")"
+                                                                                 : "";
+  }
   llvm::FunctionCallee trap_fn_;
 
   // Per function.

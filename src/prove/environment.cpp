@@ -341,6 +341,12 @@ void Engine::store(State& st, int unit, const z3::expr& addr, uint32_t offset, c
   z3::expr ea = z3::zext(addr, 32) + bv(offset, 64);
   check(st, z3::ugt(ea + bv(bytes, 64), memory_bytes(st, unit)), "out of bounds memory access", GUST_TRAP_MEMORY_OOB,
         at);
+  // Read-only data stays in flash (dissolve::read_only_data): the dissolved
+  // code traps on a store that touches it, as on one out of bounds.
+  const ImageMemory& mem = units_[unit].memory;
+  if (mem.ro_end > mem.ro_begin)
+    check(st, z3::ult(ea, bv(mem.ro_end, 64)) && z3::ugt(ea + bv(bytes, 64), bv(mem.ro_begin, 64)),
+          "store to read-only data", GUST_TRAP_MEMORY_OOB, at);
   z3::expr a32 = ea.extract(31, 0);
   for (unsigned i = 0; i < bytes; ++i)
     st.mem[unit] = z3::store(st.mem[unit], a32 + bv(i, 32), v.extract(8 * i + 7, 8 * i));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "dissolve/dissolve.h"
 #include "wasm/reader.h"
 
 namespace gust::prove {
@@ -154,8 +155,12 @@ std::string ImageMemory::describe() const {
   if (growable)
     return s + " (" + std::to_string(pages) + " pages) that memory.grow takes up to " + std::to_string(capacity_pages) +
            " pages";
-  return s + ": memory.size " + std::to_string(pages) + ", memory.grow(0) " + std::to_string(pages) +
-         ", any other growth -1, an access past byte " + std::to_string(bytes) + " traps";
+  s += ": memory.size " + std::to_string(pages) + ", memory.grow(0) " + std::to_string(pages) +
+       ", any other growth -1, an access past byte " + std::to_string(bytes) + " traps";
+  if (ro_end > ro_begin)
+    s += "; read-only data [" + std::to_string(ro_begin) + ", " + std::to_string(ro_end) +
+         ") in flash, where a store traps";
+  return s;
 }
 
 // Lowering::define_memory (src/dissolve/layout.cpp) for firmware (not --linkable), rule for rule.
@@ -201,6 +206,12 @@ Result<ImageMemory> image_memory(const wasm::Module& m, std::optional<uint64_t> 
       return e;
     }
   }
+  dissolve::Options o;
+  o.memory_bytes = memory_bytes;
+  o.memory_max_bytes = memory_max_bytes;
+  const dissolve::ReadOnlyData ro = dissolve::read_only_data(m, o);
+  im.ro_begin = ro.begin;
+  im.ro_end = ro.end;
   return im;
 }
 

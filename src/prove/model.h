@@ -70,6 +70,9 @@ struct ImageMemory {
   bool growable = false;        // memory.grow can add pages
   uint64_t capacity_pages = 0;  // growable: the most memory.grow reaches
   bool data_at_start = false;   // segments copied in by gust_start, which traps on one outside
+  // Read-only data the dissolver keeps in flash (dissolve::read_only_data):
+  // a store that touches [ro_begin, ro_end) traps.
+  uint64_t ro_begin = 0, ro_end = 0;
   std::string describe() const;
 };
 

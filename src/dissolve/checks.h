@@ -1,0 +1,19 @@
+// Bounds-check motion (checks.cpp): widening over straight lines, hoisting
+// out of counted loops, after LLVM's pipeline and before the cleanup.
+#pragma once
+#include <llvm/IR/Module.h>
+#include <llvm/IR/PassManager.h>
+
+#include "dissolve/dissolve.h"
+
+namespace gust::dissolve {
+
+struct CheckMotion {
+  unsigned widened = 0;  // later checks subsumed by an earlier, widened one
+  unsigned hoisted = 0;  // loop checks replaced by one before the loop
+  bool any() const { return widened || hoisted; }
+};
+
+CheckMotion move_checks(llvm::Module& mod, const Options& opts, llvm::FunctionAnalysisManager& fam);
+
+}  // namespace gust::dissolve

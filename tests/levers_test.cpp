@@ -1,0 +1,366 @@
+// The dissolver's levers on C compiled the way real libraries are (caller
+// pointers, const tables, memcpy): read-only data in flash, bounds-check
+// widening and hoisting, memory.copy, and the build-time diagnostics. Each
+// is run on the emulated Cortex-M3 against the same module with the lever
+// off, or against a model of wasm's semantics.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "base/tools.h"
+#include "dissolve/dissolve.h"
+#include "emu/cortexm.h"
+#include "gust/trap.h"
+#include "support.h"
+#include "wasm/module.h"
+
+namespace gust::test {
+namespace {
+
+// C to a wasm module the way wasm-ld leaves it: the name section kept (it
+// names the data segments .rodata and .data), the stack first.
+wasm::Module compile_c(const std::string& tag, const std::string& source, const std::string& stack = "1024") {
+  const fs::path dir = scratch("levers-" + tag);
+  const fs::path c = dir / "m.c", o = dir / "m.o", w = dir / "m.wasm";
+  std::ofstream(c) << source;
+  auto cc = base::run_tool({"clang-19", "--target=wasm32", "-mcpu=mvp", "-msign-ext", "-mbulk-memory", "-Oz",
+                            "-ffreestanding", "-nostdlib", "-c", c.string(), "-o", o.string()});
+  EXPECT_EQ(cc.status, 0) << cc.output;
+  auto ld = base::run_tool({"wasm-ld-19", "--no-entry", "--stack-first", "-z", "stack-size=" + stack,
+                            "--initial-memory=65536", o.string(), "-o", w.string()});
+  EXPECT_EQ(ld.status, 0) << ld.output;
+  auto m = wasm::decode(read_file(w));
+  EXPECT_TRUE(m) << m.error().str();
+  EXPECT_TRUE(m && wasm::validate(*m));
+  return std::move(*m);
+}
+
+fs::path write_object(const dissolve::Output& out, const std::string& tag) {
+  const fs::path p = scratch("levers-obj-" + tag) / "m.o";
+  std::ofstream(p, std::ios::binary)
+      .write(reinterpret_cast<const char*>(out.object.data()), std::streamsize(out.object.size()));
+  return p;
+}
+
+// .data + .bss of an object: what its region takes of SRAM.
+uint64_t sram_bytes(const fs::path& obj) {
+  auto r = base::run_tool({"arm-none-eabi-size", "-A", obj.string()});
+  uint64_t n = 0;
+  std::istringstream in(r.output);
+  std::string name;
+  uint64_t size = 0, addr = 0;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    if (ls >> name >> size >> addr && (name.rfind(".data", 0) == 0 || name.rfind(".bss", 0) == 0)) n += size;
+  }
+  return n;
+}
+
+std::unique_ptr<emu::CortexM> load(const dissolve::Output& out, const std::string& tag) {
+  auto cpu = emu::CortexM::load({write_object(out, tag)}, scratch("levers-emu-" + tag));
+  EXPECT_TRUE(cpu) << cpu.error().str();
+  return cpu ? std::move(*cpu) : nullptr;
+}
+
+dissolve::Options levers(bool on) {
+  dissolve::Options o;
+  o.read_only_flash = on;
+  o.widen_checks = on;
+  o.hoist_checks = on;
+  return o;
+}
+
+const char* kCrc = R"(
+typedef unsigned int u32; typedef unsigned char u8;
+static const u32 table[256] = {
+#define X(n) (0xedb88320u * (n) ^ ((n) << 7)),
+#define X4(n) X(n) X(n+1) X(n+2) X(n+3)
+#define X16(n) X4(n) X4(n+4) X4(n+8) X4(n+12)
+#define X64(n) X16(n) X16(n+16) X16(n+32) X16(n+48)
+X64(0) X64(64) X64(128) X64(192)
+};
+static u32 calls = 3;
+static u8 buf[256];
+__attribute__((export_name("crc"))) u32 crc(const u8* p, u32 n) {
+  u32 c = ~0u;
+  for (u32 i = 0; i < n; i++) c = table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+  calls++;
+  return ~c;
+}
+__attribute__((export_name("fill"))) u32 fill(u32 seed, u32 n) {
+  for (u32 i = 0; i < n; i++) { seed = seed * 1103515245u + 12345u; buf[i] = (u8)(seed >> 16); }
+  return crc(buf, n) + calls;
+}
+__attribute__((export_name("buf_at"))) u32 buf_at(void) { return (u32)buf; }
+__attribute__((export_name("table_at"))) u32 table_at(void) { return (u32)table; }
+__attribute__((export_name("peek8"))) u32 peek8(u32 a) { return *(volatile u8*)a; }
+__attribute__((export_name("peek16"))) u32 peek16(u32 a) { return *(volatile unsigned short*)a; }
+__attribute__((export_name("peek32"))) u32 peek32(u32 a) { return *(volatile u32*)a; }
+__attribute__((export_name("peek64"))) u32 peek64(u32 a) {
+  unsigned long long v = *(volatile unsigned long long*)a; return (u32)v ^ (u32)(v >> 32) * 3; }
+__attribute__((export_name("poke8"))) void poke8(u32 a, u32 v) { *(volatile u8*)a = (u8)v; }
+__attribute__((export_name("poke32"))) void poke32(u32 a, u32 v) { *(volatile u32*)a = v; }
+__attribute__((export_name("copy"))) void copy(u32 d, u32 s, u32 n) { __builtin_memmove((void*)d, (void*)s, n); }
+)";
+
+// The module's initial memory, as wasm instantiation writes it.
+std::vector<uint8_t> initial_memory(const wasm::Module& m) {
+  std::vector<uint8_t> mem(65536, 0);
+  for (const auto& d : m.datas) std::copy(d.bytes.begin(), d.bytes.end(), mem.begin() + uint32_t(d.offset.value));
+  return mem;
+}
+
+TEST(ReadOnlyFlash, TheSegmentNamesSayWhichDataIsReadOnly) {
+  wasm::Module m = compile_c("names", kCrc);
+  const auto names = dissolve::data_segment_names(m);
+  ASSERT_FALSE(names.empty());
+  EXPECT_NE(std::find(names.begin(), names.end(), ".rodata"), names.end());
+  const dissolve::ReadOnlyData ro = dissolve::read_only_data(m, {});
+  EXPECT_EQ(ro.end - ro.begin, 1024u);  // the table, nothing else
+  dissolve::Options off;
+  off.read_only_flash = false;
+  EXPECT_TRUE(dissolve::read_only_data(m, off).empty());
+}
+
+TEST(ReadOnlyFlash, TheTableLeavesSramAndResultsAreUnchanged) {
+  wasm::Module m = compile_c("crc", kCrc);
+  auto on = dissolve::dissolve(m, levers(true));
+  auto off = dissolve::dissolve(m, levers(false));
+  ASSERT_TRUE(on && off);
+  const uint64_t sram_on = sram_bytes(write_object(*on, "crc-on"));
+  const uint64_t sram_off = sram_bytes(write_object(*off, "crc-off"));
+  EXPECT_LE(sram_on + 1024, sram_off) << "the 1 KiB table still takes SRAM";
+  auto a = load(*on, "crc-on"), b = load(*off, "crc-off");
+  ASSERT_TRUE(a && b);
+  for (uint32_t seed = 1; seed < 40; ++seed) {
+    const uint32_t n = (seed * 37) % 257;
+    auto ra = a->call("fill", {seed, n}), rb = b->call("fill", {seed, n});
+    ASSERT_TRUE(ra.ok && rb.ok) << ra.fault << rb.fault;
+    EXPECT_EQ(ra.r0, rb.r0) << "seed " << seed;
+  }
+}
+
+TEST(ReadOnlyFlash, EveryLoadAtTheEdgesReadsTheWasmBytes) {
+  wasm::Module m = compile_c("edges", kCrc);
+  const dissolve::ReadOnlyData ro = dissolve::read_only_data(m, {});
+  ASSERT_FALSE(ro.empty());
+  auto out = dissolve::dissolve(m, {});
+  ASSERT_TRUE(out);
+  auto cpu = load(*out, "edges");
+  ASSERT_TRUE(cpu);
+  const std::vector<uint8_t> mem = initial_memory(m);
+  auto word = [&](uint32_t a, unsigned n) {
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; ++i) v |= uint64_t(mem[a + i]) << (8 * i);
+    return v;
+  };
+  for (uint64_t edge : {ro.begin, ro.end}) {
+    for (uint32_t a = uint32_t(edge) - 12; a < edge + 12; ++a) {
+      EXPECT_EQ(cpu->call("peek8", {a}).r0, word(a, 1)) << a;
+      EXPECT_EQ(cpu->call("peek16", {a}).r0, word(a, 2)) << a;
+      EXPECT_EQ(cpu->call("peek32", {a}).r0, word(a, 4)) << a;
+      const uint64_t v = word(a, 8);
+      EXPECT_EQ(cpu->call("peek64", {a}).r0, uint32_t(v) ^ uint32_t(v >> 32) * 3) << a;
+    }
+  }
+}
+
+TEST(ReadOnlyFlash, AStoreToReadOnlyDataTrapsAndOthersDoNot) {
+  wasm::Module m = compile_c("store", kCrc);
+  const dissolve::ReadOnlyData ro = dissolve::read_only_data(m, {});
+  ASSERT_FALSE(ro.empty());
+  auto out = dissolve::dissolve(m, {});
+  auto off = dissolve::dissolve(m, levers(false));
+  ASSERT_TRUE(out && off);
+  auto cpu = load(*out, "store"), plain = load(*off, "store-off");
+  ASSERT_TRUE(cpu && plain);
+  const uint32_t a = uint32_t(ro.begin), b = uint32_t(ro.end);
+  for (uint32_t at : {a, a + 5, b - 1, a - 3, b - 4}) {  // inside, or straddling an edge
+    auto r = cpu->call("poke32", {at, 0xdeadbeef});
+    EXPECT_TRUE(r.trapped) << at;
+    EXPECT_EQ(r.trap_code, uint32_t(GUST_TRAP_MEMORY_OOB)) << at;
+    EXPECT_TRUE(plain->call("poke32", {at, 1}).ok) << "in SRAM the same store is legal: " << at;
+  }
+  for (uint32_t at : {a - 4, b, b + 3, 16u}) {
+    auto r = cpu->call("poke32", {at, 0x01020304u + at});
+    ASSERT_TRUE(r.ok) << at << " " << r.fault;
+    EXPECT_EQ(cpu->call("peek32", {at}).r0, 0x01020304u + at) << at;
+  }
+  EXPECT_TRUE(cpu->call("poke8", {a - 1, 7}).ok);
+  EXPECT_EQ(cpu->call("peek8", {a - 1}).r0, 7u);
+  EXPECT_TRUE(cpu->call("peek32", {b - 2}).ok);
+}
+
+// memory.copy from any place to any writable one: below the hull, across
+// it, over either edge, within the writable parts, overlapping, against
+// wasm's memmove on a model of the memory.
+TEST(ReadOnlyFlash, MemoryCopyFromEveryPlaceMatchesTheModel) {
+  wasm::Module m = compile_c("copy", kCrc);
+  const dissolve::ReadOnlyData ro = dissolve::read_only_data(m, {});
+  ASSERT_FALSE(ro.empty());
+  auto out = dissolve::dissolve(m, {});
+  ASSERT_TRUE(out);
+  auto cpu = load(*out, "copy");
+  ASSERT_TRUE(cpu);
+  std::vector<uint8_t> model = initial_memory(m);
+  const uint32_t a = uint32_t(ro.begin), b = uint32_t(ro.end);
+  std::mt19937 rng(7);
+  // The writable places: below the hull (the stack) and above it.
+  auto writable = [&](uint32_t d, uint32_t n) { return n == 0 || d + n <= a || d >= b; };
+  int copies = 0, traps = 0;
+  for (int i = 0; i < 400; ++i) {
+    const uint32_t s = rng() % (b + 600);
+    const uint32_t n = rng() % 3 ? rng() % 64 : rng() % 1400;
+    const uint32_t d = rng() % 2 ? rng() % (a + 1) : b + rng() % 500;
+    if (s + n > 65536 || d + n > 65536) continue;
+    auto r = cpu->call("copy", {d, s, n});
+    if (!writable(d, n)) {
+      EXPECT_TRUE(r.trapped) << d << " " << s << " " << n;
+      ++traps;
+      continue;
+    }
+    ASSERT_TRUE(r.ok) << d << " " << s << " " << n << " " << r.fault;
+    std::memmove(model.data() + d, model.data() + s, n);
+    ++copies;
+  }
+  EXPECT_GT(copies, 100);
+  EXPECT_GT(traps, 10);
+  for (uint32_t at = 0; at < b + 1200; at += 1) ASSERT_EQ(cpu->call("peek8", {at}).r0, model[at]) << at;
+}
+
+// The widening rule's other side: a check does not move over an import
+// call. Each function calls the import, then makes an access that is out of
+// bounds; the call must happen before the trap, every time.
+TEST(CheckMotion, AnOutOfBoundsAccessAfterAnImportCallTrapsAfterTheCall) {
+  wasm::Module m = compile_c("import", R"(
+typedef unsigned int u32;
+__attribute__((import_module("env"), import_name("tick"))) void tick(u32);
+__attribute__((export_name("line"))) u32 line(u32* p) {
+  u32 a = p[0];
+  tick(a);
+  return a + p[1000000];
+}
+__attribute__((export_name("stores"))) void stores(u32* p) {
+  p[0] = 1;
+  tick(2);
+  p[4] = 3;
+  p[0x4000000] = 4;
+}
+__attribute__((export_name("loop"))) u32 loop(u32* p, u32 n) {
+  u32 s = 0;
+  for (u32 i = 0; i < n; i++) { tick(i); s += p[i]; }
+  return s;
+}
+)");
+  for (bool on : {true, false}) {
+    auto out = dissolve::dissolve(m, levers(on));
+    ASSERT_TRUE(out);
+    auto cpu = load(*out, std::string("import-") + (on ? "on" : "off"));
+    ASSERT_TRUE(cpu);
+    std::vector<uint32_t> ticks;
+    cpu->on_import(dissolve::import_symbol("env", "tick"), [&](emu::CortexM& c) { ticks.push_back(c.arg(0)); });
+    auto r = cpu->call("line", {64});
+    EXPECT_TRUE(r.trapped);
+    EXPECT_EQ(ticks.size(), 1u) << "the call before the out-of-bounds load did not happen";
+    ticks.clear();
+    r = cpu->call("stores", {64});
+    EXPECT_TRUE(r.trapped);
+    ASSERT_EQ(ticks.size(), 1u);
+    EXPECT_EQ(ticks[0], 2u);
+    ticks.clear();
+    // p[i] is out of bounds from i = 100 on: 101 calls, then the trap.
+    r = cpu->call("loop", {65536 - 400, 1000});
+    EXPECT_TRUE(r.trapped);
+    EXPECT_EQ(ticks.size(), 101u) << (on ? "levers on" : "levers off");
+  }
+}
+
+// Widening and hoisting keep every result and every trap of the checks they
+// replace, and remove checks: fewer instructions per call.
+TEST(CheckMotion, WideningAndHoistingKeepResultsAndTrapsAndCostLess) {
+  wasm::Module m = compile_c("motion", R"(
+typedef unsigned int u32;
+struct s { u32 a, b, c, d; };
+__attribute__((export_name("fields"))) u32 fields(struct s* p, u32 k) {
+  p->a += k; p->b ^= p->a; p->c = p->b * 3; p->d = p->c + p->a;
+  return p->d;
+}
+__attribute__((export_name("sum"))) u32 sum(const u32* p, u32 n) {
+  u32 s = 0;
+  for (u32 i = 0; i < n; i++) s += p[i] * (i | 1);
+  return s;
+}
+__attribute__((export_name("scale"))) void scale(unsigned char* p, u32 n, u32 k) {
+  for (u32 i = n; i-- > 0;) p[i] = (unsigned char)(p[i] * k);
+}
+)");
+  auto on = dissolve::dissolve(m, levers(true));
+  auto off = dissolve::dissolve(m, levers(false));
+  ASSERT_TRUE(on && off);
+  auto a = load(*on, "motion-on"), b = load(*off, "motion-off");
+  ASSERT_TRUE(a && b);
+  a->count_instructions(true);
+  b->count_instructions(true);
+  uint64_t ia = 0, ib = 0;
+  struct Case {
+    const char* fn;
+    std::vector<uint32_t> args;
+  };
+  std::vector<Case> cases;
+  for (uint32_t p : {2048u, 65536u - 16, 65536u - 12, 65536u - 4, 65536u, 0xfffffff0u})
+    cases.push_back({"fields", {p, 5}});
+  for (uint32_t n : {0u, 1u, 7u, 100u, 1000u}) {
+    cases.push_back({"sum", {2048, n}});
+    cases.push_back({"sum", {65536 - 4 * n, n}});
+    cases.push_back({"sum", {65536 - 4 * n + 4, n}});
+    cases.push_back({"scale", {4096, n, 3}});
+    cases.push_back({"scale", {65536 - n + 1, n, 3}});
+  }
+  for (const auto& c : cases) {
+    auto ra = a->call(c.fn, c.args), rb = b->call(c.fn, c.args);
+    EXPECT_EQ(ra.ok, rb.ok) << c.fn << " " << c.args[0] << " " << c.args[1];
+    EXPECT_EQ(ra.trapped, rb.trapped) << c.fn << " " << c.args[0] << " " << c.args[1];
+    if (ra.ok && rb.ok) EXPECT_EQ(ra.r0, rb.r0) << c.fn;
+    if (ra.ok) ia += ra.instructions, ib += rb.instructions;
+  }
+  // The same memory afterwards: the levers moved no store.
+  for (uint32_t at = 2048; at < 2048 + 64; at += 4) EXPECT_EQ(a->call("sum", {at, 1}).r0, b->call("sum", {at, 1}).r0);
+  EXPECT_LT(ia, ib) << "the levers removed no executed check";
+}
+
+TEST(Diagnostics, AConstantAccessOutsideTheRegionIsReported) {
+  wasm::Module m = compile_c("constant", R"(
+__attribute__((export_name("f"))) unsigned f(void) { return ((volatile unsigned char*)0)[66000]; }
+)");
+  auto out = dissolve::dissolve(m, {});
+  ASSERT_TRUE(out) << out.error().str();
+  ASSERT_FALSE(out->warnings.empty());
+  const std::string& w = out->warnings[0];
+  EXPECT_NE(w.find("66000"), std::string::npos) << w;
+  EXPECT_NE(w.find("65536-byte memory region"), std::string::npos) << w;
+  EXPECT_NE(w.find("(f)"), std::string::npos) << w;  // the function, by its name
+}
+
+TEST(Diagnostics, TwoModulesDissolvedWithoutAPrefixLinkTogether) {
+  wasm::Module m1 = compile_c("link1", kCrc);
+  wasm::Module m2 = compile_c("link2", R"(
+static unsigned counter;
+__attribute__((export_name("bump"))) unsigned bump(unsigned k) { return counter += k; }
+)");
+  auto o1 = dissolve::dissolve(m1, {});
+  auto o2 = dissolve::dissolve(m2, {});
+  ASSERT_TRUE(o1 && o2);
+  auto cpu = emu::CortexM::load({write_object(*o1, "link1"), write_object(*o2, "link2")}, scratch("levers-link"));
+  ASSERT_TRUE(cpu) << cpu.error().str();
+  EXPECT_EQ((*cpu)->call("bump", {5}).r0, 5u);
+  EXPECT_EQ((*cpu)->call("bump", {6}).r0, 11u);
+  EXPECT_TRUE((*cpu)->call("fill", {1, 16}).ok);
+}
+
+}  // namespace
+}  // namespace gust::test
