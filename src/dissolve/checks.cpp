@@ -121,15 +121,55 @@ const llvm::GlobalVariable* region_of(llvm::Module& mod, const std::string& pref
 
 // Straight-line widening. From each check, follow the line: the check's ok
 // block when it has no other predecessor, over passable instructions, then
-// through the next check on the same X (whose limit the first takes if
-// smaller; the later one then never traps) or an unconditional branch to a
-// block with one predecessor. The line ends at anything else.
+// through the next check or an unconditional branch to a block with one
+// predecessor. The line ends at anything else. Checks on one base B, each
+// on X = B + c with a constant c <= 0 (B itself, or a frame slot below the
+// shadow stack pointer; positive offsets are the access's own immediate,
+// already in the limit), pass for B in [-c, limit - c]: the first check of
+// the line takes the intersection of these intervals, so it traps exactly
+// when one of them would, and the later ones never trap.
+struct Group {
+  Check first;
+  int64_t lo = 0, hi = 0;  // B passes every check of the group so far
+};
+
+// X as B + c: the base and the constant.
+std::pair<llvm::Value*, int64_t> split_base(llvm::Value* x) {
+  if (auto* add = llvm::dyn_cast<llvm::BinaryOperator>(x); add && add->getOpcode() == llvm::Instruction::Add)
+    if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(add->getOperand(1)))
+      if (c->getBitWidth() == 32 && c->getSExtValue() <= 0 && c->getSExtValue() >= -(int64_t(1) << 30))
+        return {add->getOperand(0), c->getSExtValue()};
+  return {x, 0};
+}
+
 unsigned widen(llvm::Function& f, const llvm::GlobalVariable* memory) {
   unsigned widened = 0;
   for (llvm::BasicBlock& start : f) {
     auto first = as_check(start.getTerminator());
-    if (!first) continue;
-    std::map<llvm::Value*, Check> open = {{first->x, *first}};
+    if (!first || !first->x->getType()->isIntegerTy(32) || first->limit >= (uint64_t(1) << 30)) continue;
+    std::map<llvm::Value*, Group> open;
+    auto add = [&](const Check& k) {
+      auto [base, c] = split_base(k.x);
+      auto it = open.find(base);
+      if (it == open.end()) {
+        open[base] = Group{k, -c, int64_t(k.limit) - c};
+        return;
+      }
+      Group& g = it->second;
+      g.lo = std::max(g.lo, -c);
+      g.hi = std::min(g.hi, int64_t(k.limit) - c);
+      // The first check, rewritten: trap unless lo <= B <= hi.
+      llvm::IRBuilder<> b(g.first.br);
+      llvm::Value* cond = g.hi < g.lo ? static_cast<llvm::Value*>(b.getTrue())
+                                      : b.CreateICmpUGT(g.lo ? b.CreateAdd(base, b.getInt32(uint32_t(-g.lo))) : base,
+                                                        b.getInt32(uint32_t(g.hi - g.lo)));
+      if (g.first.br->getSuccessor(0) != g.first.trap) g.first.br->swapSuccessors();
+      g.first.br->setCondition(cond);
+      // Never taken now: the first check traps first.
+      k.br->setCondition(llvm::ConstantInt::getBool(f.getContext(), k.trap == k.br->getSuccessor(1)));
+      ++widened;
+    };
+    add(*first);
     llvm::BasicBlock* bb = first->ok;
     while (bb && bb->getSinglePredecessor()) {
       bool ok = true;
@@ -143,22 +183,7 @@ unsigned widen(llvm::Function& f, const llvm::GlobalVariable* memory) {
       if (!ok) break;
       llvm::Instruction* term = bb->getTerminator();
       if (auto k = as_check(term)) {
-        auto it = open.find(k->x);
-        if (it != open.end()) {
-          Check& earlier = it->second;
-          if (k->limit < earlier.limit) {
-            // The earlier compare is used once (as_check), by its branch.
-            earlier.cmp->setPredicate(llvm::ICmpInst::ICMP_UGT);
-            earlier.cmp->setOperand(1, llvm::ConstantInt::get(earlier.x->getType(), k->limit));
-            if (earlier.br->getSuccessor(0) != earlier.trap) earlier.br->swapSuccessors();
-            earlier.limit = k->limit;
-          }
-          // Never taken now: the earlier check traps first.
-          k->br->setCondition(llvm::ConstantInt::getBool(f.getContext(), k->trap == k->br->getSuccessor(1)));
-          ++widened;
-        } else {
-          open.emplace(k->x, *k);
-        }
+        if (k->x->getType()->isIntegerTy(32) && k->limit < (uint64_t(1) << 30)) add(*k);
         bb = k->ok;
         continue;
       }
@@ -210,10 +235,10 @@ bool hoist_one(llvm::Function& f, const llvm::GlobalVariable* memory, llvm::Loop
     if (!step_c) continue;
     const int64_t step = step_c->getAPInt().getSExtValue();
     if (step == 0 || step > 65536 || step < -65536 || k.limit > (1ull << 30)) continue;
-    const llvm::SCEV* btc = se.getBackedgeTakenCount(loop);
-    if (llvm::isa<llvm::SCEVCouldNotCompute>(btc) || !btc->getType()->isIntegerTy()) continue;
-    // The loop's exits, but for the out-of-bounds traps (fatal, and so no
-    // iteration runs after them whether the check moved or not).
+    // The loop's one real exit E (its out-of-bounds traps aside: they are
+    // fatal, and the trip count must not count them, or the hoisted check
+    // would only cover the iterations that pass), and how often the
+    // backedge runs before E is taken.
     llvm::SmallVector<llvm::BasicBlock*, 4> all_exiting, exiting;
     loop->getExitingBlocks(all_exiting);
     for (llvm::BasicBlock* e : all_exiting) {
@@ -222,10 +247,15 @@ bool hoist_one(llvm::Function& f, const llvm::GlobalVariable* memory, llvm::Loop
         if (!loop->contains(s) && !is_trap_block(s, GUST_TRAP_MEMORY_OOB)) to_trap_only = false;
       if (!to_trap_only) exiting.push_back(e);
     }
-    bool dominates_exits = dt.dominates(bb, latch);
-    for (llvm::BasicBlock* e : exiting) dominates_exits = dominates_exits && dt.dominates(bb, e);
-    bool header_only =
-        bb != loop->getHeader() && dt.dominates(bb, latch) && exiting.size() == 1 && exiting[0] == loop->getHeader();
+    if (exiting.size() != 1) continue;
+    llvm::BasicBlock* exit = exiting[0];
+    const llvm::SCEV* btc = se.getExitCount(loop, exit);
+    if (llvm::isa<llvm::SCEVCouldNotCompute>(btc) || !btc->getType()->isIntegerTy()) continue;
+    // The check runs BTC + 1 times when its block dominates E (and the
+    // latch); BTC times when E is the header and the check's block is on
+    // every path from it to the latch.
+    const bool dominates_exits = dt.dominates(bb, exit) && dt.dominates(bb, latch);
+    const bool header_only = bb != loop->getHeader() && exit == loop->getHeader() && dt.dominates(bb, latch);
     if (!dominates_exits && !header_only) continue;
     llvm::SCEVExpander expander(se, dl, "gust.hoist");
     if (btc->getType()->getIntegerBitWidth() > 32 || !expander.isSafeToExpandAt(ar->getStart(), pre->getTerminator()) ||

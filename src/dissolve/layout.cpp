@@ -44,12 +44,13 @@ bool read_name(const std::vector<uint8_t>& b, size_t& p, size_t end, std::string
 
 // Whether a module's imports can carry linear-memory addresses to a bridge:
 // every function it imports is from an interface whose functions take
-// values only (registers, lines, single bytes). The others (uart-block's
-// block moves, the spec suite's hosts) may address the region as one array.
+// values only (registers, lines, single bytes, the prover's harness API).
+// The others (uart-block's block moves, the spec suite's hosts) may address
+// the region as one array.
 bool imports_take_addresses(const Module& m) {
   for (const auto& im : m.imports)
     if (im.kind == ExternKind::Func && im.module != "gust:hal/mmio" && im.module != "gust:hal/irq" &&
-        im.module != "gust:hal/uart-byte")
+        im.module != "gust:hal/uart-byte" && im.module != "gust:prove")
       return true;
   return false;
 }
