@@ -1,41 +1,257 @@
 // Stage "compile natives" of `gust build`, and the wasm compile that drivers
-// share: C++ to wasm32 with gust's driver flags (clang-19), and the trusted
-// native parts (boot, bridge, app) with arm-none-eabi-gcc.
+// share: C++ to wasm32 with gust's driver flags (clang-19) against the
+// freestanding C++ standard library and gust's wasm runtime, the driver's
+// memory sized from its code; and the trusted native parts (boot, bridge,
+// app) with arm-none-eabi-gcc.
+#include <cstdlib>
+
 #include "base/ctext.h"
 #include "compose/stages.h"
+#include "wasm/reader.h"
 
 namespace gust::compose {
+
+namespace {
+
+// Debian's libc++ for wasm32 (libc++-19-dev-wasm32) and the C headers it
+// stands on (wasi-libc). Only headers are used: every function they declare
+// that a driver calls comes from gust's runtime or is refused at the link.
+fs::path libcxx_headers() {
+  const char* env = std::getenv("GUST_WASM_LIBCXX");
+  return env && *env ? fs::path(env) : fs::path("/usr/lib/llvm-19/include/wasm32-wasi/c++/v1");
+}
+fs::path libc_headers() {
+  const char* env = std::getenv("GUST_WASM_LIBC");
+  return env && *env ? fs::path(env) : fs::path("/usr/include/wasm32-wasi");
+}
+
+// The flags of every C++ compile to wasm: MVP plus sign extension (what the
+// dissolver supports), -Oz, the C++ standard library's headers in place of
+// the host's, no exceptions or RTTI (drivers have neither: see the README),
+// and function-local statics without thread-safe guards (one core).
+std::vector<std::string> wasm_cxx_flags(const fs::path& root) {
+  std::vector<std::string> f = {tool("GUST_CLANG", "clang-19"),
+                                "--target=wasm32-wasi",
+                                "-mcpu=mvp",
+                                "-msign-ext",
+                                "-Oz",
+                                "-std=c++20",
+                                "-nostdlib",
+                                "-nostdlibinc",
+                                "-ffreestanding",
+                                "-fno-exceptions",
+                                "-fno-rtti",
+                                "-fno-threadsafe-statics",
+                                "-I",
+                                (root / "include").string()};
+  std::error_code ec;
+  if (fs::is_directory(libcxx_headers(), ec)) f.insert(f.end(), {"-isystem", libcxx_headers().string()});
+  if (fs::is_directory(libc_headers(), ec)) f.insert(f.end(), {"-isystem", libc_headers().string()});
+  return f;
+}
+
+std::vector<std::string> link_flags(uint32_t stack) {
+  return {"-Wl,--no-entry", "-Wl,--stack-first", "-Wl,-z,stack-size=" + std::to_string(stack)};
+}
+
+// The tool's output with the scratch paths of objects replaced by what they
+// came from, so that no message names a file that is gone after the build.
+std::string located_output(std::string out, const std::vector<std::pair<std::string, std::string>>& paths) {
+  for (const auto& [from, to] : paths)
+    for (size_t at = out.find(from); at != std::string::npos; at = out.find(from, at + to.size()))
+      out.replace(at, from.size(), to);
+  return out;
+}
+
+// What to do about a symbol the link could not find.
+std::string undefined_hints(const std::string& out) {
+  std::string hints;
+  auto has = [&](const char* s) { return out.find(s) != std::string::npos; };
+  if (has("undefined symbol: operator new") || has("undefined symbol: operator delete") ||
+      has("undefined symbol: malloc") || has("undefined symbol: free"))
+    hints +=
+        "\n  drivers have no heap: give objects static storage (globals, std::array, a pool) or construct them in "
+        "place with placement new (#include <new>)";
+  if (has("undefined symbol:") && hints.empty())
+    hints +=
+        "\n  a function that is declared but defined nowhere: a seam function needs its gust:hal import (include "
+        "<gust/driver-*.h>), anything else needs a definition in the driver";
+  return hints;
+}
+
+Error clang_error(const std::string& what, const fs::path& source, const ToolRun& r,
+                  const std::vector<std::pair<std::string, std::string>>& paths) {
+  Error e;
+  e.kind = Error::Kind::Tool;
+  const std::string out = located_output(r.output, paths);
+  e.message = what + " (" + source.string() + ") failed (exit " + std::to_string(r.status) + "):\n" + out +
+              undefined_hints(out);
+  return e;
+}
+
+// gust's wasm runtime (runtime/runtime.cpp), as an object next to `near`.
+Result<fs::path> compile_runtime(const fs::path& root, const fs::path& out) {
+  const fs::path src = root / "runtime" / "runtime.cpp";
+  std::vector<std::string> argv = wasm_cxx_flags(root);
+  // Bulk memory for memcpy, memmove and memset alone; no builtins, so that
+  // clang does not turn a loop in memcmp into a call to memcmp.
+  argv.insert(argv.end(), {"-mbulk-memory", "-fno-builtin", "-c", src.string(), "-o", out.string()});
+  ToolRun r = run_tool(argv);
+  if (r.status != 0) return clang_error("clang-19 --target=wasm32 (gust's runtime)", src, r, {});
+  return out;
+}
+
+Result<void> compile_object(const fs::path& root, const fs::path& source, const fs::path& obj,
+                            const std::vector<std::string>& flags) {
+  std::vector<std::string> argv = wasm_cxx_flags(root);
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.insert(argv.end(), {"-c", source.string(), "-o", obj.string()});
+  ToolRun r = run_tool(argv);
+  if (r.status != 0) return clang_error("clang-19 --target=wasm32", source, r, {});
+  return {};
+}
+
+Result<void> link_module(const fs::path& root, const fs::path& source, const std::vector<fs::path>& objs,
+                         const fs::path& out, const std::vector<std::string>& flags) {
+  std::vector<std::string> argv = wasm_cxx_flags(root);
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  std::vector<std::pair<std::string, std::string>> paths;
+  for (const auto& o : objs) argv.push_back(o.string());
+  paths.push_back({objs.front().string(), source.string()});
+  if (objs.size() > 1) paths.push_back({objs.back().string(), (root / "runtime" / "runtime.cpp").string()});
+  argv.insert(argv.end(), {"-o", out.string()});
+  ToolRun r = run_tool(argv);
+  if (r.status != 0) return clang_error("wasm-ld (linking the driver)", source, r, paths);
+  return {};
+}
+
+// An exported i32 global's value: wasm-ld's __data_end, when asked for.
+std::optional<uint32_t> exported_global(const wasm::Module& m, const std::string& name) {
+  for (const auto& e : m.exports)
+    if (e.kind == wasm::ExternKind::Global && e.name == name) {
+      const uint32_t base = m.imported(wasm::ExternKind::Global);
+      if (e.index >= base && e.index - base < m.globals.size() &&
+          m.globals[e.index - base].init.op == wasm::Op::I32Const)
+        return uint32_t(m.globals[e.index - base].init.value);
+    }
+  return std::nullopt;
+}
+
+// Whether a function does anything: a body of more than nops, or calls to
+// functions that do (wasm-ld writes an empty __wasm_call_ctors, or replaces
+// the call to it with a nop, when there are no constructors).
+bool does_something(const wasm::Module& m, uint32_t func, int depth = 0) {
+  const uint32_t nimp = m.imported(wasm::ExternKind::Func);
+  if (func < nimp || func - nimp >= m.functions.size() || depth > 4) return true;
+  const auto& f = m.functions[func - nimp];
+  wasm::Reader r(m.bytes, f.body_begin, f.body_end);
+  wasm::Instr in;
+  try {
+    while (!r.at_end()) {
+      wasm::read_instr(r, in, m.data_count.has_value());
+      if (in.op == wasm::Op::Nop || in.op == wasm::Op::End) continue;
+      if (in.op == wasm::Op::Call && !does_something(m, in.a, depth + 1)) continue;
+      return true;
+    }
+  } catch (const Failure&) {
+    return true;
+  }
+  return false;
+}
+
+// Whether _initialize runs any global constructor.
+bool runs_constructors(const wasm::Module& m) {
+  for (const auto& e : m.exports)
+    if (e.kind == wasm::ExternKind::Func && e.name == "_initialize") return does_something(m, e.index);
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> BuildFlags::clang_args() const {
+  std::vector<std::string> out;
+  for (const auto& d : include_dirs) out.insert(out.end(), {"-I", d.string()});
+  for (const auto& d : defines) out.push_back("-D" + d);
+  out.insert(out.end(), cxxflags.begin(), cxxflags.end());
+  return out;
+}
 
 Result<void> compile_driver(const fs::path& source, const fs::path& wasm_out, uint32_t wasm_stack,
                             const std::vector<std::string>& extra_flags) {
   const fs::path root = project_root(source.parent_path());
-  std::vector<std::string> argv = {tool("GUST_CLANG", "clang-19"),
-                                   "--target=wasm32",
-                                   "-mcpu=mvp",
-                                   "-msign-ext",
-                                   "-Oz",
-                                   "-std=c++20",
-                                   "-nostdlib",
-                                   "-ffreestanding",
-                                   "-fno-exceptions",
-                                   "-fno-rtti",
-                                   "-I",
-                                   (root / "include").string(),
-                                   "-Wl,--no-entry",
-                                   "-Wl,--strip-all",
-                                   "-Wl,--stack-first",
-                                   "-Wl,-z,stack-size=" + std::to_string(wasm_stack)};
+  const fs::path rt = wasm_out.string() + ".runtime.o";
+  auto rto = compile_runtime(root, rt);
+  if (!rto) return rto.error();
+  std::vector<std::string> argv = wasm_cxx_flags(root);
+  for (const auto& f : link_flags(wasm_stack)) argv.push_back(f);
+  argv.push_back("-Wl,--strip-all");
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-  argv.insert(argv.end(), {"-o", wasm_out.string(), source.string()});
+  argv.insert(argv.end(), {"-o", wasm_out.string(), source.string(), rt.string()});
   ToolRun r = run_tool(argv);
-  if (r.status != 0) {
-    Error e;
-    e.kind = Error::Kind::Tool;
-    e.message = "clang-19 --target=wasm32 (" + source.filename().string() + ") failed (exit " +
-                std::to_string(r.status) + "):\n" + r.output;
-    return e;
-  }
+  std::error_code ec;
+  fs::remove(rt, ec);
+  if (r.status != 0)
+    return clang_error("clang-19 --target=wasm32", source, r,
+                       {{rt.string(), (root / "runtime" / "runtime.cpp").string()}});
   return {};
+}
+
+// Two links of one object: the first, with names and __data_end, to measure
+// the data and the stack; the second, stripped, with the stack that needs.
+Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path& wasm_out, const fs::path& work_dir,
+                                         const std::vector<std::string>& flags, std::optional<uint32_t> wasm_stack,
+                                         std::optional<uint32_t> memory) {
+  const fs::path root = project_root(source.parent_path());
+  const std::string stem = wasm_out.stem().string();
+  const fs::path obj = work_dir / (stem + ".o.wasm"), rt = work_dir / "gust-runtime.o.wasm";
+  const fs::path sizing = work_dir / (stem + ".sizing.wasm");
+  std::error_code ec;
+  if (!fs::exists(rt, ec))
+    if (auto r = compile_runtime(root, rt); !r) return r.error();
+  if (auto r = compile_object(root, source, obj, flags); !r) return r.error();
+  std::vector<std::string> lf = link_flags(0);
+  lf.push_back("-Wl,--export=__data_end");
+  if (auto r = link_module(root, source, {obj, rt}, sizing, lf); !r) return r.error();
+  auto m = wasm::decode(read_bytes(sizing));
+  if (!m) return Error::make(m.error().kind, m.error().message, source.string());
+  SizedDriver out;
+  const auto data_end = exported_global(*m, "__data_end");
+  if (!data_end) return Error::make(Error::Kind::Tool, "wasm-ld gave no __data_end", source.string());
+  out.has_ctors = runs_constructors(*m);
+  std::vector<uint32_t> roots;
+  for (const auto& e : m->exports)
+    if (e.kind == wasm::ExternKind::Func) roots.push_back(e.index);
+  const ShadowStack ss = shadow_stack_depth(*m, roots);
+  auto fail = [&](const std::string& msg) { return Error::make(Error::Kind::Limit, msg, source.string()); };
+  if (!ss.depth && !wasm_stack)
+    return fail("the shadow stack's worst-case depth is unbounded: " + ss.why +
+                "; give the driver's wasm_stack = BYTES in the manifest (its deepest use of the stack, checked by "
+                "nothing but your own measure)");
+  if (ss.depth && wasm_stack && *wasm_stack < *ss.depth) {
+    std::string path;
+    for (const auto& p : ss.path) path += "\n  " + p;
+    return fail("wasm_stack = " + std::to_string(*wasm_stack) + " is below the shadow stack's worst-case depth, " +
+                std::to_string(*ss.depth) + " bytes, along:" + path +
+                "\n  drop wasm_stack (gust sizes it) or raise it");
+  }
+  out.depth = ss.depth.value_or(0);
+  for (size_t i = 0; i < ss.path.size(); ++i) out.deepest += (i ? " -> " : "") + ss.path[i];
+  // wasm-ld keeps the stack 16-byte aligned; the data above it moves by the
+  // stack's size, so the region is that plus the measured data and bss.
+  out.stack = wasm_stack ? *wasm_stack : (out.depth + 15) & ~15u;
+  out.data_end = out.stack + *data_end;
+  const uint64_t needed = (uint64_t(out.data_end) + 7) & ~uint64_t(7);
+  if (memory && *memory < out.data_end)
+    return fail("memory = " + std::to_string(*memory) + " is smaller than the driver's shadow stack, data and bss (" +
+                std::to_string(out.stack) + " + " + std::to_string(*data_end) + " bytes): drop memory or raise it to " +
+                std::to_string(needed));
+  out.region = memory ? *memory : needed;
+  lf = link_flags(out.stack);
+  lf.push_back("-Wl,--strip-all");
+  if (auto r = link_module(root, source, {obj, rt}, wasm_out, lf); !r) return r.error();
+  fs::remove(sizing, ec);
+  fs::remove(obj, ec);
+  return out;
 }
 
 Result<void> compile_natives(Build& b) {

@@ -12,6 +12,7 @@
 #include "base/objects.h"
 #include "base/tools.h"
 #include "wasm/error.h"
+#include "wasm/module.h"
 
 namespace gust::compose {
 
@@ -45,15 +46,25 @@ struct Chip {
   std::map<std::string, Peripheral> peripherals;
 };
 
+// What a manifest adds to a C++ compile, per node and per driver: include
+// folders (-I, absolute), preprocessor definitions (-D) and compiler flags,
+// each checked by manifest.cpp.
+struct BuildFlags {
+  std::vector<fs::path> include_dirs;
+  std::vector<std::string> defines;
+  std::vector<std::string> cxxflags;
+  std::vector<std::string> clang_args() const;
+};
+
 struct DriverInstance {
   std::string instance;  // the prefix of the driver's symbols: <instance>_uart_init
   fs::path source;       // C++ source compiled to wasm
   std::string seam;      // thin, mid or fat
   std::string peripheral;
-  uint32_t wasm_stack = 0;              // shadow-stack bytes in the driver's linear memory
+  std::optional<uint32_t> wasm_stack;   // shadow-stack bytes, at least the computed depth (default: that depth)
   fs::path proofs;                      // C++ proof harnesses for `gust build --prove`, if any
-  std::vector<std::string> defines;     // preprocessor definitions for the driver's build
-  std::optional<uint32_t> memory;       // linear memory region bytes (default: its data and shadow stack)
+  BuildFlags flags;                     // this driver's own, after the node's
+  std::optional<uint32_t> memory;       // linear memory region bytes, checked (default: data + bss + shadow stack)
   uint32_t tx_ring = 64, rx_ring = 64;  // fat seam: the bridge's ring buffers
 };
 
@@ -78,6 +89,7 @@ struct Node {
   std::string console;                           // the driver instance whose USART reports a trap after a reset
   std::map<std::string, uint64_t> stack_bounds;  // function -> worst-case stack, where analysis cannot tell
   std::vector<PriorityDecl> priorities;          // [priorities]; lines not named keep the reset level 0
+  BuildFlags flags;                              // for every driver of the node
   std::vector<DriverInstance> drivers;
 };
 
@@ -96,9 +108,37 @@ std::string why_not_instance_name(const std::string& name);
 [[nodiscard]] Result<Node> load_node(const fs::path& file, const std::string* text = nullptr);
 
 // clang-19 --target=wasm32 with the flags every gust driver is built with:
-// MVP plus sign extension, -Oz, no libc, the shadow stack first in memory.
+// MVP plus sign extension, -Oz, the freestanding C++ standard library
+// (libc++ for wasm32), gust's wasm runtime (runtime/runtime.cpp), the shadow
+// stack first in memory.
 [[nodiscard]] Result<void> compile_driver(const fs::path& source, const fs::path& wasm_out, uint32_t wasm_stack,
                                           const std::vector<std::string>& extra_flags = {});
+
+// A driver compiled with its linear memory sized from its own code: the
+// shadow stack is the worst-case depth of __stack_pointer over the call graph
+// (shadow.cpp), or `wasm_stack` when given and not below it; the region holds
+// that stack, then the data and the zero-initialised globals.
+struct SizedDriver {
+  uint32_t stack = 0;      // the shadow stack the module was linked with
+  uint32_t depth = 0;      // the computed worst-case depth (0 with an override and no bound)
+  uint32_t data_end = 0;   // end of data + bss, with the stack above
+  uint64_t region = 0;     // bytes of linear memory the image gives it
+  bool has_ctors = false;  // global constructors: boot calls its _initialize once
+  std::string deepest;     // the deepest call path, for the report
+};
+// The worst-case shadow-stack depth of a module from the given functions
+// (shadow.cpp): a depth, or why there is none (`why`), with the deepest path.
+struct ShadowStack {
+  std::optional<uint32_t> depth;
+  std::string why;
+  std::vector<std::string> path;
+};
+ShadowStack shadow_stack_depth(const wasm::Module& m, const std::vector<uint32_t>& roots);
+
+[[nodiscard]] Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path& wasm_out,
+                                                       const fs::path& work_dir, const std::vector<std::string>& flags,
+                                                       std::optional<uint32_t> wasm_stack,
+                                                       std::optional<uint32_t> memory);
 
 struct Component {
   std::string name, kind;  // kind: wasm, trusted, boot, app

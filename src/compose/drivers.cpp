@@ -1,7 +1,8 @@
-// Stage "drivers" of `gust build`: each driver instance's C++ becomes wasm,
-// is decoded and validated, held to its seam's WIT world, proven (with
-// --prove) and dissolved into a Thumb-2 object that keeps only the exports the
-// native side calls.
+// Stages "drivers" and "dissolve" of `gust build`: each driver instance's C++
+// becomes wasm with its memory sized from its code, is decoded and validated,
+// held to its seam's WIT world and proven (with --prove); once the native
+// side is compiled, it is dissolved into a Thumb-2 object that keeps only the
+// exports the native side calls.
 #include <cstdio>
 
 #include "compose/stages.h"
@@ -19,10 +20,13 @@ Error located(Error e, const fs::path& file) {
   return e;
 }
 
-// A driver's source is C++ (clang-19); a .wat (wat2wasm) or .wasm source
-// lets a test put a hand-written module in a node, `defines` and
-// `wasm_stack` aside.
-Result<void> source_to_wasm(Build& b, const DriverInstance& d, const fs::path& wasm_file) {
+uint64_t region_bytes(const DriverInstance& d, const wasm::Module& mod);
+
+// A driver's source is C++ (clang-19), its memory sized from its code; a
+// .wat (wat2wasm) or .wasm source lets a test put a hand-written module in a
+// node, build flags aside, its region its data and `wasm_stack`.
+Result<void> source_to_wasm(Build& b, const DriverInstance& d, DriverModule& dm) {
+  const fs::path& wasm_file = dm.wasm_file;
   const std::string ext = d.source.extension().string();
   const std::string step = "compile " + d.source.filename().string() + " -> " + wasm_file.filename().string();
   if (ext == ".wasm") {
@@ -39,13 +43,26 @@ Result<void> source_to_wasm(Build& b, const DriverInstance& d, const fs::path& w
     return {};
   }
   b.progress(step + " (clang-19 --target=wasm32)");
-  std::vector<std::string> defines;
-  for (const auto& def : d.defines) defines.push_back("-D" + def);
-  return compile_driver(d.source, wasm_file, d.wasm_stack, defines);
+  std::vector<std::string> flags = b.node.flags.clang_args();
+  for (const auto& f : d.flags.clang_args()) flags.push_back(f);
+  auto sized = compile_sized_driver(d.source, wasm_file, b.scratch, flags, d.wasm_stack, d.memory);
+  if (!sized) {
+    Error e = sized.error();
+    e.message = "driver instance '" + d.instance + "': " + e.message;
+    return e;
+  }
+  dm.region = sized->region;
+  dm.stack = sized->stack;
+  dm.has_ctors = sized->has_ctors;
+  fprintf(stderr, "      shadow stack %u B (worst case %u B%s), data + bss %u B, region %llu B\n", sized->stack,
+          sized->depth, sized->deepest.empty() ? "" : (": " + sized->deepest).c_str(), sized->data_end - sized->stack,
+          (unsigned long long)sized->region);
+  return {};
 }
 
-Result<wasm::Module> compile_to_module(Build& b, const DriverInstance& d, const fs::path& wasm_file) {
-  if (auto r = source_to_wasm(b, d, wasm_file); !r) return r.error();
+Result<wasm::Module> compile_to_module(Build& b, const DriverInstance& d, DriverModule& dm) {
+  const fs::path& wasm_file = dm.wasm_file;
+  if (auto r = source_to_wasm(b, d, dm); !r) return r.error();
   auto mod = wasm::decode(read_bytes(wasm_file));
   if (!mod) return located(mod.error(), wasm_file);
   if (auto v = wasm::validate(*mod); !v) return located(v.error(), wasm_file);
@@ -73,10 +90,9 @@ Result<void> check_instance(Build& b, const DriverInstance& d, const wasm::Modul
   return e;
 }
 
-uint64_t region_bytes(const DriverInstance& d, const wasm::Module& mod);
-
 // --prove: the instance's harnesses against the module that ships.
-Result<void> prove_instance(Build& b, const DriverInstance& d, const wasm::Module& mod) {
+Result<void> prove_instance(Build& b, const DriverInstance& d, const DriverModule& dm) {
+  const wasm::Module& mod = dm.module;
   b.progress("prove " + d.instance + " (" + d.proofs.filename().string() + ", Z3)");
   if (d.proofs.empty())
     return Error::make(Error::Kind::Input, "--prove: driver instance '" + d.instance + "' has no proofs",
@@ -99,7 +115,7 @@ Result<void> prove_instance(Build& b, const DriverInstance& d, const wasm::Modul
   po.env.wit_file = (b.root / "wit" / "gust-hal.wit").string();
   po.env.world = "driver-" + d.seam;
   po.env.grants = {p.size, uint32_t(p.irqs.size())};
-  po.env.memory_bytes = region_bytes(d, mod);
+  po.env.memory_bytes = dm.region;
   po.env.origin = "node " + b.node.file.filename().string() + ", instance " + d.instance;
   auto verdicts = prove::prove(*pm, &mod, po);
   bool all = !verdicts.empty();
@@ -121,18 +137,20 @@ Result<void> prove_instance(Build& b, const DriverInstance& d, const wasm::Modul
   return {};
 }
 
-// The region holds the data segments and the shadow stack unless the
-// manifest sizes it.
+// A hand-written module's region holds its data segments and `wasm_stack`
+// unless the manifest sizes it (a C++ driver's is sized from its code).
 uint64_t region_bytes(const DriverInstance& d, const wasm::Module& mod) {
   if (d.memory) return *d.memory;
   uint64_t data_end = 0;
   for (const auto& seg : mod.datas)
     if (seg.offset.op == wasm::Op::I32Const)
       data_end = std::max<uint64_t>(data_end, uint32_t(seg.offset.value) + seg.bytes.size());
-  return (std::max<uint64_t>(data_end, d.wasm_stack) + 7) & ~uint64_t(7);
+  return (std::max<uint64_t>(data_end, d.wasm_stack.value_or(0)) + 7) & ~uint64_t(7);
 }
 
-Result<void> dissolve_instance(Build& b, const DriverInstance& d, const wasm::Module& mod, const fs::path& wasm_file) {
+Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverModule& dm) {
+  const wasm::Module& mod = dm.module;
+  const fs::path& wasm_file = dm.wasm_file;
   const fs::path obj = b.scratch / (d.instance + ".o");
   b.progress("dissolve " + wasm_file.filename().string() + " -> " + obj.filename().string() + " (prefix " + d.instance +
              "_)");
@@ -144,7 +162,7 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const wasm::Mo
     if (e.kind == wasm::ExternKind::Func && b.native_calls.count(dissolve::export_symbol(e.name, dopts.prefix)))
       dopts.keep_exports.insert(e.name);
   if (dopts.keep_exports.empty()) dopts.keep_exports.insert("");  // nothing called: keep no export
-  dopts.memory_bytes = region_bytes(d, mod);
+  dopts.memory_bytes = dm.region;
   auto dis = dissolve::dissolve(mod, dopts);
   if (!dis) return located(dis.error(), wasm_file);
   if (auto r = write_atomically(obj, dis->object.data(), dis->object.size()); !r) return r;
@@ -159,14 +177,23 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const wasm::Mo
 
 Result<void> build_drivers(Build& b) {
   for (const auto& d : b.node.drivers) {
-    const fs::path wasm_file = b.scratch / (d.instance + ".wasm");
-    auto mod = compile_to_module(b, d, wasm_file);
+    DriverModule dm;
+    dm.wasm_file = b.scratch / (d.instance + ".wasm");
+    auto mod = compile_to_module(b, d, dm);
     if (!mod) return mod.error();
-    if (auto r = check_instance(b, d, *mod); !r) return r;
+    dm.module = std::move(*mod);
+    if (d.source.extension() == ".wat" || d.source.extension() == ".wasm") dm.region = region_bytes(d, dm.module);
+    if (auto r = check_instance(b, d, dm.module); !r) return r;
     if (b.opts.prove)
-      if (auto r = prove_instance(b, d, *mod); !r) return r;
-    if (auto r = dissolve_instance(b, d, *mod, wasm_file); !r) return r;
+      if (auto r = prove_instance(b, d, dm); !r) return r;
+    b.modules.push_back(std::move(dm));
   }
+  return {};
+}
+
+Result<void> dissolve_drivers(Build& b) {
+  for (size_t i = 0; i < b.node.drivers.size(); ++i)
+    if (auto r = dissolve_instance(b, b.node.drivers[i], b.modules[i]); !r) return r;
   return {};
 }
 

@@ -22,8 +22,21 @@ ToolRun link_with(const Build& b, const fs::path& script) {
                                    "-o",
                                    b.elf.string()};
   for (const auto& o : b.objects) argv.push_back(o.file.string());
+  // The runtime helpers that compiled code calls by name: newlib's
+  // __aeabi_memcpy/memmove/memset/memclr (memory.copy and memory.fill, and
+  // LLVM's struct copies and zeroing), then libgcc's division and soft
+  // float. The linker takes only what is called, and the stack oracle
+  // measures it from its instructions like any other code.
+  argv.push_back("-lc");
   argv.push_back("-lgcc");
   return run_tool(argv);
+}
+
+// The runtime library a map entry's file belongs to, or "".
+std::string runtime_library(const std::string& file) {
+  if (file.find("libgcc") != std::string::npos) return "libgcc";
+  if (file.find("/libc.a") != std::string::npos || file.find("/libc_nano.a") != std::string::npos) return "libc";
+  return "";
 }
 
 }  // namespace
@@ -51,10 +64,10 @@ Result<void> measure(Build& b) {
   std::map<std::string, Component> comps;
   std::vector<std::string> order;
   for (const auto& e : parse_map(read_text(b.map))) {
-    std::string name = "libgcc", kind = "app";
+    std::string name = runtime_library(e.file), kind = "app";
     if (auto it = component_of.find(e.file); it != component_of.end())
       std::tie(name, kind) = it->second;
-    else if (e.file.find("libgcc") == std::string::npos)
+    else if (name.empty())
       continue;
     Component& c = comps[name];
     if (c.name.empty()) {
@@ -109,9 +122,7 @@ Result<void> stack(Build& b) {
   for (const auto& o : b.objects) component_of[o.file.string()] = o.component;
   for (const auto& e : parse_map(read_text(b.map))) {
     auto it = component_of.find(e.file);
-    const std::string c = it != component_of.end()                     ? it->second
-                          : e.file.find("libgcc") != std::string::npos ? "libgcc"
-                                                                       : "";
+    const std::string c = it != component_of.end() ? it->second : runtime_library(e.file);
     if (!c.empty()) in.owners.push_back({uint32_t(e.address), uint32_t(e.address + e.size), c});
   }
   auto st = analyze_stack(in, b.chip);

@@ -177,6 +177,89 @@ std::string why_not_define(const std::string& def) {
   return "";
 }
 
+// A compiler flag from `cxxflags`: one argument starting with '-', printable,
+// and none of those that would change what gust builds rather than how: the
+// output, the target and its features, the link, and the language features
+// drivers do not have (exceptions, RTTI: see the README).
+std::string why_not_cxxflag(const std::string& flag) {
+  if (flag.size() < 2 || flag[0] != '-') return "must be one option starting with '-' (no extra input files)";
+  for (unsigned char c : flag)
+    if (c < 0x20 || c >= 0x7F) return "may hold printable ASCII only";
+  static const char* const refused[] = {"-o",
+                                        "-c",
+                                        "-S",
+                                        "-E",
+                                        "-x",
+                                        "-target",
+                                        "--target",
+                                        "-march",
+                                        "-mcpu",
+                                        "-Wl,",
+                                        "-Xlinker",
+                                        "-z",
+                                        "-fuse-ld",
+                                        "-nostdlib",
+                                        "-mexec-model",
+                                        "-M",
+                                        "-save-temps",
+                                        "--sysroot",
+                                        "-isysroot",
+                                        "-resource-dir",
+                                        "-B",
+                                        "-mbulk-memory",
+                                        "-msimd",
+                                        "-matomics",
+                                        "-mmultivalue",
+                                        "-mtail-call",
+                                        "-mreference-types",
+                                        "-mexception-handling",
+                                        "-mmultimemory",
+                                        "-mextended-const"};
+  for (const char* r : refused) {
+    const std::string p = r;
+    if (flag.compare(0, p.size(), p) == 0 && (p.back() == ',' || flag.size() == p.size() || flag[p.size()] == '=' ||
+                                              p == "-M" || p == "-B" || p == "-o" || p == "-z" || p == "-x"))
+      return "changes what gust builds (the output, the target, its wasm features or the link), which gust sets";
+  }
+  if (flag == "-fexceptions" || flag == "-fcxx-exceptions" || flag == "-fwasm-exceptions")
+    return "asks for exceptions, which drivers do not have (gust's dissolver supports no exception handling)";
+  if (flag == "-frtti") return "asks for RTTI, which drivers do not have (no type_info, no dynamic_cast)";
+  return "";
+}
+
+// include_dirs, defines and cxxflags of a node or a [[driver]], in the
+// manifest's order; include folders are relative to the manifest's folder.
+BuildFlags read_build_flags(const fs::path& file, const fs::path& dir, const toml::table& t) {
+  BuildFlags out;
+  auto strings = [&](const char* key, auto&& each) {
+    const toml::node* n = t.get(key);
+    if (!n) return;
+    if (!n->is_array()) throw Failure{at(file, n->source(), std::string("'") + key + "' must be an array of strings")};
+    for (const auto& v : *n->as_array()) {
+      if (!v.is_string()) throw Failure{at(file, v.source(), std::string("each of '") + key + "' must be a string")};
+      each(std::string(**v.as_string()), v.source());
+    }
+  };
+  strings("include_dirs", [&](const std::string& s, const toml::source_region& where) {
+    for (unsigned char c : s)
+      if (c < 0x20 || c == 0x7F) throw Failure{at(file, where, "include folder holds a control character")};
+    const fs::path p = fs::path(s).is_absolute() ? fs::path(s) : dir / s;
+    std::error_code ec;
+    if (!fs::is_directory(p, ec)) throw Failure{at(file, where, "include folder " + p.string() + " not found")};
+    out.include_dirs.push_back(p.lexically_normal());
+  });
+  strings("defines", [&](const std::string& s, const toml::source_region& where) {
+    if (std::string why = why_not_define(s); !why.empty()) throw Failure{at(file, where, "define " + why)};
+    out.defines.push_back(s);
+  });
+  strings("cxxflags", [&](const std::string& s, const toml::source_region& where) {
+    if (std::string why = why_not_cxxflag(s); !why.empty())
+      throw Failure{at(file, where, "cxxflags '" + s + "' " + why)};
+    out.cxxflags.push_back(s);
+  });
+  return out;
+}
+
 // A source file named by the manifest: a regular file with the extension of
 // its language, so that the compiler reads it as that language.
 void check_source(const Fields& f, const char* key, const fs::path& path, std::initializer_list<const char*> exts) {
@@ -358,6 +441,7 @@ Result<Node> load_node(const fs::path& file, const std::string* text) {
       throw Failure{at(
           file, f.need("stack")->source(),
           "'stack' is computed now (worst-case call graph); give 'stack_bounds' for what the analysis cannot bound")};
+    n.flags = read_build_flags(file, dir, *doc);
     const toml::array* drivers = doc->get_as<toml::array>("driver");
     if (!drivers) throw Failure{at(file, doc->source(), "no [[driver]] entries")};
     for (const auto& d : *drivers) {
@@ -383,15 +467,8 @@ Result<Node> load_node(const fs::path& file, const std::string* text) {
       di.peripheral = df.str("peripheral");
       if (std::string why = why_not_peripheral_name(di.peripheral); !why.empty())
         throw Failure{at(file, df.need("peripheral")->source(), "peripheral '" + di.peripheral + "' " + why)};
-      di.wasm_stack = df.u32_or("wasm_stack", 0);
-      if (const toml::array* defs = d.as_table()->get_as<toml::array>("defines")) {
-        for (const auto& def : *defs) {
-          if (!def.is_string()) throw Failure{at(file, def.source(), "a define must be a string")};
-          if (std::string why = why_not_define(**def.as_string()); !why.empty())
-            throw Failure{at(file, def.source(), "define " + why)};
-          di.defines.push_back(**def.as_string());
-        }
-      }
+      if (d.as_table()->get("wasm_stack")) di.wasm_stack = df.u32("wasm_stack");
+      di.flags = read_build_flags(file, dir, *d.as_table());
       if (d.as_table()->get("proofs")) {
         di.proofs = dir / df.str("proofs");
         check_source(df, "proofs", di.proofs, {".cpp", ".cc", ".cxx"});

@@ -1,6 +1,6 @@
 // The stages of `gust build`, in the order build() runs them (build.cpp):
-//   plan -> generate -> compile natives -> drivers (wasm, check, prove,
-//   dissolve) -> link -> audit -> measure -> stack -> budget -> install.
+//   plan -> drivers (wasm, check, prove) -> generate -> compile natives ->
+//   dissolve -> link -> audit -> measure -> stack -> budget -> install.
 // Each stage reads and extends one Build; a failing stage returns an Error and
 // build() removes the scratch folder, so nothing half-built is left behind.
 #pragma once
@@ -19,6 +19,15 @@ struct LinkedObject {
   std::string component, kind;  // kind: wasm, trusted, boot, app
 };
 
+// A driver instance's module, between the wasm stages and the dissolve.
+struct DriverModule {
+  fs::path wasm_file;
+  wasm::Module module;
+  uint64_t region = 0;     // bytes of linear memory: shadow stack, data, bss
+  uint32_t stack = 0;      // of which the shadow stack
+  bool has_ctors = false;  // boot calls <instance>__initialize once
+};
+
 struct Build {
   Build(const Node& n, const BuildOptions& o) : node(n), opts(o) {}
   const Node& node;
@@ -32,6 +41,7 @@ struct Build {
   std::vector<LinkedObject> objects;
   std::set<std::string> native_calls;  // symbols the native side references
   std::set<std::string> imports;       // undefined symbols of the dissolved code
+  std::vector<DriverModule> modules;   // one per driver instance, in manifest order
   fs::path elf, map, bin;
   bool overflowed = false;  // the linker found the image larger than a region
   Report report;
@@ -44,7 +54,8 @@ struct Build {
 [[nodiscard]] Result<void> plan(Build& b);
 [[nodiscard]] Result<void> generate(Build& b);
 [[nodiscard]] Result<void> compile_natives(Build& b);
-[[nodiscard]] Result<void> build_drivers(Build& b);
+[[nodiscard]] Result<void> build_drivers(Build& b);     // C++ -> wasm, the seam check, --prove
+[[nodiscard]] Result<void> dissolve_drivers(Build& b);  // wasm -> Thumb-2, after the natives
 [[nodiscard]] Result<void> link(Build& b);
 [[nodiscard]] Result<void> audit(Build& b);
 [[nodiscard]] Result<void> measure(Build& b);
@@ -54,7 +65,7 @@ struct Build {
 
 // Generated text: the linker script and the node's half of the bridge.
 std::string linker_script(const Chip& c, uint64_t sram_length);
-std::string bridge_source(const Node& n, const Chip& c);
+std::string bridge_source(const Node& n, const Chip& c, const std::set<std::string>& with_ctors = {});
 
 // Small file helpers shared by the stages.
 std::vector<uint8_t> read_bytes(const fs::path& p);
