@@ -15,11 +15,12 @@ extern "C" void __wasm_call_ctors(void);
 
 extern "C" {
 
-// The reactor's entry (WASI's name for it): gust's boot calls it once per
+// The reactor's entry (WASI's name for it): gust build exports it from a
+// module that has global constructors, and boot calls it once per such
 // instance, in manifest order, before the app starts. Referencing
 // __wasm_call_ctors here also tells wasm-ld not to run the constructors
 // again at the start of every export.
-__attribute__((export_name("_initialize"))) void _initialize(void) { __wasm_call_ctors(); }
+void _initialize(void) { __wasm_call_ctors(); }
 
 void* memcpy(void* __restrict dst, const void* __restrict src, size_t n) {
   __builtin_memcpy(dst, src, n);  // memory.copy

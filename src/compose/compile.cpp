@@ -210,7 +210,7 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
     if (auto r = compile_runtime(root, rt); !r) return r.error();
   if (auto r = compile_object(root, source, obj, flags); !r) return r.error();
   std::vector<std::string> lf = link_flags(0);
-  lf.push_back("-Wl,--export=__data_end");
+  lf.insert(lf.end(), {"-Wl,--export=__data_end", "-Wl,--export=_initialize"});
   if (auto r = link_module(root, source, {obj, rt}, sizing, lf); !r) return r.error();
   auto m = wasm::decode(read_bytes(sizing));
   if (!m) return Error::make(m.error().kind, m.error().message, source.string());
@@ -248,6 +248,7 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
   out.region = memory ? *memory : needed;
   lf = link_flags(out.stack);
   lf.push_back("-Wl,--strip-all");
+  if (out.has_ctors) lf.push_back("-Wl,--export=_initialize");
   if (auto r = link_module(root, source, {obj, rt}, wasm_out, lf); !r) return r.error();
   fs::remove(sizing, ec);
   fs::remove(obj, ec);
