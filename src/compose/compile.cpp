@@ -250,6 +250,21 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
   lf.push_back("-Wl,--strip-all");
   if (out.has_ctors) lf.push_back("-Wl,--export=_initialize");
   if (auto r = link_module(root, source, {obj, rt}, wasm_out, lf); !r) return r.error();
+  // The final link moved the data by the stack's size; its code must need
+  // no more stack than the measured one (wasm-opt, which clang runs after
+  // wasm-ld, could in principle decide differently on other constants).
+  if (ss.depth) {
+    auto fm = wasm::decode(read_bytes(wasm_out));
+    if (!fm) return Error::make(fm.error().kind, fm.error().message, wasm_out.string());
+    std::vector<uint32_t> froots;
+    for (const auto& e : fm->exports)
+      if (e.kind == wasm::ExternKind::Func) froots.push_back(e.index);
+    const ShadowStack again = shadow_stack_depth(*fm, froots);
+    if (!again.depth || *again.depth > out.stack)
+      return fail("the final link of the driver needs more shadow stack than the sizing link measured (" +
+                  (again.depth ? std::to_string(*again.depth) : again.why) + " against " +
+                  std::to_string(out.stack) + " bytes); give wasm_stack");
+  }
   fs::remove(sizing, ec);
   fs::remove(obj, ec);
   return out;

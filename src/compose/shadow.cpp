@@ -38,8 +38,9 @@ struct Frame {
   std::set<uint32_t> indirect;  // type indices of call_indirect
 };
 
-// The module's function names, from the "name" custom section when the link
-// kept it (gust's sizing link does), else "function N".
+// The module's function names: from the "name" custom section when the
+// module has one, else its export names (clang's link runs wasm-opt, which
+// drops the name section), else "function N".
 std::map<uint32_t, std::string> function_names(const wasm::Module& m) {
   std::map<uint32_t, std::string> names;
   try {
@@ -71,6 +72,8 @@ std::map<uint32_t, std::string> function_names(const wasm::Module& m) {
   } catch (const Failure&) {
     // A malformed name section only costs the names.
   }
+  for (const auto& e : m.exports)
+    if (e.kind == wasm::ExternKind::Func && !names.count(e.index)) names[e.index] = "export " + e.name;
   return names;
 }
 
