@@ -10,6 +10,10 @@ packages=(
   g++ cmake ninja-build pkg-config
   # the wasm front end and the dissolver's LLVM, one shared libLLVM
   clang-19 lld-19 llvm-19-dev libclang-rt-19-dev
+  # the freestanding C++ standard library for drivers: libc++'s headers for
+  # wasm32 and the C headers beneath them (headers only; gust's runtime/
+  # provides the few functions they call)
+  libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 wasi-libc
   zlib1g-dev libzstd-dev libffi-dev libxml2-dev libedit-dev libncurses-dev
   # the target toolchain and the emulator
   gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
