@@ -262,8 +262,8 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
     const ShadowStack again = shadow_stack_depth(*fm, froots);
     if (!again.depth || *again.depth > out.stack)
       return fail("the final link of the driver needs more shadow stack than the sizing link measured (" +
-                  (again.depth ? std::to_string(*again.depth) : again.why) + " against " +
-                  std::to_string(out.stack) + " bytes); give wasm_stack");
+                  (again.depth ? std::to_string(*again.depth) : again.why) + " against " + std::to_string(out.stack) +
+                  " bytes); give wasm_stack");
   }
   fs::remove(sizing, ec);
   fs::remove(obj, ec);

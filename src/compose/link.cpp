@@ -130,9 +130,13 @@ Result<void> stack(Build& b) {
   if (!st->bounded) {
     std::string why;
     for (const auto& u : st->unbounded) why += "\n  " + u;
-    return Error::make(Error::Kind::Limit,
-                       "the worst-case stack is unbounded; give [stack_bounds] in the manifest:" + why,
-                       b.node.file.string());
+    return Error::make(
+        Error::Kind::Limit,
+        "the worst-case stack is unbounded:" + why +
+            "\n  bound the function the analysis cannot follow, callees included, in the manifest:"
+            "\n    [stack_bounds]\n    \"INSTANCE:function\" = BYTES   # e.g. \"console:console_put\" = 64,"
+            " a function's whole worst-case depth",
+        b.node.file.string());
   }
   for (auto& c : b.report.components) c.stack = st->by_component[c.name];
   b.report.stack_bytes = st->total;

@@ -1,0 +1,128 @@
+// The shadow-stack oracle (src/compose/shadow.cpp) on hand-written modules:
+// frames from the __stack_pointer arithmetic, depth over direct calls and
+// over call_indirect's targets (the table's functions of that signature
+// only), and what leaves the depth unbounded: recursion, a run-time amount,
+// a loop that goes deeper each iteration. And the C++ drivers' regions.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "compose/compose.h"
+#include "support.h"
+#include "wasm/module.h"
+
+namespace gust {
+namespace {
+
+using test::scratch;
+
+// The module of `wat` text, through wat2wasm.
+wasm::Module module_of(const std::string& name, const std::string& wat) {
+  const auto dir = scratch("shadow-" + name);
+  { std::ofstream(dir / "m.wat") << wat; }
+  auto r = compose::run_tool({"wat2wasm", (dir / "m.wat").string(), "-o", (dir / "m.wasm").string()});
+  EXPECT_EQ(r.status, 0) << r.output;
+  std::ifstream in(dir / "m.wasm", std::ios::binary);
+  auto m = wasm::decode({std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()});
+  EXPECT_TRUE(m) << m.error().str();
+  return m ? *m : wasm::Module{};
+}
+
+// A function with a frame of N bytes, as clang writes it.
+std::string framed(const std::string& name, int n, const std::string& body = "", const std::string& sig = "") {
+  return "(func $" + name + " " + sig + " (local $fp i32)\n  global.get $sp i32.const " + std::to_string(n) +
+         " i32.sub local.tee $fp global.set $sp\n  " + body + "\n  local.get $fp i32.const " + std::to_string(n) +
+         " i32.add global.set $sp)\n";
+}
+
+const char* kHead = "(module (global $sp (mut i32) (i32.const 1024)) (memory 1)\n";
+
+uint32_t export_index(const wasm::Module& m, const std::string& name) {
+  for (const auto& e : m.exports)
+    if (e.name == name) return e.index;
+  ADD_FAILURE() << "no export " << name;
+  return 0;
+}
+
+TEST(ShadowStack, FramesAddUpAlongTheDeepestCallPath) {
+  auto m = module_of("calls", std::string(kHead) + framed("leaf", 48) + framed("mid", 16, "call $leaf") +
+                                  framed("shallow", 96) +
+                                  "(func (export \"top\") call $mid call $shallow)\n"
+                                  "(func (export \"alone\") call $leaf))");
+  auto top = compose::shadow_stack_depth(m, {export_index(m, "top")});
+  ASSERT_TRUE(top.depth) << top.why;
+  EXPECT_EQ(*top.depth, 96u);  // max(16 + 48, 96)
+  auto both = compose::shadow_stack_depth(m, {export_index(m, "alone"), export_index(m, "top")});
+  ASSERT_TRUE(both.depth);
+  EXPECT_EQ(*both.depth, 96u);
+  auto alone = compose::shadow_stack_depth(m, {export_index(m, "alone")});
+  ASSERT_TRUE(alone.depth);
+  EXPECT_EQ(*alone.depth, 48u);
+  ASSERT_FALSE(alone.path.empty());
+  EXPECT_NE(alone.path.front().find("export alone"), std::string::npos) << alone.path.front();
+}
+
+TEST(ShadowStack, CallIndirectReachesTheTablesFunctionsOfItsSignatureOnly) {
+  auto m = module_of(
+      "indirect", std::string(kHead) + "(type $v (func)) (type $i (func (param i32)))\n" + framed("small", 32) +
+                      framed("other_sig", 512, "", "(param i32)") + framed("big", 80) +
+                      "(table 3 funcref) (elem (i32.const 0) $small $other_sig $big)\n" + framed("not_in_table", 4096) +
+                      "(func (export \"dispatch\") (param i32) local.get 0 call_indirect (type $v)))");
+  auto d = compose::shadow_stack_depth(m, {export_index(m, "dispatch")});
+  ASSERT_TRUE(d.depth) << d.why;
+  EXPECT_EQ(*d.depth, 80u);  // big; not other_sig (another signature) nor not_in_table
+}
+
+TEST(ShadowStack, RecursionIsUnboundedAndNamed) {
+  auto m = module_of("recursion", std::string(kHead) + framed("a", 16, "call $b") + framed("b", 16, "call $a") +
+                                      "(func (export \"go\") call $a))");
+  auto d = compose::shadow_stack_depth(m, {export_index(m, "go")});
+  EXPECT_FALSE(d.depth);
+  EXPECT_NE(d.why.find("recursion"), std::string::npos) << d.why;
+}
+
+TEST(ShadowStack, ARunTimeAmountIsUnbounded) {
+  auto m = module_of("alloca", std::string(kHead) +
+                                   "(func (export \"vla\") (param i32) global.get $sp local.get 0 i32.sub "
+                                   "global.set $sp))");
+  auto d = compose::shadow_stack_depth(m, {export_index(m, "vla")});
+  EXPECT_FALSE(d.depth);
+  EXPECT_NE(d.why.find("known only at run time"), std::string::npos) << d.why;
+}
+
+TEST(ShadowStack, ALoopThatGoesDeeperEachIterationIsUnbounded) {
+  auto m = module_of("loop", std::string(kHead) +
+                                 "(func (export \"grow\") (loop global.get $sp i32.const 16 i32.sub global.set $sp "
+                                 "br 0))\n"
+                                 "(func (export \"scoped\") (local $t i32) (loop global.get $sp i32.const 16 i32.sub "
+                                 "local.tee $t global.set $sp local.get $t i32.const 16 i32.add global.set $sp)))");
+  auto grow = compose::shadow_stack_depth(m, {export_index(m, "grow")});
+  EXPECT_FALSE(grow.depth);
+  auto scoped = compose::shadow_stack_depth(m, {export_index(m, "scoped")});
+  ASSERT_TRUE(scoped.depth) << scoped.why;
+  EXPECT_EQ(*scoped.depth, 16u);
+}
+
+// A C++ driver's region holds its shadow stack, then its data and bss: the
+// ring example's 16-byte ring and counters are bss, above no stack at all.
+TEST(ShadowStack, TheRegionHoldsStackDataAndBss) {
+  const auto dir = scratch("shadow-region");
+  auto ring = compose::compile_sized_driver(test::source_root() / "drivers/examples/ring/uart.cpp", dir / "ring.wasm",
+                                            dir, {}, std::nullopt, std::nullopt);
+  ASSERT_TRUE(ring) << ring.error().str();
+  EXPECT_GE(ring->data_end - ring->stack, 16u + 8u);  // the slots and the two indices
+  EXPECT_GE(ring->region, ring->data_end);
+  auto headers = compose::compile_sized_driver(test::source_root() / "tests/cxx/headers.cpp", dir / "h.wasm", dir, {},
+                                               std::nullopt, std::nullopt);
+  ASSERT_TRUE(headers) << headers.error().str();
+  EXPECT_GT(headers->depth, 0u);  // std::array and std::span on the shadow stack
+  EXPECT_EQ(headers->stack % 16, 0u);
+  EXPECT_GE(headers->stack, headers->depth);
+  auto small = compose::compile_sized_driver(test::source_root() / "tests/cxx/headers.cpp", dir / "s.wasm", dir, {},
+                                             headers->depth - 1, std::nullopt);
+  ASSERT_FALSE(small);
+  EXPECT_NE(small.error().message.find("below the shadow stack's worst-case depth"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gust
