@@ -95,6 +95,9 @@ std::string why_not_instance_name(const std::string& name);
 [[nodiscard]] Result<Chip> load_chip(const fs::path& file, const std::string* text = nullptr);
 [[nodiscard]] Result<Node> load_node(const fs::path& file, const std::string* text = nullptr);
 
+// The flags that give every native part gust compiles (bridge, boot, app)
+// wasm32's enum size and struct layout (compile.cpp says why).
+const std::vector<std::string>& native_abi_flags();
 // clang-19 --target=wasm32 with the flags every gust driver is built with:
 // MVP plus sign extension, -Oz, no libc, the shadow stack first in memory.
 [[nodiscard]] Result<void> compile_driver(const fs::path& source, const fs::path& wasm_out, uint32_t wasm_stack,
