@@ -135,8 +135,9 @@ std::string newlib_include() {
 // The module's layout facts gust needs: where the data ends (the region's
 // size) and where the shadow stack starts (__stack_pointer's initial value).
 struct Layout {
-  uint64_t data_end = 0;
+  uint64_t data_end = 0;  // 0 when the module has neither data nor a shadow stack
   uint32_t stack_top = 0;
+  bool found = false;  // the module exported __data_end
 };
 
 // __data_end is exported only to be read here, then the export is dropped:
@@ -147,6 +148,7 @@ Layout take_layout(wasm::Module& m) {
   for (size_t i = 0; i < m.exports.size(); ++i)
     if (m.exports[i].kind == wasm::ExternKind::Global && m.exports[i].name == "__data_end") {
       l.data_end = uint32_t(m.globals[m.exports[i].index - imported].init.value);
+      l.found = true;
       m.exports.erase(m.exports.begin() + long(i));
       break;
     }
@@ -209,21 +211,31 @@ class Bench {
       build_natives(p, dir);
       Layout run_layout;
       auto run_mod = build_wasm(p, dir, "run", true, kRunShadowStack, run_layout);
-      dissolve_to(p, *run_mod, run_layout, dir / "gust.o", true);
-      dissolve_to(p, *run_mod, run_layout, dir / "gust-nochecks.o", false);
+      dissolve_to(p, *run_mod, run_layout.data_end, dir / "gust.o", true);
+      dissolve_to(p, *run_mod, run_layout.data_end, dir / "gust-nochecks.o", false);
       if (!check(p, dir)) all_agree = false;
       if (opt_.check_only) continue;
       for (const char* b : kBuilds) results_[p.name][b] = measure(p, dir, b, run_layout);
-      // The size module: the library alone, its shadow stack as deep as the
-      // measured calls went (rounded to 16), as a computed stack would be.
+      // The size module: the library alone. Its code is dissolved against
+      // the region the program runs with (so bounds checks are compiled as
+      // in use); its data and bss against a region of the library's own data,
+      // bss and the shadow stack the measured calls used (rounded to 16), as
+      // a computed stack size would make it.
       const uint32_t shadow =
-          std::max(results_[p.name]["gust"].shadow_stack, results_[p.name]["gust-nochecks"].shadow_stack);
+          uint32_t(std::max(results_[p.name]["gust"].shadow_stack, results_[p.name]["gust-nochecks"].shadow_stack));
       Layout lib_layout;
       auto lib_mod = build_wasm(p, dir, "lib", false, (shadow + 15) & ~15u, lib_layout);
       for (const char* b : {"gust", "gust-nochecks"}) {
-        const fs::path obj = dir / (std::string(b) + "-lib.o");
-        dissolve_to(p, *lib_mod, lib_layout, obj, std::string(b) == "gust");
-        size_object(obj, results_[p.name][b], dir / ("emu-size-" + std::string(b)));
+        const bool checks = std::string(b) == "gust";
+        const fs::path code = dir / (std::string(b) + "-lib.o"), data = dir / (std::string(b) + "-lib-data.o");
+        dissolve_to(p, *lib_mod, run_layout.data_end, code, checks);
+        dissolve_to(p, *lib_mod, lib_layout.data_end, data, checks);
+        Figures& f = results_[p.name][b];
+        size_object(code, f, dir / ("emu-size-" + std::string(b)));
+        const auto d = bench::measure_object(data);
+        if (!d.ok) die("cannot read " + data.string());
+        f.data = d.data;
+        f.bss = d.bss;
       }
     }
     if (!all_agree) {
@@ -296,13 +308,13 @@ class Bench {
     auto mod = wasm::decode(read_bytes(out));
     if (!mod) die(p.name + " " + what + ".wasm: " + mod.error().str());
     layout = take_layout(*mod);
-    if (layout.data_end == 0) die(p.name + " " + what + ".wasm: no __data_end");
+    if (!layout.found) die(p.name + " " + what + ".wasm: no __data_end export");
     return std::move(*mod);
   }
 
-  void dissolve_to(const Program& p, const wasm::Module& m, const Layout& l, const fs::path& obj, bool checks) {
+  void dissolve_to(const Program& p, const wasm::Module& m, uint64_t region, const fs::path& obj, bool checks) {
     dissolve::Options o;
-    o.memory_bytes = (l.data_end + 7) & ~uint64_t(7);
+    o.memory_bytes = (region + 7) & ~uint64_t(7);
     o.bounds_checks = checks;
     auto out = dissolve::dissolve(m, o);
     if (!out) die(p.name + " " + obj.filename().string() + ": " + out.error().str());
