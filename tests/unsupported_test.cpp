@@ -72,7 +72,7 @@ TEST(Unsupported, MultiMemorySecondMemory) {
 
 TEST(Unsupported, MultiMemoryImportedAndDefined) {
   const Bytes b = wat("impmem", "(module (import \"m\" \"mem\" (memory 1)) (memory 1))", "--enable-multi-memory");
-  expect_unsupported(b, "multi-memory", find(b, {0x05, 0x03, 0x01}) + 2);
+  expect_unsupported(b, "multi-memory", find(b, {0x05, 0x03, 0x01}) + 3);
 }
 
 TEST(Unsupported, MultiMemoryIndexInAMemarg) {
@@ -151,7 +151,7 @@ TEST(Unsupported, Memory64) {
 }
 
 TEST(Unsupported, Simd) {
-  const Bytes b = wat("simd", "(module (func (drop (v128.const i32x4 0 0 0 0))))", "--enable-simd");
+  const Bytes b = wat("simd", "(module (func (drop (v128.const i32x4 0 0 0 0))))", "--enable-all");
   expect_unsupported(b, "SIMD", find(b, {0xFD, 0x0C}));
 }
 

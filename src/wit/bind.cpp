@@ -87,9 +87,11 @@ std::string layout_asserts(const std::vector<CoreFunc>& funcs, bool host, const 
     << "GUST_SEAM_LAYOUT_ASSERT(sizeof(int) == 4 && __alignof__(uint64_t) == 8,\n"
     << "                        \"int is 4 bytes and 64-bit integers are 8-aligned, as on wasm32\");\n"
     << "#endif\n";
-  for (const auto& t : types)
-    s << "GUST_SEAM_LAYOUT_ASSERT(sizeof(" << t << ") == " << wasm32_size(t, file) << ", \"" << t << " is "
-      << wasm32_size(t, file) << " bytes on wasm32\");\n";
+  for (const auto& t : types) {
+    const size_t n = wasm32_size(t, file);
+    s << "GUST_SEAM_LAYOUT_ASSERT(sizeof(" << t << ") == " << n << ", \"" << t << " is " << n
+      << (n == 1 ? " byte" : " bytes") << " on wasm32\");\n";
+  }
   if (!pointers.empty()) {
     s << "#if defined(__wasm__)\n";
     for (const auto& t : pointers)
