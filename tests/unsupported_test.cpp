@@ -111,6 +111,13 @@ TEST(Unsupported, MultiMemoryDataSegment) {
   expect_unsupported(b, "multi-memory", find(b, {0x02, 0x00, 0x01, 0x00, 0x01}) + 3);
 }
 
+TEST(Unsupported, MultiMemoryDataSegmentOfOneMemory) {
+  // One memory, and an active segment (flags 2) naming memory 1.
+  Bytes m =
+      cat({header(), section(5, {0x01, 0x00, 0x01}), section(11, {0x01, 0x02, 0x01, 0x41, 0x00, 0x0B, 0x01, 'x'})});
+  expect_unsupported(m, "multi-memory", find(m, {0x02, 0x01, 0x41}) + 1);
+}
+
 TEST(Unsupported, ExtendedConstantExpressions) {
   const Bytes b =
       wat("extconst", "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))", "--enable-extended-const");
