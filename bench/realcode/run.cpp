@@ -21,6 +21,7 @@
 #include <set>
 
 #include "../objsize.h"
+#include "base/tools.h"
 #include "compose/compose.h"
 #include "dissolve/dissolve.h"
 #include "emu/cortexm.h"
@@ -246,7 +247,8 @@ class Bench {
     if (opt_.check_only) return 0;
     report(j);
     if (!opt_.json_out.empty()) {
-      std::ofstream(opt_.json_out) << j.dump(2) << "\n";
+      const std::string text = j.dump(2) + "\n";
+      if (auto w = base::write_atomically(opt_.json_out, text.data(), text.size()); !w) die(w.error().str());
       printf("wrote %s\n", opt_.json_out.c_str());
     }
     return 0;
