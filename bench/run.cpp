@@ -9,10 +9,6 @@
 // and .bss), and instructions per operation on an emulated Cortex-M3 whose
 // register window has a device model. Everything is deterministic.
 // usage: run [--json FILE] [--work DIR]
-#include <llvm/Object/ELFObjectFile.h>
-#include <llvm/Object/ObjectFile.h>
-#include <llvm/Support/MemoryBuffer.h>
-
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +20,7 @@
 #include "compose/compose.h"
 #include "dissolve/dissolve.h"
 #include "emu/cortexm.h"
+#include "objsize.h"
 #include "wasm/module.h"
 
 namespace fs = std::filesystem;
@@ -99,69 +96,6 @@ void run_or_die(const std::vector<std::string>& argv, const std::string& what) {
 std::vector<uint8_t> read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Code and data sizes of one object, per function.
-struct ObjectSizes {
-  std::map<std::string, uint64_t> function_flash;  // the function's section and the local ones it reaches
-  uint64_t text = 0, sram = 0;
-};
-
-ObjectSizes measure_object(const fs::path& path) {
-  ObjectSizes out;
-  auto buf = llvm::MemoryBuffer::getFile(path.string());
-  if (!buf) die("cannot read " + path.string());
-  auto bin = llvm::object::ObjectFile::createObjectFile((*buf)->getMemBufferRef());
-  if (!bin) die("not an object: " + path.string());
-  const auto& obj = **bin;
-  std::map<uint64_t, uint64_t> size;               // section index -> bytes (text and rodata)
-  std::map<uint64_t, std::set<uint64_t>> reaches;  // section index -> local sections it references
-  for (const auto& sec : obj.sections()) {
-    auto name = sec.getName();
-    if (!name) continue;
-    if (name->starts_with(".text") || name->starts_with(".rodata")) {
-      size[sec.getIndex()] = sec.getSize();
-      out.text += sec.getSize();
-    }
-    if (name->starts_with(".data") || name->starts_with(".bss")) out.sram += sec.getSize();
-  }
-  for (const auto& rsec : obj.sections()) {
-    auto target = rsec.getRelocatedSection();
-    if (!target || *target == obj.section_end()) continue;
-    for (const auto& rel : rsec.relocations()) {
-      auto sym = rel.getSymbol();
-      if (sym == obj.symbol_end()) continue;
-      auto flags = sym->getFlags();
-      auto s = sym->getSection();
-      if (!flags || !s || *s == obj.section_end()) continue;  // undefined: an import or the runtime
-      // Exported functions are measured on their own, not as part of a caller.
-      if ((*flags & llvm::object::SymbolRef::SF_Global) &&
-          llvm::object::ELFSymbolRef(*sym).getELFType() == llvm::ELF::STT_FUNC)
-        continue;
-      reaches[(*target)->getIndex()].insert((*s)->getIndex());
-    }
-  }
-  for (const auto& sym : obj.symbols()) {
-    llvm::object::ELFSymbolRef es(sym);
-    auto flags = sym.getFlags();
-    auto name = sym.getName();
-    auto s = sym.getSection();
-    if (es.getELFType() != llvm::ELF::STT_FUNC || !flags || !(*flags & llvm::object::SymbolRef::SF_Global) || !name ||
-        !s || *s == obj.section_end())
-      continue;
-    std::set<uint64_t> seen;
-    std::vector<uint64_t> todo = {(*s)->getIndex()};
-    uint64_t total = 0;
-    while (!todo.empty()) {
-      const uint64_t i = todo.back();
-      todo.pop_back();
-      if (!seen.insert(i).second) continue;
-      total += size[i];
-      for (auto j : reaches[i]) todo.push_back(j);
-    }
-    out.function_flash[name->str()] = total;
-  }
-  return out;
 }
 
 // wasm2c's name mangling (wabt 1.0.32): characters outside [A-Za-z0-9_], and
@@ -271,7 +205,10 @@ int main(int argc, char** argv) {
   fs::remove_all(work);
   fs::create_directories(work);
   const std::string gcc = "arm-none-eabi-gcc", gxx = "arm-none-eabi-g++", clang = "clang-19";
-  const std::vector<std::string> arm = {"-mcpu=cortex-m3", "-mthumb", "-ffunction-sections", "-fdata-sections"};
+  // The native builds share wasm32's enum size, as gust's own native parts
+  // do (the bind headers the kernels include check it).
+  std::vector<std::string> arm = {"-mcpu=cortex-m3", "-mthumb", "-ffunction-sections", "-fdata-sections"};
+  arm.insert(arm.end(), compose::native_abi_flags().begin(), compose::native_abi_flags().end());
   const std::vector<std::string> cxx = {"-std=c++20", "-fno-exceptions",          "-fno-rtti", "-ffreestanding",
                                         "-I",         (root / "include").string()};
 
@@ -318,11 +255,18 @@ int main(int argc, char** argv) {
     if (auto r = compose::compile_driver(src, wasm_file, 0, {"-Wl,--export=__data_end"}); !r) die(r.error().str());
     auto mod = wasm::decode(read_bytes(wasm_file));
     if (!mod) die(mod.error().str());
-    // The region: what the module lays out, up to __data_end.
+    // The region: what the module lays out, up to __data_end (none when the
+    // module has no memory, as the thin UART). __data_end is exported only
+    // to be read here; the export is dropped
+    // before dissolving, since without a prefix the dissolver refuses
+    // names that start with '_' (they are the C runtime's).
     uint64_t data_end = 0;
-    for (const auto& e : mod->exports)
-      if (e.kind == wasm::ExternKind::Global && e.name == "__data_end")
-        data_end = uint32_t(mod->globals[e.index - mod->imported(wasm::ExternKind::Global)].init.value);
+    for (size_t i = 0; i < mod->exports.size(); ++i)
+      if (mod->exports[i].kind == wasm::ExternKind::Global && mod->exports[i].name == "__data_end") {
+        data_end = uint32_t(mod->globals[mod->exports[i].index - mod->imported(wasm::ExternKind::Global)].init.value);
+        mod->exports.erase(mod->exports.begin() + long(i));
+        break;
+      }
     std::set<std::string> api;
     for (const auto& op : k.ops) api.insert(op.fn);
     for (const auto& op : k.setup) api.insert(op.fn);
@@ -382,10 +326,14 @@ int main(int argc, char** argv) {
       if (w2c) call({"setup", {}});
       for (const auto& op : k.setup) call(op);
       Measure m;
-      const ObjectSizes sizes = measure_object(obj);
-      m.sram = sizes.sram;
-      m.object_text = sizes.text;
-      if (w2c) m.sram += measure_object(dir / "w2c-shim.o").sram;  // the page and the instance
+      const bench::ObjectSizes sizes = bench::measure_object(obj);
+      if (!sizes.ok) die(k.name + " " + v + ": cannot read " + obj.string());
+      m.sram = sizes.data + sizes.bss;
+      m.object_text = sizes.text + sizes.rodata;
+      if (w2c) {
+        const auto shim = bench::measure_object(dir / "w2c-shim.o");
+        m.sram += shim.data + shim.bss;
+      }  // the page and the instance
       for (const auto& op : k.ops) {
         const std::string sym = w2c ? "Z_kernelZ_" + w2c_mangle(op.fn) : op.fn;
         m.flash[op.fn] = sizes.function_flash.count(sym) ? sizes.function_flash.at(sym) : 0;

@@ -8,6 +8,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+// One layout across the seam: this side's C types have their wasm32 sizes.
+#ifndef GUST_SEAM_LAYOUT_ASSERT
+#ifdef __cplusplus
+#define GUST_SEAM_LAYOUT_ASSERT(cond, why) static_assert(cond, why)
+#else
+#define GUST_SEAM_LAYOUT_ASSERT(cond, why) _Static_assert(cond, why)
+#endif
+enum gust_seam_enum_size { GUST_SEAM_ENUM_SIZE = 1 };
+GUST_SEAM_LAYOUT_ASSERT(sizeof(enum gust_seam_enum_size) == 4,
+                        "enums are 4 bytes on wasm32: compile native parts with -fno-short-enums");
+GUST_SEAM_LAYOUT_ASSERT(sizeof(int) == 4 && __alignof__(uint64_t) == 8,
+                        "int is 4 bytes and 64-bit integers are 8-aligned, as on wasm32");
+#endif
+GUST_SEAM_LAYOUT_ASSERT(sizeof(int32_t) == 4, "int32_t is 4 bytes on wasm32");
+GUST_SEAM_LAYOUT_ASSERT(sizeof(uint32_t) == 4, "uint32_t is 4 bytes on wasm32");
+GUST_SEAM_LAYOUT_ASSERT(sizeof(uint8_t) == 1, "uint8_t is 1 byte on wasm32");
+
 // interface uart-byte
 #define GUST_HOST_DECLARE_UART_BYTE(inst) \
   void inst##_gust_hal_uart_byte__init(uint32_t pclk_hz, uint32_t baud); \

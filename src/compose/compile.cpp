@@ -270,6 +270,16 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
   return out;
 }
 
+// wasm32's layout for the native side: arm-none-eabi-gcc sizes an enum to
+// its values (1 byte for most) unless told otherwise, wasm32 makes every enum
+// 4 bytes, so a struct with an enum would have two layouts across the seam.
+// The other rules (natural alignment, 8-byte aligned 64-bit integers, 4-byte
+// int, long and pointers) are AAPCS's already. The bind headers assert it.
+const std::vector<std::string>& native_abi_flags() {
+  static const std::vector<std::string> flags = {"-fno-short-enums"};
+  return flags;
+}
+
 Result<void> compile_natives(Build& b) {
   b.progress("compile bridge, boot and app (arm-none-eabi-gcc -Os)");
   const std::string gcc = tool("GUST_ARM_GCC", "arm-none-eabi-gcc");
@@ -286,27 +296,29 @@ Result<void> compile_natives(Build& b) {
     // another object's place.
     const std::string role = n.kind == "app" ? "app" : n.file.stem().string();
     const fs::path obj = b.scratch / ("native-" + role + ".o");
-    ToolRun r = run_tool({gcc,
-                          "-Os",
-                          "-mcpu=" + b.chip.cpu,
-                          "-mthumb",
-                          "-std=c11",
-                          "-ffreestanding",
-                          "-ffunction-sections",
-                          "-fdata-sections",
-                          "-fstack-usage",
-                          "-fcallgraph-info",
-                          "-Wall",
-                          "-Werror",
-                          "-I",
-                          (b.root / "include").string(),
-                          "-I",
-                          b.fw.string(),
-                          "-DGUST_BANNER=" + base::c_string_literal(b.node.banner),
-                          "-c",
-                          n.file.string(),
-                          "-o",
-                          obj.string()});
+    std::vector<std::string> argv = {gcc,
+                                     "-Os",
+                                     "-mcpu=" + b.chip.cpu,
+                                     "-mthumb",
+                                     "-std=c11",
+                                     "-ffreestanding",
+                                     "-ffunction-sections",
+                                     "-fdata-sections",
+                                     "-fstack-usage",
+                                     "-fcallgraph-info",
+                                     "-Wall",
+                                     "-Werror",
+                                     "-I",
+                                     (b.root / "include").string(),
+                                     "-I",
+                                     b.fw.string(),
+                                     "-DGUST_BANNER=" + base::c_string_literal(b.node.banner),
+                                     "-c",
+                                     n.file.string(),
+                                     "-o",
+                                     obj.string()};
+    argv.insert(argv.begin() + 1, native_abi_flags().begin(), native_abi_flags().end());
+    ToolRun r = run_tool(argv);
     if (r.status != 0) return b.tool_error("arm-none-eabi-gcc (" + n.file.filename().string() + ")", r);
     b.objects.push_back({obj, n.component, n.kind});
     // What the native side calls decides which driver exports survive.

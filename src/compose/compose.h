@@ -107,6 +107,9 @@ std::string why_not_instance_name(const std::string& name);
 [[nodiscard]] Result<Chip> load_chip(const fs::path& file, const std::string* text = nullptr);
 [[nodiscard]] Result<Node> load_node(const fs::path& file, const std::string* text = nullptr);
 
+// The flags that give every native part gust compiles (bridge, boot, app)
+// wasm32's enum size and struct layout (compile.cpp says why).
+const std::vector<std::string>& native_abi_flags();
 // clang-19 --target=wasm32 with the flags every gust driver is built with:
 // MVP plus sign extension, -Oz, the freestanding C++ standard library
 // (libc++ for wasm32), gust's wasm runtime (runtime/runtime.cpp), the shadow

@@ -95,8 +95,9 @@ Result<int> CortexM::add_image(const std::vector<fs::path>& objects, const fs::p
   }
   for (const auto& [name, addr] : defsyms) defined.insert(name);
   static const std::set<std::string> from_libs = {
-      "ceilf", "ceil",  "floorf", "floor",  "truncf",  "trunc",  "roundevenf", "roundeven", "sqrtf", "sqrt", "fminf",
-      "fmin",  "fmaxf", "fmax",   "memcpy", "memmove", "memset", "nearbyintf", "nearbyint", "rintf", "rint"};
+      "ceilf",     "ceil",  "floorf", "floor",  "truncf", "trunc",  "roundevenf", "roundeven", "sqrtf",
+      "sqrt",      "fminf", "fmin",   "fmaxf",  "fmax",   "memcpy", "memmove",    "memset",    "nearbyintf",
+      "nearbyint", "rintf", "rint",   "memcmp", "memchr", "strlen", "strcmp",     "strncmp"};
   std::string stubs = ".syntax unified\n.thumb\n.section .note.GNU-stack,\"\",%progbits\n" + extra_asm +
                       "\n.section .text.gust_stubs,\"ax\"\n.p2align 2\n";
   std::set<std::string> stubbed;

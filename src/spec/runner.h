@@ -29,6 +29,10 @@ struct Totals {
 // Reads a skip list: lines "file.wast:line reason"; '#' starts a comment.
 std::map<std::string, std::string> read_skips(const fs::path& file);
 
+// wast2json's output made valid JSON: it leaves out the commas between the
+// result types of a multi-value assert_trap, assert_exhaustion or action.
+std::string repair_wast2json(const std::string& text);
+
 // Runs one .wast file; failures are printed to `out` as they happen.
 Totals run_file(const fs::path& wast, const Options& opts, std::ostream& out);
 

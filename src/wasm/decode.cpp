@@ -18,6 +18,8 @@ class Decoder {
 
  private:
   Limits limits(bool is_memory);
+  void second_memory(size_t at);
+  void extended_const(const Instr& after_value);
   ConstExpr const_expr();
   TableType table_type();
   GlobalType global_type();
@@ -41,10 +43,9 @@ Limits Decoder::limits(bool is_memory) {
   const size_t at = r_.pos();
   const uint8_t flags = r_.u8();
   if (flags > 1) {
-    if (is_memory && (flags == 2 || flags == 3))
-      r_.fail_at(at, "unsupported feature: shared memory", Error::Kind::Unsupported);
+    if (is_memory && (flags == 2 || flags == 3)) r_.fail_at(at, "threads: shared memory", Error::Kind::Unsupported);
     if (is_memory && flags >= 4 && flags <= 7)
-      r_.fail_at(at, "unsupported feature: memory64", Error::Kind::Unsupported);
+      r_.fail_at(at, "memory64: 64-bit memory limits", Error::Kind::Unsupported);
     r_.fail_at(at, "integer too large: malformed limits flags");
   }
   Limits l;
@@ -58,6 +59,41 @@ TableType Decoder::table_type() {
   t.elem = r_.reftype();
   t.limits = limits(false);
   return t;
+}
+
+// One memory is what gust places; a second is the multi-memory proposal.
+void Decoder::second_memory(size_t at) {
+  if (m_.num_memories() >= 1) r_.fail_at(at, "multi-memory: a second memory", Error::Kind::Unsupported);
+}
+
+// More than one value in a constant expression: the extended-const proposal
+// when constants and global.get are combined by i32/i64 add, sub or mul (then
+// unsupported, at the arithmetic), else invalid as in the MVP (the caller's).
+void Decoder::extended_const(const Instr& after_value) {
+  const size_t resume = r_.pos();
+  Instr in = after_value;
+  for (;;) {
+    switch (in.op) {
+      case Op::I32Const:
+      case Op::I64Const:
+      case Op::GlobalGet:
+        if (r_.at_end()) break;
+        read_instr(r_, in, true);
+        continue;
+      case Op::I32Add:
+      case Op::I32Sub:
+      case Op::I32Mul:
+      case Op::I64Add:
+      case Op::I64Sub:
+      case Op::I64Mul:
+        r_.fail_at(in.offset, std::string("extended constant expressions: ") + info(in.op).text,
+                   Error::Kind::Unsupported);
+      default:
+        break;
+    }
+    break;
+  }
+  r_.seek(resume);
 }
 
 GlobalType Decoder::global_type() {
@@ -95,6 +131,7 @@ ConstExpr Decoder::const_expr() {
       r_.fail_at(in.offset, std::string("constant expression required, not ") + info(in.op).text, Error::Kind::Invalid);
   }
   read_instr(r_, in, true);
+  if (in.op != Op::End) extended_const(in);
   if (in.op != Op::End)
     r_.fail_at(in.offset, std::string("constant expression required: ") + info(in.op).text + " after the value",
                Error::Kind::Invalid);
@@ -118,6 +155,7 @@ void Decoder::run() {
   while (!r_.at_end()) {
     const size_t at = r_.pos();
     const uint8_t id = r_.u8();
+    if (id == 13) r_.fail_at(at, "exception handling: tag section", Error::Kind::Unsupported);
     if (id > 12) r_.fail_at(at, "malformed section id " + std::to_string(id));
     const uint32_t size = r_.u32();
     if (size > r_.end() - r_.pos()) r_.fail_at(at, "unexpected end: section size out of bounds (length out of bounds)");
@@ -191,9 +229,12 @@ void Decoder::section(uint8_t id, Reader& s) {
             im.kind = ExternKind::Global;
             im.global = global_type();
             break;
+          case 4:
+            s.fail_at(at, "exception handling: tag import", Error::Kind::Unsupported);
           default:
             s.fail_at(at, "malformed import kind");
         }
+        if (im.kind == ExternKind::Memory) second_memory(im.offset);
         m_.imports.push_back(std::move(im));
       }
       check_cap(kMaxFunctions, m_.imported(ExternKind::Func), s.pos());
@@ -212,7 +253,10 @@ void Decoder::section(uint8_t id, Reader& s) {
       }
       break;
     case 5:
-      for (uint32_t i = 0, n = count("memory"); i < n; ++i) m_.memories.push_back(limits(true));
+      for (uint32_t i = 0, n = count("memory"); i < n; ++i) {
+        second_memory(s.pos());
+        m_.memories.push_back(limits(true));
+      }
       break;
     case 6:
       for (uint32_t i = 0, n = count("global", &kMaxGlobals, m_.imported(ExternKind::Global)); i < n; ++i) {
@@ -229,6 +273,7 @@ void Decoder::section(uint8_t id, Reader& s) {
         e.name = s.name();
         const size_t at = s.pos();
         const uint8_t kind = s.u8();
+        if (kind == 4) s.fail_at(at, "exception handling: tag export", Error::Kind::Unsupported);
         if (kind > 3) s.fail_at(at, "malformed export kind");
         e.kind = ExternKind(kind);
         e.index = s.u32();
@@ -311,7 +356,13 @@ void Decoder::data_section(Reader& s) {
     if (flags == 1) {
       d.mode = SegmentMode::Passive;
     } else {
-      if (flags == 2) d.memory = s.u32();
+      if (flags == 2) {
+        const size_t mem_at = s.pos();
+        d.memory = s.u32();
+        if (d.memory != 0)
+          s.fail_at(mem_at, "multi-memory: data segment for memory " + std::to_string(d.memory),
+                    Error::Kind::Unsupported);
+      }
       d.offset = const_expr();
     }
     const size_t len_at = s.pos();

@@ -4,6 +4,7 @@
 //
 // The types at the seam come from lower() (lower.cpp), which the seam check
 // uses too, so a header and the check cannot disagree about a signature.
+#include <set>
 #include <sstream>
 
 #include "base/ctext.h"
@@ -46,6 +47,60 @@ CoreFunc lowered(const Func& f, const std::string& file) {
   return *core;
 }
 
+// The size a seam type has on wasm32, which both sides must share (one
+// layout across the seam; issue 10 item 9): a pointer is a wasm address.
+size_t wasm32_size(const std::string& c_type, const std::string& file) {
+  static const std::pair<const char*, size_t> sizes[] = {
+      {"bool", 1},     {"uint8_t", 1}, {"int8_t", 1},   {"uint16_t", 2}, {"int16_t", 2},
+      {"uint32_t", 4}, {"int32_t", 4}, {"uint64_t", 8}, {"int64_t", 8},
+  };
+  if (!c_type.empty() && c_type.back() == '*') return 4;
+  for (const auto& [name, size] : sizes)
+    if (c_type == name) return size;
+  throw Failure{Error::make(Error::Kind::Unsupported, "no wasm32 size known for the seam's C type " + c_type, file)};
+}
+
+// Compile-time checks that this side lays the seam's types out as wasm32
+// does: each C type of the header's signatures has its wasm32 size, and enums
+// are 4 bytes (arm-none-eabi-gcc makes them 1 byte unless -fno-short-enums,
+// which src/compose/compile.cpp passes), so a struct or enum shared through
+// linear memory has one layout on both sides. Pointers are checked only when
+// compiling for wasm: a native test build of a driver has no seam.
+std::string layout_asserts(const std::vector<CoreFunc>& funcs, bool host, const std::string& file) {
+  std::set<std::string> types, pointers;
+  for (const auto& f : funcs) {
+    std::vector<FlatValue> vs = f.params;
+    if (f.result) vs.push_back(*f.result);
+    for (const auto& v : vs) {
+      const std::string t = host ? v.host : v.guest;
+      (t.back() == '*' ? pointers : types).insert(t);
+    }
+  }
+  std::ostringstream s;
+  s << "\n// One layout across the seam: this side's C types have their wasm32 sizes.\n"
+    << "#ifndef GUST_SEAM_LAYOUT_ASSERT\n"
+    << "#ifdef __cplusplus\n#define GUST_SEAM_LAYOUT_ASSERT(cond, why) static_assert(cond, why)\n"
+    << "#else\n#define GUST_SEAM_LAYOUT_ASSERT(cond, why) _Static_assert(cond, why)\n#endif\n"
+    << "enum gust_seam_enum_size { GUST_SEAM_ENUM_SIZE = 1 };\n"
+    << "GUST_SEAM_LAYOUT_ASSERT(sizeof(enum gust_seam_enum_size) == 4,\n"
+    << "                        \"enums are 4 bytes on wasm32: compile native parts with -fno-short-enums\");\n"
+    << "GUST_SEAM_LAYOUT_ASSERT(sizeof(int) == 4 && __alignof__(uint64_t) == 8,\n"
+    << "                        \"int is 4 bytes and 64-bit integers are 8-aligned, as on wasm32\");\n"
+    << "#endif\n";
+  for (const auto& t : types) {
+    const size_t n = wasm32_size(t, file);
+    s << "GUST_SEAM_LAYOUT_ASSERT(sizeof(" << t << ") == " << n << ", \"" << t << " is " << n
+      << (n == 1 ? " byte" : " bytes") << " on wasm32\");\n";
+  }
+  if (!pointers.empty()) {
+    s << "#if defined(__wasm__)\n";
+    for (const auto& t : pointers)
+      s << "GUST_SEAM_LAYOUT_ASSERT(sizeof(" << t << ") == 4, \"" << t << " is a 4-byte wasm address\");\n";
+    s << "#endif\n";
+  }
+  return s.str();
+}
+
 std::string upper(std::string s) {
   for (char& c : s) c = c == '-' ? '_' : char(toupper(static_cast<unsigned char>(c)));
   return s;
@@ -66,8 +121,12 @@ Result<std::string> bind(const Package& pkg, const std::string& world_name, bool
       << "// gust bind again (tests/bind_test.sh --update rewrites the checked-in copies).\n";
     if (!host) {
       s << "// The guest side of world " << world_name << ": what a driver compiled to wasm imports and exports.\n"
-        << "#pragma once\n#include <gust/abi.h>\n#include <stdint.h>\n\n"
-        << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n";
+        << "#pragma once\n#include <gust/abi.h>\n#include <stdbool.h>\n#include <stdint.h>\n";
+      std::vector<CoreFunc> all;
+      for (const auto& iname : w->imports)
+        for (const auto& f : pkg.interface(iname)->funcs) all.push_back(lowered(f, file));
+      for (const auto& f : w->exports) all.push_back(lowered(f, file));
+      s << layout_asserts(all, false, file) << "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n";
       for (const auto& iname : w->imports) {
         const Interface* i = pkg.interface(iname);
         const std::string module = pkg.name + "/" + iname;
@@ -106,6 +165,10 @@ Result<std::string> bind(const Package& pkg, const std::string& world_name, bool
         << "// in the instance's linear memory, which the bridge must check.\n"
         << "#ifndef GUST_HOST_" << upper(world_name) << "_H\n#define GUST_HOST_" << upper(world_name) << "_H\n"
         << "#include <stdbool.h>\n#include <stdint.h>\n";
+      std::vector<CoreFunc> all;
+      for (const auto& iname : w->imports)
+        for (const auto& f : pkg.interface(iname)->funcs) all.push_back(lowered(f, file));
+      s << layout_asserts(all, true, file);
       for (const auto& iname : w->imports) {
         const Interface* i = pkg.interface(iname);
         s << "\n// interface " << iname << "\n#define GUST_HOST_DECLARE_" << upper(iname) << "(inst)";
