@@ -151,6 +151,43 @@ TEST(Outsider, AValidJumpTableBuilds) {
   EXPECT_TRUE(r.ok) << r.fault;
 }
 
+// A valid driver with one large function: 250 values read from the window,
+// all live until a mix of them is returned. At -Oz LLVM's machine outliner
+// moves repeated sequences into OUTLINED_FUNCTION_<n>, called with the return
+// address in a register and left through BX of it. The closed behaviour: it
+// builds (the audit and the stack oracle follow such calls).
+TEST(Outsider, ALargeValidFunctionBuilds) {
+  constexpr int n = 250;
+  std::ostringstream w;
+  w << "(module\n"
+    << "  (import \"gust:hal/mmio\" \"read32\" (func $read32 (param i32) (result i32)))\n"
+    << "  (import \"gust:hal/mmio\" \"write32\" (func $write32 (param i32 i32)))\n"
+    << "  (import \"gust:hal/irq\" \"poll\" (func $poll (param i32) (result i32)))\n"
+    << "  (func $big (result i32)";
+  for (int i = 0; i < n; ++i) w << " (local i32)";
+  for (int i = 0; i < n; ++i) w << "\n    (local.set " << i << " (call $read32 (i32.const " << (i % 4) * 4 << ")))";
+  std::string mix = "(i32.const 0)";
+  for (int i = 0; i < n; ++i)
+    mix = "(i32.add (i32.rotl " + mix + " (i32.const 3)) (i32.mul (local.get " + std::to_string(i) + ") (local.get " +
+          std::to_string((i * 7 + 1) % n) + ")))";
+  w << "\n    " << mix << ")\n"
+    << "  (func (export \"uart_init\") (param i32 i32))\n"
+    << "  (func (export \"uart_tx_byte\") (param i32) (call $write32 (i32.const 4) (local.get 0)))\n"
+    << "  (func (export \"uart_rx\") (result i32) (i32.const -1))\n"
+    << "  (func (export \"uart_rx_fired\") (result i32) (call $big)))\n";
+  const fs::path wat = scratch("outsider-large-function") / "large.wat";
+  std::ofstream(wat) << w.str();
+  Built b = build_node("o-large-function", driver("console", wat, "thin", "usart1"));
+  if (!b.report) {
+    const std::string e = b.report.error().str();
+    ASSERT_NE(e.find("OUTLINED_FUNCTION"), std::string::npos) << e;
+    OUTSIDER_OPEN("a valid 250-value function is refused: " + e.substr(e.find("instance console")).substr(0, 200));
+  }
+  auto cpu = boot(b.report->elf);
+  ASSERT_TRUE(cpu);
+  EXPECT_TRUE(cpu->call("console_uart_rx_fired", {}).ok);
+}
+
 // [stack_bounds] for a dissolved function is taken at its word. The closed
 // behaviour: either gust build refuses a bound on a driver's own function, or
 // the driver is held to it at run time (a trap when its stack passes it).
@@ -207,6 +244,20 @@ TEST(Outsider, APeripheralGrantedTwiceIsRefused) {
     return;
   }
   OUTSIDER_OPEN("a node granting usart1 to 'console' (mid) and to 'spy' (thin) builds: " + b.report->elf.string());
+}
+
+// The mid and fat seams are UART bridges: their register offsets are a
+// USART's. On SPI1 the bridge writes the driver's baud divisor into SPI_SR,
+// 0x200C into SPI_DR and each byte to send into SPI_CR2 (its DMA enables
+// among them). The closed behaviour: refused, naming the peripheral.
+TEST(Outsider, AUartSeamOnAPeripheralThatIsNoUartIsRefused) {
+  const fs::path mid = source_root() / "drivers/uart-mid/uart.cpp";
+  Built b = build_node("o-mid-spi", driver("console", mid, "mid", "spi1"));
+  if (!b.report) {
+    EXPECT_NE(b.report.error().str().find("spi1"), std::string::npos) << b.report.error().str();
+    return;
+  }
+  OUTSIDER_OPEN("the mid seam's USART bridge on spi1 builds: " + b.report->elf.string());
 }
 
 // A fat seam on a peripheral with no interrupt line: the fat bridge needs one.
