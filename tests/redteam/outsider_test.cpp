@@ -260,6 +260,28 @@ TEST(Outsider, AUartSeamOnAPeripheralThatIsNoUartIsRefused) {
   OUTSIDER_OPEN("the mid seam's USART bridge on spi1 builds: " + b.report->elf.string());
 }
 
+// SysTick is a grantable window (chips/stm32f100rb.toml), but its exception
+// is no interrupt line the bridge latches: its vector is gust_default_isr.
+// A driver that sets CSR.TICKINT stops the node there, under no trap policy.
+// The closed behaviour: the grant is refused, or SysTick's vector is the
+// bridge's (a latch, or gust_trap).
+TEST(Outsider, ASysTickGrantRaisesNoUnhandledException) {
+  const fs::path wat = source_root() / "tests/redteam/outsider-systick-tickint.wat";
+  ASSERT_EQ(expectation(wat), "systick");
+  Built b = build_node("o-systick", "on_trap = \"halt\"\n" + driver("console", wat, "thin", "systick"));
+  if (!b.report) {
+    EXPECT_NE(b.report.error().str().find("systick"), std::string::npos) << b.report.error().str();
+    return;
+  }
+  auto cpu = boot(b.report->elf);
+  ASSERT_TRUE(cpu);
+  uint32_t vector = 0;
+  ASSERT_TRUE(cpu->read(0x08000000 + 15 * 4, &vector, 4));
+  ASSERT_TRUE(cpu->has("gust_default_isr"));
+  if ((vector & ~1u) == (cpu->address("gust_default_isr") & ~1u))
+    OUTSIDER_OPEN("a thin driver granted systick builds, and SysTick's vector is gust_default_isr (BKPT)");
+}
+
 // A fat seam on a peripheral with no interrupt line: the fat bridge needs one.
 // The closed behaviour: refused with a message (the build threw
 // std::out_of_range, and the gust binary aborted, exit 134).
