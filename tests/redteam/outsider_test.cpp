@@ -49,6 +49,12 @@ std::string comment(const fs::path& wat, const std::string& key) {
 
 std::string expectation(const fs::path& wat) { return comment(wat, "outsider"); }
 
+// 200 characters of `text` from `from` (from its start when absent).
+std::string excerpt(const std::string& text, const std::string& from) {
+  const size_t at = text.find(from);
+  return text.substr(at == std::string::npos ? 0 : at, 200);
+}
+
 std::vector<fs::path> outsider_files() {
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(source_root() / "tests/redteam")) {
@@ -147,7 +153,7 @@ TEST(Outsider, AValidJumpTableBuilds) {
     const std::string e = b.report.error().str();
     ASSERT_NE(e.find("the image fails the audit"), std::string::npos) << e;
     OUTSIDER_OPEN("gust audit refuses LLVM's TBB shape (index copied, a case value hoisted): " +
-                  e.substr(e.find("instance console")).substr(0, 200));
+                  excerpt(e, "instance console"));
   }
   auto cpu = boot(b.report->elf);
   ASSERT_TRUE(cpu);
@@ -185,7 +191,7 @@ TEST(Outsider, ALargeValidFunctionBuilds) {
   if (!b.report) {
     const std::string e = b.report.error().str();
     ASSERT_NE(e.find("OUTLINED_FUNCTION"), std::string::npos) << e;
-    OUTSIDER_OPEN("a valid 250-value function is refused: " + e.substr(e.find("instance console")).substr(0, 200));
+    OUTSIDER_OPEN("a valid 250-value function is refused: " + excerpt(e, "instance console"));
   }
   auto cpu = boot(b.report->elf);
   ASSERT_TRUE(cpu);
