@@ -1,5 +1,5 @@
 ;; Recursion through a funcref kept in a mutable global, stored in the table, called.
-;; outsider: refused recursion through console_gust_f5: console_gust_f5 -> console_gust_f5
+;; outsider: refused recursion through console_gust_f3: console_gust_f3 -> console_gust_f3
 (module
   (import "gust:hal/mmio" "read32" (func $read32 (param i32) (result i32)))
   (import "gust:hal/mmio" "write32" (func $write32 (param i32 i32)))

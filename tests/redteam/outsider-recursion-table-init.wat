@@ -1,5 +1,5 @@
 ;; Recursion through call_indirect of a slot filled by table.init from a passive segment.
-;; outsider: refused recursion through console_gust_f5: console_gust_f5 -> console_gust_f5
+;; outsider: refused recursion through console_gust_f3: console_gust_f3 -> console_gust_f3
 (module
   (import "gust:hal/mmio" "read32" (func $read32 (param i32) (result i32)))
   (import "gust:hal/mmio" "write32" (func $write32 (param i32 i32)))

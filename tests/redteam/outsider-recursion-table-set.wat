@@ -1,6 +1,6 @@
 ;; Recursion through call_indirect of a slot the function itself fills at run time
 ;; with table.set (the function's address is only in a descriptor).
-;; outsider: refused recursion through console_gust_f5: console_gust_f5 -> console_gust_f5
+;; outsider: refused recursion through console_gust_f3: console_gust_f3 -> console_gust_f3
 (module
   (import "gust:hal/mmio" "read32" (func $read32 (param i32) (result i32)))
   (import "gust:hal/mmio" "write32" (func $write32 (param i32 i32)))
