@@ -1,0 +1,21 @@
+;; call_indirect of a null slot inside the table.
+;; outsider: trap 6
+(module
+  (import "gust:hal/mmio" "read32" (func $read32 (param i32) (result i32)))
+  (import "gust:hal/mmio" "write32" (func $write32 (param i32 i32)))
+  (import "gust:hal/irq" "poll" (func $poll (param i32) (result i32)))
+  (type $v (func (result i32)))
+  (type $i (func (param i32) (result i32)))
+  (table 4 funcref)
+  (func $a (result i32) (i32.const 1))
+  (func $b (param i32) (result i32) (local.get 0))
+  (elem (i32.const 0) $a $b)
+  (func (export "uart_init") (param i32 i32)
+    (call $write32 (i32.const 8) (i32.const 69))
+    (call $write32 (i32.const 12) (i32.const 0x200c)))
+  (func (export "uart_tx_byte") (param i32)
+    (loop $w (br_if $w (i32.eqz (i32.and (call $read32 (i32.const 0)) (i32.const 0x80)))))
+    (call $write32 (i32.const 4) (local.get 0)))
+  (func (export "uart_rx") (result i32) (i32.const -1))
+  (func (export "uart_rx_fired") (result i32)
+    (call_indirect (type $v) (i32.const 2))))
