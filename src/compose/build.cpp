@@ -6,6 +6,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
+#include <map>
 
 #include "compose/stages.h"
 
@@ -43,17 +44,42 @@ std::string hex32(uint32_t v) {
   return buf;
 }
 
+// What the node grants must be what the bridge can serve, to one instance
+// each: a peripheral the chip has, not granted twice (two instances would
+// reach each other's registers, and two bridges would own one line), a UART
+// seam only on a USART (its bridge writes USART registers), and no window in
+// the core's system space (SysTick, NVIC, SCB: a driver that raised a core
+// exception there would reach a vector no bridge serves).
+static Result<void> check_grants(const Node& node, const Chip& chip) {
+  std::map<std::string, std::string> owner;
+  for (const auto& d : node.drivers) {
+    auto refuse = [&](const std::string& why) {
+      return Error::make(Error::Kind::Input, "driver instance '" + d.instance + "': " + why, node.file.string());
+    };
+    auto p = chip.peripherals.find(d.peripheral);
+    if (p == chip.peripherals.end()) {
+      std::string names;
+      for (const auto& [name, _] : chip.peripherals) names += (names.empty() ? "" : ", ") + name;
+      return refuse("chip " + chip.name + " has no peripheral '" + d.peripheral + "' (it has " + names + ")");
+    }
+    if (auto [it, fresh] = owner.emplace(d.peripheral, d.instance); !fresh)
+      return refuse(d.peripheral + " is already granted to instance '" + it->second +
+                    "': a peripheral serves one instance");
+    if (d.seam != "thin" && d.peripheral.rfind("usart", 0) != 0)
+      return refuse("the " + d.seam + " seam's bridge drives a USART, and " + d.peripheral + " is not one");
+    if (p->second.base >= 0xE0000000u)
+      return refuse(d.peripheral + " lies in the core's system space (" + hex32(p->second.base) +
+                    "): core peripherals cannot be granted to a driver yet");
+  }
+  return {};
+}
+
 // The chip, the scratch folder, the step count.
 Result<void> plan(Build& b) {
   auto chip = load_chip(b.root / "chips" / (b.node.chip + ".toml"));
   if (!chip) return chip.error();
   b.chip = *chip;
-  for (const auto& d : b.node.drivers)
-    if (!b.chip.peripherals.count(d.peripheral))
-      return Error::make(
-          Error::Kind::Input,
-          "driver instance '" + d.instance + "': chip " + b.chip.name + " has no peripheral '" + d.peripheral + "'",
-          b.node.file.string());
+  if (auto granted = check_grants(b.node, b.chip); !granted) return granted.error();
   b.fw = b.root / "firmware" / "stm32f100";
   b.out = b.opts.out_root / b.node.name;
   b.scratch = b.opts.out_root / ("." + b.node.name + ".partial-" + std::to_string(getpid()));
