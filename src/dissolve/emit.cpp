@@ -48,9 +48,16 @@ std::unique_ptr<llvm::TargetMachine> target_machine() {
   to.FunctionSections = true;
   to.DataSections = true;
   to.EmitStackSizeSection = true;  // .stack_sizes: read by the SRAM oracle, not loaded
-  return std::unique_ptr<llvm::TargetMachine>(t->createTargetMachine(kTriple, kCpu, "+soft-float", to,
-                                                                     llvm::Reloc::Static, llvm::CodeModel::Small,
-                                                                     llvm::CodeGenOptLevel::Aggressive));
+  std::unique_ptr<llvm::TargetMachine> tm(t->createTargetMachine(kTriple, kCpu, "+soft-float", to, llvm::Reloc::Static,
+                                                                 llvm::CodeModel::Small,
+                                                                 llvm::CodeGenOptLevel::Aggressive));
+  // No machine outliner (LLVM runs it on minsize functions by default): its
+  // OUTLINED_FUNCTION_n pieces return through BX of a register other than
+  // LR, which gust audit cannot tell from a computed jump, and they belong to
+  // no wasm function.
+  tm->setMachineOutliner(false);
+  tm->setSupportsDefaultOutlining(false);
+  return tm;
 }
 
 // The functions that still make an indirect call after optimisation, by
