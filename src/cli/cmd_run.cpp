@@ -64,28 +64,26 @@ Result<std::pair<int, std::string>> parse_port(const std::string& spec, const ch
   return std::pair{name[5] - '0', spec.substr(eq + 1)};
 }
 
+// Each --input and --output, at most one of each per USART; an input's bytes
+// are read now, so a missing file is refused before anything is built.
 Result<Ports> parse_ports(const RunArgs& a) {
   Ports ports;
-  for (const auto& spec : a.inputs) {
-    auto p = parse_port(spec, "--input");
-    if (!p) return p.error();
-    Port& port = ports[size_t(p->first)];
-    if (!port.input_path.empty())
-      return Error::make(Error::Kind::Input,
-                         "--input " + spec + ": usart" + std::to_string(p->first) + " already has an input");
-    std::ifstream in(p->second, std::ios::binary);
-    if (!in) return Error::make(Error::Kind::Input, "--input " + spec + ": cannot read " + p->second);
-    port.input.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    port.input_path = p->second;
-  }
-  for (const auto& spec : a.outputs) {
-    auto p = parse_port(spec, "--output");
-    if (!p) return p.error();
-    Port& port = ports[size_t(p->first)];
-    if (!port.output_path.empty())
-      return Error::make(Error::Kind::Input,
-                         "--output " + spec + ": usart" + std::to_string(p->first) + " already has an output");
-    port.output_path = p->second;
+  for (const bool input : {true, false}) {
+    const char* option = input ? "--input" : "--output";
+    for (const auto& spec : input ? a.inputs : a.outputs) {
+      auto p = parse_port(spec, option);
+      if (!p) return p.error();
+      Port& port = ports[size_t(p->first)];
+      std::string& path = input ? port.input_path : port.output_path;
+      if (!path.empty())
+        return Error::make(Error::Kind::Input, std::string(option) + " " + spec + ": usart" + std::to_string(p->first) +
+                                                   " already has an " + (option + 2));
+      path = p->second;
+      if (!input) continue;
+      std::ifstream in(path, std::ios::binary);
+      if (!in) return Error::make(Error::Kind::Input, "--input " + spec + ": cannot read " + path);
+      port.input.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
   }
   return ports;
 }
