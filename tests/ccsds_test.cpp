@@ -211,21 +211,12 @@ TEST(Ccsds, OneCorruptedPacketNeverSwallowsTheNext) {
   EXPECT_EQ(o.packets[2], o.packets[1]);
 }
 
-// apps/relay built as gust builds a node's modules (the harness with a
+// The relay harness, built as gust builds a node's modules (with a
 // shadow stack for its byte arrays).
-wasm::Module relay_module(const std::string& source, const std::string& name, std::vector<std::string> flags = {}) {
-  const fs::path out = scratch("ccsds-" + name) / (name + ".wasm");
-  auto r = compose::compile_driver(source_root() / source, out, 0, flags);
-  EXPECT_TRUE(r) << (r ? "" : r.error().str());
-  auto m = wasm::decode(read_file(out));
-  EXPECT_TRUE(m);
-  return m ? std::move(*m) : wasm::Module{};
-}
-
 const wasm::Module& framer_proofs() {
-  static const wasm::Module m =
-      relay_module("apps/relay/proofs.cpp", "proofs",
-                   {"-Wl,--allow-undefined", "-Wl,-z,stack-size=256", "-I", (source_root() / "apps/relay").string()});
+  static const wasm::Module m = module_from_cpp(
+      "apps/relay/proofs.cpp", "ccsds-proofs",
+      {"-Wl,--allow-undefined", "-Wl,-z,stack-size=256", "-I", (source_root() / "apps/relay").string()});
   return m;
 }
 
@@ -241,7 +232,7 @@ prove::Options framer_prove_options(const std::string& harness) {
 class CcsdsProof : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(CcsdsProof, SucceedsOnTheShippedFramer) {
-  const wasm::Module framer = relay_module("apps/relay/framer.cpp", "framer");
+  const wasm::Module framer = module_from_cpp("apps/relay/framer.cpp", "ccsds-framer");
   auto vs = prove::prove(framer_proofs(), &framer, framer_prove_options(GetParam()));
   ASSERT_EQ(vs.size(), 1u);
   EXPECT_EQ(vs[0].status, prove::Verdict::Successful) << vs[0].text();
@@ -253,7 +244,8 @@ INSTANTIATE_TEST_SUITE_P(Framer, CcsdsProof,
                          [](const ::testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
 
 TEST(CcsdsMutant, AFramerThatSkipsTheCrcFailsTheCrcProof) {
-  const wasm::Module mutant = relay_module("apps/relay/framer.cpp", "mutant", {"-DCCSDS_MUTANT_CRC_UNCHECKED"});
+  const wasm::Module mutant =
+      module_from_cpp("apps/relay/framer.cpp", "ccsds-mutant", {"-DCCSDS_MUTANT_CRC_UNCHECKED"});
   auto vs = prove::prove(framer_proofs(), &mutant, framer_prove_options("framer_good_only_with_its_crc"));
   ASSERT_EQ(vs.size(), 1u);
   const prove::Verdict& v = vs[0];

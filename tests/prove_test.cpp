@@ -18,17 +18,8 @@ int32_t mutant_usart_rx_decide(uint32_t sr);
 namespace gust::test {
 namespace {
 
-wasm::Module build(const std::string& source, const std::string& name, std::vector<std::string> flags = {}) {
-  fs::path out = scratch("prove-" + name) / (name + ".wasm");
-  auto r = compose::compile_driver(source_root() / source, out, 0, flags);
-  EXPECT_TRUE(r) << (r ? "" : r.error().str());
-  auto m = wasm::decode(read_file(out));
-  EXPECT_TRUE(m);
-  return std::move(*m);
-}
-
 const wasm::Module& harness() {
-  static wasm::Module m = build("drivers/uart-thin/proofs.cpp", "proofs", {"-Wl,--allow-undefined"});
+  static wasm::Module m = module_from_cpp("drivers/uart-thin/proofs.cpp", "proofs", {"-Wl,--allow-undefined"});
   return m;
 }
 
@@ -41,7 +32,7 @@ const prove::Verdict& find(const std::vector<prove::Verdict>& vs, const std::str
 }
 
 TEST(Prove, TheShippedDriverSatisfiesAllThreeProofs) {
-  wasm::Module driver = build("drivers/uart-thin/uart.cpp", "driver");
+  wasm::Module driver = module_from_cpp("drivers/uart-thin/uart.cpp", "driver");
   auto vs = prove::prove(harness(), &driver, prove_options());
   ASSERT_EQ(vs.size(), 3u);
   for (const auto& v : vs) {
@@ -57,7 +48,7 @@ TEST(Prove, TheShippedDriverSatisfiesAllThreeProofs) {
 }
 
 TEST(Prove, SwappedPriorityFailsTheFirstTwoWithAnErrorBitAndRxne) {
-  wasm::Module mutant = build("drivers/uart-thin/uart.cpp", "swap", {"-DGUST_MUTANT_SWAP_PRIORITY"});
+  wasm::Module mutant = module_from_cpp("drivers/uart-thin/uart.cpp", "swap", {"-DGUST_MUTANT_SWAP_PRIORITY"});
   auto vs = prove::prove(harness(), &mutant, prove_options());
   const auto& decide = find(vs, "usart_rx_decide_error_priority");
   ASSERT_EQ(decide.status, prove::Verdict::Failed) << decide.text();
@@ -80,7 +71,7 @@ TEST(Prove, SwappedPriorityFailsTheFirstTwoWithAnErrorBitAndRxne) {
 }
 
 TEST(Prove, SkippingTheTxeWaitFailsTheThird) {
-  wasm::Module mutant = build("drivers/uart-thin/uart.cpp", "nowait", {"-DGUST_MUTANT_NO_TXE_WAIT"});
+  wasm::Module mutant = module_from_cpp("drivers/uart-thin/uart.cpp", "nowait", {"-DGUST_MUTANT_NO_TXE_WAIT"});
   auto vs = prove::prove(harness(), &mutant, prove_options());
   const auto& tx = find(vs, "uart_tx_byte_waits_for_txe");
   ASSERT_EQ(tx.status, prove::Verdict::Failed) << tx.text();
@@ -99,7 +90,7 @@ TEST(Prove, AnUnboundedPollIsInconclusiveNotSuccessful) {
   ASSERT_TRUE(compose::compile_driver(dir / "h.cpp", dir / "h.wasm", 0, {"-Wl,--allow-undefined"}));
   auto h = wasm::decode(read_file(dir / "h.wasm"));
   ASSERT_TRUE(h);
-  wasm::Module driver = build("drivers/uart-thin/uart.cpp", "driver2");
+  wasm::Module driver = module_from_cpp("drivers/uart-thin/uart.cpp", "driver2");
   prove::Options o = prove_options();
   o.unwind = 4;
   auto vs = prove::prove(*h, &driver, o);
@@ -121,7 +112,7 @@ TEST(Prove, TheProofAgreesWithTheExhaustiveNativeCheck) {
   } while (++sr != 0);
   EXPECT_EQ(driver_bad, 0u);
   EXPECT_EQ(mutant_bad, 2013265920u);  // every SR with an error flag and RXNE
-  wasm::Module driver = build("drivers/uart-thin/uart.cpp", "driver3");
+  wasm::Module driver = module_from_cpp("drivers/uart-thin/uart.cpp", "driver3");
   prove::Options o = prove_options();
   o.harnesses = {"usart_rx_decide_error_priority"};
   auto vs = prove::prove(harness(), &driver, o);
