@@ -293,6 +293,75 @@ TEST(Audit, RefusesAHoistedSignatureThatIsNoConstant) {
                  "indirect-branch", "word 1");
 }
 
+// A jump table as LLVM lowers a br_table (outsider-valid-br-table.wat): the
+// index copied to a register a call keeps, the original bounds-checked, a
+// case value made between the check and the TBB (or TBH), the copy indexing
+// the table. The bound holds for every copy of the compared value.
+const char* kTableCases = R"(
+2: adds r0, #1
+  bx lr
+3: adds r0, #2
+  bx lr
+4: adds r0, #3
+  bx lr
+5: bx lr
+9: movs r0, #0
+  bx lr)";
+
+std::string tbb(const std::string& before, const std::string& index = "r4") {
+  return before + "\n tbb [pc, " + index + "]\n1: .byte (2f-1b)/2, (3f-1b)/2, (4f-1b)/2, (5f-1b)/2" + kTableCases;
+}
+
+TEST(Audit, PassesATableBranchOnACopiedIndex) {
+  for (const auto& [name, body] : std::vector<std::pair<std::string, std::string>>{
+           {"table_llvm", tbb("mov r4, r0\n cmp r0, #3\n bhi 9f\n movs r0, #22")},
+           {"table_copied_after", tbb("cmp r0, #3\n bhi 9f\n mov r4, r0\n movs r0, #22")},
+           {"table_direct", tbb("cmp r0, #3\n bhi 9f", "r0")},
+           {"table_chain", tbb("mov r2, r0\n cmp r0, #4\n bcs 9f\n movs r0, #22\n mov r4, r2\n movs r2, #0")},
+           {"table_halfword",
+            "mov r4, r0\n cmp r0, #3\n bhi 9f\n movs r0, #22\n tbh [pc, r4, lsl #1]\n"
+            "1: .hword (2f-1b)/2, (3f-1b)/2, (4f-1b)/2, (5f-1b)/2" +
+                std::string(kTableCases)}}) {
+    auto rep = audit_asm(name, body);
+    ASSERT_TRUE(rep) << rep.error().message;
+    EXPECT_TRUE(rep->ok()) << name << ":\n" << rep->text();
+    ASSERT_EQ(rep->instances.size(), 1u);
+    EXPECT_EQ(rep->instances[0].table_branches, 1u) << name;
+  }
+}
+
+TEST(Audit, RefusesATableBranchItCannotBound) {
+  // The copy changed after the compare: bounded by 103, a table of 104 entries past the function.
+  expect_refused("table_copy_moved", tbb("mov r4, r0\n cmp r0, #3\n bhi 9f\n adds r4, #100"), "indirect-branch",
+                 "runs past the end");
+  // The copy changed between the copy and the compare: no copy any more.
+  expect_refused("table_copy_changed", tbb("mov r4, r0\n adds r4, #1\n cmp r0, #3\n bhi 9f"), "indirect-branch",
+                 "not bounded");
+  // The original changed before the compare: the compare bounds another value than the copy's.
+  expect_refused("table_original_changed", tbb("mov r4, r0\n ldr r0, [r5]\n cmp r0, #3\n bhi 9f"), "indirect-branch",
+                 "not bounded");
+  // The compare bounds another register than the one copied.
+  expect_refused("table_other_register", tbb("mov r4, r0\n cmp r2, #3\n bhi 9f"), "indirect-branch", "not bounded");
+  // The copy does not survive a call.
+  expect_refused("table_call", tbb("mov r3, r0\n cmp r0, #3\n bhi 9f\n bl console_gust_hal_mmio__read32", "r3"),
+                 "indirect-branch", "not bounded");
+  // The compared register replaced between the compare and its branch.
+  expect_refused("table_replaced", tbb("cmp r0, #3\n mov r0, r5\n bhi 9f", "r0"), "indirect-branch", "not bounded");
+  // A signed compare bounds nothing unsigned.
+  expect_refused("table_signed", tbb("cmp r0, #3\n bgt 9f", "r0"), "indirect-branch", "not bounded");
+  // A path that skips the compare (to the copy after it, or to the table branch).
+  expect_refused("table_skipped", tbb("cbz r2, 8f\n cmp r0, #3\n bhi 9f\n8: mov r4, r0"), "indirect-branch",
+                 "not bounded");
+  expect_refused("table_skipped_copy", tbb("mov r4, r0\n cbz r2, 8f\n cmp r0, #3\n bhi 9f\n8: movs r0, #22"),
+                 "indirect-branch", "not bounded");
+  // A bound past the table: entries 4 and 5 are the bytes of `movs r0, #0x81` (0x81, 0x20),
+  // and entry 4 lands 258 bytes past the table, outside the function.
+  expect_refused("table_too_short",
+                 "cmp r0, #5\n bhi 9f\n tbb [pc, r0]\n1: .byte (2f-1b)/2, (3f-1b)/2, (4f-1b)/2, (5f-1b)/2\n"
+                 "2: movs r0, #0x81\n bx lr\n3: bx lr\n4: bx lr\n5: bx lr\n9: bx lr",
+                 "indirect-branch", "entry 4 of 6 lands on");
+}
+
 // Under gust build the audit knows the instances the build made: no other
 // instance's dissolved code, and nothing in a built instance's namespace but
 // its dissolved code and its bridge, such as code whose object does not say

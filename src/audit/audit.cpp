@@ -254,37 +254,6 @@ std::string check_dispatch(const Code& c, size_t i, const std::set<uint32_t>& tr
   return "no signature check before it";
 }
 
-// TBB/TBH [pc, rI] after `cmp rI, #N; bhi`: every one of the N+1 entries lands on an instruction.
-std::string check_table_branch(const Code& c, size_t i, const image::Image& img, std::vector<uint32_t>& lands) {
-  const Insn& tb = c.insns[i];
-  if (tb.rn != image::kPC) return "a table branch through a table outside the code";
-  if (tb.in_it || i < 2) return "a table branch without its bounds check";
-  int b = int(i) - 1;
-  while (b >= 0 && c.insns[size_t(b)].flow == Flow::Next && !(c.insns[size_t(b)].writes & reg_bit(tb.rm)) &&
-         !c.insns[size_t(b)].sets_flags)
-    --b;
-  if (b < 1 || c.insns[size_t(b)].op != Op::Bcc || c.insns[size_t(b)].cond != image::Cond::HI)
-    return "the index is not bounds-checked (CMP then BHI) right before it";
-  int f = b - 1;
-  while (f >= 0 && c.insns[size_t(f)].flow == Flow::Next && !(c.insns[size_t(f)].writes & reg_bit(tb.rm)) &&
-         !c.insns[size_t(f)].sets_flags)
-    --f;
-  if (f < 0 || c.insns[size_t(f)].alu != image::AluOp::Cmp || c.insns[size_t(f)].rn != tb.rm ||
-      !c.insns[size_t(f)].has_imm || c.insns[size_t(f)].in_it)
-    return "the index is not compared with a constant bound right before it";
-  if (!entered_only_at_top(c, c.insns[size_t(f)].addr, tb.addr)) return "a branch lands inside the bounds check";
-  const uint32_t n = uint32_t(c.insns[size_t(f)].imm) + 1, width = tb.width, table = tb.addr + 4;
-  auto bytes = img.bytes_at(table, n * width);
-  if (!bytes) return "its table is not in the image";
-  for (uint32_t k = 0; k < n; ++k) {
-    const uint32_t e = width == 1 ? (*bytes)[k] : uint32_t((*bytes)[2 * k] | (*bytes)[2 * k + 1] << 8);
-    const uint32_t to = table + 2 * e;
-    if (!c.at.count(to)) return "entry " + std::to_string(k) + " lands on " + hex(to) + ", not an instruction";
-    lands.push_back(to);
-  }
-  return "";
-}
-
 // ---- stores: a forward data flow over the function. Each register is
 // unknown, a constant, a value known to be at most some bound (after CMP and
 // a conditional branch), a pointer into one of the instance's data objects
@@ -293,15 +262,26 @@ struct Value {
   enum Kind : uint8_t { Unknown, Const, Bounded, Pointer, Based, Stack } kind = Unknown;
   uint32_t v = 0;     // Const: the value; Bounded, Pointer: the largest value or offset
   uint32_t base = 0;  // Pointer, Based: the address of the object it derives from (Based: by an unknown offset)
+  // The other registers (r0-r12, lr) known to hold the same value on every path: copies made
+  // by a plain MOV and neither written since, so that a compare bounds them all.
+  uint16_t same = 0;
   bool operator==(const Value&) const = default;
 };
 using State = std::array<Value, 16>;
 
 bool numeric(const Value& x) { return x.kind == Value::Const || x.kind == Value::Bounded; }
 
+Value meet_value(const Value& a, const Value& b, bool widen);
+
 // The join of two paths' values; `widen` (a loop that keeps changing) gives up the bounds,
-// keeping only what cannot grow: a pointer's object.
+// keeping only what cannot grow: a pointer's object. Copies are copies if they are on both paths.
 Value meet(const Value& a, const Value& b, bool widen) {
+  Value m = meet_value(a, b, widen);
+  m.same = a.same & b.same;
+  return m;
+}
+
+Value meet_value(const Value& a, const Value& b, bool widen) {
   if (a == b) return a;
   auto based = [](const Value& x) -> std::optional<uint32_t> {
     if (x.kind == Value::Pointer || x.kind == Value::Based) return x.base;
@@ -387,6 +367,7 @@ struct ValueFlow {
     } else if (in.op == Op::Ldr && in.width < 4 && !in.writeback) {
       v = {Value::Bounded, in.width == 1 ? 0xFFu : 0xFFFFu}, known = true;
     }
+    uint16_t written = in.writes;
     for (int r = 0; r < 16; ++r)
       if (in.writes & reg_bit(r)) s[size_t(r)] = {};
     if (known && in.rd >= 0 && in.rd < image::kSP) s[size_t(in.rd)] = v;
@@ -394,8 +375,24 @@ struct ValueFlow {
       for (int r = 0; r < 16; ++r)
         if (in.writes & reg_bit(r)) s[size_t(r)] = meet(before[size_t(r)], s[size_t(r)], false);
     if (in.flow == Flow::Call || in.flow == Flow::IndirectCall)  // AAPCS: r0-r3, r12 and lr do not survive
-      for (int r : {0, 1, 2, 3, 12, 14}) s[size_t(r)] = {};
+      for (int r : {0, 1, 2, 3, 12, 14}) {
+        s[size_t(r)] = {};
+        written |= reg_bit(r);
+      }
     s[image::kSP] = {Value::Stack};
+    // A written register is no one's copy any more; a plain MOV makes one.
+    written |= reg_bit(image::kSP) | reg_bit(image::kPC);
+    for (auto& x : s) x.same &= uint16_t(~written);
+    for (int r = 0; r < 16; ++r)
+      if (written & reg_bit(r)) s[size_t(r)].same = 0;
+    if (in.alu == image::AluOp::Mov && !in.has_imm && !in.in_it && in.rd >= 0 && in.rd < image::kSP &&
+        in.rm >= 0 && in.rm < image::kSP && in.rm != in.rd && in.shift_amount == 0 && in.shift_type == 0 &&
+        in.writes == reg_bit(in.rd)) {
+      const uint16_t copies = uint16_t((before[size_t(in.rm)].same | reg_bit(in.rm)) & ~written);
+      s[size_t(in.rd)].same = copies;
+      for (int r = 0; r < image::kSP; ++r)
+        if (copies & reg_bit(r)) s[size_t(r)].same |= reg_bit(in.rd);
+    }
   }
 
   // On the edge where `cmp rn, X` found rn <= X (unsigned), or rn < X.
@@ -411,13 +408,17 @@ struct ValueFlow {
     using image::Cond;
     const bool at_most = (taken_when == Cond::HI && !taken) || (taken_when == Cond::LS && taken);
     const bool below = (taken_when == Cond::CS && !taken) || (taken_when == Cond::CC && taken);
-    Value& r = s[size_t(cmp.rn)];
-    if (at_most || (below && limit > 0)) {
-      const uint32_t bound = at_most ? limit : limit - 1;
+    if (!at_most && !(below && limit > 0)) return;
+    const uint32_t bound = at_most ? limit : limit - 1;
+    // The compared register, and its copies: the same value.
+    const uint16_t regs = uint16_t(s[size_t(cmp.rn)].same | reg_bit(cmp.rn));
+    for (int k = 0; k < image::kSP; ++k) {
+      if (!(regs & reg_bit(k))) continue;
+      Value& r = s[size_t(k)];
       if (r.kind == Value::Pointer)
         r.v = std::min(r.v, bound);
       else if (r.kind != Value::Const)
-        r = {Value::Bounded, r.kind == Value::Bounded ? std::min(r.v, bound) : bound};
+        r = {Value::Bounded, r.kind == Value::Bounded ? std::min(r.v, bound) : bound, 0, r.same};
     }
   }
 
@@ -500,6 +501,10 @@ struct ValueFlow {
                c.insns[size_t(f)].flow == Flow::Next && !c.targets.count(c.insns[size_t(f) + 1].addr))
           --f;
         const Insn* cmp = x.op == Op::Bcc && f >= 0 && c.insns[size_t(f)].op == Op::Cmp ? &c.insns[size_t(f)] : nullptr;
+        // The compare speaks of its registers as they were: not of one written since.
+        for (int k = f + 1; cmp && k < int(i); ++k)
+          if (c.insns[size_t(k)].writes & ((cmp->rn >= 0 ? reg_bit(cmp->rn) : 0) | (cmp->rm >= 0 ? reg_bit(cmp->rm) : 0)))
+            cmp = nullptr;
         if (x.target && c.at.count(*x.target) && (x.flow == Flow::Jump || x.flow == Flow::CondJump)) {
           State t = st;
           if (cmp) refine(*cmp, x.cond, true, t);
@@ -571,6 +576,41 @@ struct ValueFlow {
   }
 };
 
+// TBB/TBH [pc, rI]: on every path the function's data flow follows to it, rI holds at most
+// some N - 1 (unsigned): a CMP and a conditional branch bound it, in the register itself or in
+// one it was copied from before the copy; a constant; an AND with a constant. The table's N
+// entries lie inside the function, and each lands on one of its instructions. The flow follows
+// what the tables found so far say (check_function settles the two together).
+std::string check_table_branch(const Code& c, size_t i, const image::Image& img, const std::optional<State>& st,
+                               std::vector<uint32_t>& lands) {
+  const Insn& tb = c.insns[i];
+  if (tb.rn != image::kPC) return "a table branch through a table outside the code";
+  if (tb.in_it) return "a conditional table branch";
+  if (tb.rm < 0 || tb.rm >= image::kSP) return "a table branch indexed by sp or pc";
+  if (!st) return "no path from the function's entry that the audit follows reaches it";
+  const Value& x = (*st)[size_t(tb.rm)];
+  if (!numeric(x))
+    return "the index r" + std::to_string(tb.rm) +
+           " is not bounded on every path to it (an unsigned CMP and a conditional branch, on it or on the "
+           "register it was copied from)";
+  const uint32_t width = tb.width, table = tb.addr + 4;
+  const uint64_t n = uint64_t(x.v) + 1, end = table + n * width;
+  if (end > uint64_t(c.fn.addr) + c.fn.size)
+    return "the index r" + std::to_string(tb.rm) + " is bounded by " + std::to_string(x.v) + ": its table of " +
+           std::to_string(n) + " entries runs past the end of the function";
+  auto bytes = img.bytes_at(table, uint32_t(n * width));
+  if (!bytes) return "its table is not in the image";
+  for (uint32_t k = 0; k < n; ++k) {
+    const uint32_t e = width == 1 ? (*bytes)[k] : uint32_t((*bytes)[2 * k] | (*bytes)[2 * k + 1] << 8);
+    const uint32_t to = table + 2 * e;
+    if (!c.at.count(to))
+      return "entry " + std::to_string(k) + " of " + std::to_string(n) + " lands on " + hex(to) +
+             ", not an instruction of the function";
+    lands.push_back(to);
+  }
+  return "";
+}
+
 void Auditor::check_function(Instance& inst, const image::Symbol& fn, const std::set<uint32_t>& own,
                              const std::vector<DataObject>& data) {
   Code c{fn, img.decode(fn), {}, {}, {}};
@@ -582,19 +622,35 @@ void Auditor::check_function(Instance& inst, const image::Symbol& fn, const std:
   for (size_t i = 0; i < c.insns.size(); ++i) c.at[c.insns[i].addr] = i;
   for (const Insn& in : c.insns)
     if (in.target && c.inside(*in.target)) c.targets.insert(*in.target);
-  std::map<size_t, std::string> table_errors;
-  for (size_t i = 0; i < c.insns.size(); ++i) {
-    if (c.insns[i].op != Op::Tbb) continue;
-    std::vector<uint32_t> lands;
-    table_errors[i] = check_table_branch(c, i, img, lands);
-    if (table_errors[i].empty()) {
-      c.targets.insert(lands.begin(), lands.end());
-      c.tables[i] = lands;
-    }
-  }
-  // One data flow serves the stores, the constant call targets and the dispatch's constant.
+  // One data flow serves the table branches, the stores, the constant call targets and the
+  // dispatch's constant. A table's size comes from the flow's bound on its index, and the flow
+  // follows the tables' entries: solve both until the tables the flow's states give are the
+  // ones it was solved with, so that every table is checked against every path to it.
   const ValueFlow flow{c, img, data};
-  const std::vector<std::optional<State>> states = c.insns.empty() ? std::vector<std::optional<State>>{} : flow.solve();
+  std::vector<size_t> table_branches;
+  for (size_t i = 0; i < c.insns.size(); ++i)
+    if (c.insns[i].op == Op::Tbb) table_branches.push_back(i);
+  const std::set<uint32_t> branch_targets = c.targets;
+  std::map<size_t, std::string> table_errors;
+  std::vector<std::optional<State>> states;
+  for (int round = 0; !c.insns.empty(); ++round) {
+    states = flow.solve();
+    std::map<size_t, std::vector<uint32_t>> found;
+    table_errors.clear();
+    for (size_t i : table_branches) {
+      std::vector<uint32_t> lands;
+      table_errors[i] = check_table_branch(c, i, img, states[i], lands);
+      if (table_errors[i].empty()) found[i] = std::move(lands);
+    }
+    if (found == c.tables) break;
+    if (round == 16) {
+      for (size_t i : table_branches) table_errors[i] = "the bounds of the function's table branches do not settle";
+      break;
+    }
+    c.tables = std::move(found);
+    c.targets = branch_targets;
+    for (const auto& [i, lands] : c.tables) c.targets.insert(lands.begin(), lands.end());
+  }
   const ConstantAt constant_at = [&](size_t k, int r) -> std::optional<uint32_t> {
     if (k >= states.size() || !states[k] || r < 0 || r >= image::kSP) return std::nullopt;
     const Value& v = (*states[k])[size_t(r)];

@@ -1,6 +1,8 @@
 ;; A valid driver: a br_table over four cases, which LLVM lowers to TBB with the
-;; index copied to another register and a case value hoisted between the
-;; bounds check and the TBB. It should build; the audit refuses the shape.
+;; index copied to another register (one the calls of case 0 keep), the
+;; original bounds-checked, and a case value made between the check and the
+;; TBB. It builds: the audit's data flow carries the bound to the copy. The
+;; index is the data register's value, so that a test picks the case.
 ;; outsider: builds
 (module
   (import "gust:hal/mmio" "read32" (func $read32 (param i32) (result i32)))
@@ -23,4 +25,4 @@
     (call $write32 (i32.const 4) (local.get 0)))
   (func (export "uart_rx") (result i32) (i32.const -1))
   (func (export "uart_rx_fired") (result i32)
-    (call $r (call $read32 (i32.const 0)))))
+    (call $r (call $read32 (i32.const 4)))))
