@@ -362,6 +362,93 @@ TEST(Audit, RefusesATableBranchItCannotBound) {
                  "indirect-branch", "entry 4 of 6 lands on");
 }
 
+// A widened check (src/dissolve/checks.cpp): one compare of the base with the
+// bound of the largest offset covers the stores at the smaller ones, as long
+// as it is on every path to them and the base is the value it compared.
+std::string widened(const std::string& between, const std::string& stores) {
+  return "cmp r0, #52\n bhi 9f\n" + between + "\n ldr r1, =console_memory\n add r1, r0\n" + stores +
+         "\n bx lr\n9: movs r0, #6\n bl gust_trap\n .ltorg";
+}
+
+TEST(Audit, PassesAWidenedCheck) {
+  // 52 + 8 + 4 = 64: the region's last word.
+  auto rep = audit_asm("widened", widened("", "str r2, [r1]\n strb r2, [r1, #4]\n str r2, [r1, #8]"));
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(rep->ok()) << rep->text();
+  ASSERT_EQ(rep->instances.size(), 1u);
+  EXPECT_EQ(rep->instances[0].unbounded_stores, 0u);
+  // Through a copy of the base made before the compare.
+  rep = audit_asm("widened_copy",
+                  "mov r3, r0\n" + widened("", "ldr r1, =console_memory\n add r1, r3\n str r2, [r1, #8]"));
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(rep->ok()) << rep->text();
+}
+
+TEST(Audit, RefusesAWidenedCheckThatDoesNotCover) {
+  // A later, larger offset than the check covered: 52 + 12 + 4 > 64.
+  expect_refused("widened_short", widened("", "str r2, [r1]\n str r2, [r1, #12]"), "store", "not inside");
+  // The base redefined between the check and the access, to more than it covered.
+  expect_refused("widened_redefined", widened("adds r0, #8", "str r2, [r1, #4]"), "store", "not inside");
+  // A copy of the base changed after the compare.
+  expect_refused("widened_copy_changed",
+                 "mov r3, r0\n" + widened("adds r3, #16", "ldr r1, =console_memory\n add r1, r3\n str r2, [r1, #8]"),
+                 "store", "not inside");
+  // The check that covers the access is on one path to it only; the other path's is looser.
+  expect_refused("widened_not_dominating",
+                 "cbz r3, 8f\n cmp r0, #52\n bhi 9f\n b 7f\n8: cmp r0, #60\n bhi 9f\n"
+                 "7: ldr r1, =console_memory\n add r1, r0\n str r2, [r1, #8]\n"
+                 " bx lr\n9: movs r0, #6\n bl gust_trap\n .ltorg",
+                 "store", "not inside");
+}
+
+// A base the flow cannot bound at all (reloaded, or unchecked on one path) is
+// no checked address: the store rule for it is provenance only, and the
+// report counts it (README, "gust audit": what it does not check).
+TEST(Audit, CountsAStoreWhoseBaseTheCheckDoesNotBound) {
+  for (const auto& [name, body] : std::vector<std::pair<std::string, std::string>>{
+           {"widened_reloaded", widened("ldr r0, [r5]", "str r2, [r1, #4]")},
+           {"widened_one_path",
+            "cbz r3, 8f\n cmp r0, #52\n bhi 9f\n8: ldr r1, =console_memory\n add r1, r0\n str r2, [r1, #4]\n"
+            " bx lr\n9: movs r0, #6\n bl gust_trap\n .ltorg"}}) {
+    auto rep = audit_asm(name, body);
+    ASSERT_TRUE(rep) << rep.error().message;
+    ASSERT_EQ(rep->instances.size(), 1u);
+    EXPECT_EQ(rep->instances[0].unbounded_stores, 1u) << name << ":\n" << rep->text();
+  }
+}
+
+// A shadow-stack frame as the dissolver makes one: the stack pointer loaded
+// (unknown), lowered by the frame's size, the lowered value checked; the
+// check bounds the loaded value from both sides (r5 - 16 <= 40: r5 in 16..56),
+// so stores below it are proven. Past the derived bounds they are refused.
+std::string frame(const std::string& between, const std::string& stores) {
+  return "ldr r5, [r3]\n sub r6, r5, #16\n" + between +
+         "\n cmp r6, #40\n bhi 9f\n ldr r1, =console_memory\n"
+         " add r2, r1, r5\n" +
+         stores + "\n bx lr\n9: movs r0, #6\n bl gust_trap\n .ltorg";
+}
+
+TEST(Audit, ProvesAStoreBelowACheckedFrame) {
+  auto rep =
+      audit_asm("frame", frame("", "str r0, [r2, #-16]\n str r0, [r2, #4]\n add r4, r2, #8\n str r0, [r4, #-4]"));
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(rep->ok()) << rep->text();
+  ASSERT_EQ(rep->instances.size(), 1u);
+  EXPECT_EQ(rep->instances[0].unbounded_stores, 0u) << rep->text();
+}
+
+TEST(Audit, RefusesAStorePastACheckedFrame) {
+  // Below the lowest address the check allows (16 - 20 < 0), above the highest (56 + 8 + 4 > 64).
+  expect_refused("frame_below", frame("", "str r0, [r2, #-20]"), "store", "not inside");
+  expect_refused("frame_above", frame("", "str r0, [r2, #8]"), "store", "not inside");
+  // The loaded value changed after the frame was made from it: the check says nothing of it,
+  // so the store is not proven (counted, as above).
+  auto rep = audit_asm("frame_changed", frame("adds r5, #4", "str r0, [r2, #4]"));
+  ASSERT_TRUE(rep) << rep.error().message;
+  ASSERT_EQ(rep->instances.size(), 1u);
+  EXPECT_EQ(rep->instances[0].unbounded_stores, 1u) << rep->text();
+}
+
 // Under gust build the audit knows the instances the build made: no other
 // instance's dissolved code, and nothing in a built instance's namespace but
 // its dissolved code and its bridge, such as code whose object does not say

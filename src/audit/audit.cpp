@@ -265,11 +265,21 @@ struct Value {
   // The other registers (r0-r12, lr) known to hold the same value on every path: copies made
   // by a plain MOV and neither written since, so that a compare bounds them all.
   uint16_t same = 0;
+  // Bounded, Pointer: the smallest value or offset (0 when nothing more is known).
+  uint32_t lo = 0;
+  // The register (r0-r12, lr) whose value this one is plus `delta`, modulo 2^32, on every path
+  // (ADD or SUB of a constant), while neither is written; -1 for none.
+  int8_t rel = -1;
+  uint32_t delta = 0;
   bool operator==(const Value&) const = default;
 };
 using State = std::array<Value, 16>;
 
 bool numeric(const Value& x) { return x.kind == Value::Const || x.kind == Value::Bounded; }
+// The smallest value (numeric) or offset (Pointer) it may have.
+uint32_t lo_of(const Value& x) { return x.kind == Value::Const ? x.v : x.lo; }
+Value bounded(uint32_t lo, uint32_t hi) { return {Value::Bounded, hi, 0, 0, lo}; }
+Value pointer(uint32_t base, uint32_t lo, uint32_t hi) { return {Value::Pointer, hi, base, 0, lo}; }
 
 Value meet_value(const Value& a, const Value& b, bool widen);
 
@@ -278,6 +288,7 @@ Value meet_value(const Value& a, const Value& b, bool widen);
 Value meet(const Value& a, const Value& b, bool widen) {
   Value m = meet_value(a, b, widen);
   m.same = a.same & b.same;
+  if (a.rel >= 0 && a.rel == b.rel && a.delta == b.delta) m.rel = a.rel, m.delta = a.delta;
   return m;
 }
 
@@ -289,16 +300,17 @@ Value meet_value(const Value& a, const Value& b, bool widen) {
   };
   if (auto x = based(a), y = based(b); x && y && *x == *y) {
     if (!widen && a.kind == Value::Pointer && b.kind == Value::Pointer)
-      return {Value::Pointer, std::max(a.v, b.v), a.base};
+      return pointer(a.base, std::min(a.lo, b.lo), std::max(a.v, b.v));
     return {Value::Based, 0, *x};
   }
   // A constant address at or above a pointer's object: the pointer's range, stretched to it.
   for (auto [c, p] : {std::pair{&a, &b}, std::pair{&b, &a}}) {
     if (c->kind != Value::Const || !based(*p) || c->v < p->base) continue;
-    if (!widen && p->kind == Value::Pointer) return {Value::Pointer, std::max(c->v - p->base, p->v), p->base};
+    if (!widen && p->kind == Value::Pointer)
+      return pointer(p->base, std::min(c->v - p->base, p->lo), std::max(c->v - p->base, p->v));
     return {Value::Based, 0, p->base};
   }
-  if (!widen && numeric(a) && numeric(b)) return {Value::Bounded, std::max(a.v, b.v)};
+  if (!widen && numeric(a) && numeric(b)) return bounded(std::min(lo_of(a), lo_of(b)), std::max(a.v, b.v));
   return {};
 }
 
@@ -321,6 +333,7 @@ struct ValueFlow {
     if (in.shift_amount == 0) return m;
     if (in.shift_type != 0 || !numeric(m) || in.shift_amount >= 32 || m.v >= (1u << (32 - in.shift_amount))) return {};
     m.v <<= in.shift_amount;
+    if (m.kind == Value::Bounded) m.lo <<= in.shift_amount;
     return m;
   }
 
@@ -328,14 +341,14 @@ struct ValueFlow {
     if (a.kind == Value::Stack && b.kind == Value::Const) return {Value::Stack};
     if (numeric(a) && numeric(b) && uint64_t(a.v) + b.v <= 0xFFFFFFFFu) {
       if (a.kind == Value::Const && b.kind == Value::Const) return {Value::Const, a.v + b.v};
-      if (a.kind == Value::Const && object_at(a.v)) return {Value::Pointer, b.v, a.v};
-      if (b.kind == Value::Const && object_at(b.v)) return {Value::Pointer, a.v, b.v};
-      return {Value::Bounded, a.v + b.v};
+      if (a.kind == Value::Const && object_at(a.v)) return pointer(a.v, lo_of(b), b.v);
+      if (b.kind == Value::Const && object_at(b.v)) return pointer(b.v, lo_of(a), a.v);
+      return bounded(lo_of(a) + lo_of(b), a.v + b.v);
     }
     if (a.kind == Value::Pointer && numeric(b) && uint64_t(a.v) + b.v <= 0xFFFFFFFFu)
-      return {Value::Pointer, a.v + b.v, a.base};
+      return pointer(a.base, a.lo + lo_of(b), a.v + b.v);
     if (b.kind == Value::Pointer && numeric(a) && uint64_t(b.v) + a.v <= 0xFFFFFFFFu)
-      return {Value::Pointer, b.v + a.v, b.base};
+      return pointer(b.base, b.lo + lo_of(a), b.v + a.v);
     // An own object's address plus what is not known: its provenance, without a bound.
     for (const Value* x : {&a, &b}) {
       if (x->kind == Value::Pointer || x->kind == Value::Based) return {Value::Based, 0, x->base};
@@ -382,11 +395,32 @@ struct ValueFlow {
     s[image::kSP] = {Value::Stack};
     // A written register is no one's copy any more; a plain MOV makes one.
     written |= reg_bit(image::kSP) | reg_bit(image::kPC);
-    for (auto& x : s) x.same &= uint16_t(~written);
+    for (auto& x : s) {
+      x.same &= uint16_t(~written);
+      if (x.rel >= 0 && (written & reg_bit(x.rel))) x.rel = -1, x.delta = 0;
+    }
     for (int r = 0; r < 16; ++r)
       if (written & reg_bit(r)) s[size_t(r)].same = 0;
-    if (in.alu == image::AluOp::Mov && !in.has_imm && !in.in_it && in.rd >= 0 && in.rd < image::kSP &&
-        in.rm >= 0 && in.rm < image::kSP && in.rm != in.rd && in.shift_amount == 0 && in.shift_type == 0 &&
+    // rd = rn + imm, or rn - imm: a relation the compare of either carries to the other.
+    if (!in.in_it && in.has_imm && (in.alu == image::AluOp::Add || in.alu == image::AluOp::Sub) &&
+        in.op != Op::AddSubSp && in.rd >= 0 && in.rd < image::kSP && in.rn >= 0 && in.rn < image::kSP &&
+        in.rd != in.rn && in.writes == reg_bit(in.rd)) {
+      s[size_t(in.rd)].rel = int8_t(in.rn);
+      s[size_t(in.rd)].delta = in.alu == image::AluOp::Add ? uint32_t(in.imm) : uint32_t(-in.imm);
+    }
+    // rd = rn + rm, one of them a constant.
+    if (!in.in_it && !in.has_imm && in.alu == image::AluOp::Add && in.op != Op::AddSubSp && in.rd >= 0 &&
+        in.rd < image::kSP && in.rn >= 0 && in.rn < image::kSP && in.rm >= 0 && in.rm < image::kSP &&
+        in.shift_amount == 0 && in.writes == reg_bit(in.rd)) {
+      const Value &a = before[size_t(in.rn)], &b = before[size_t(in.rm)];
+      const int other = a.kind == Value::Const ? in.rm : b.kind == Value::Const ? in.rn : -1;
+      if (other >= 0 && other != in.rd && before[size_t(other)].kind != Value::Const) {
+        s[size_t(in.rd)].rel = int8_t(other);
+        s[size_t(in.rd)].delta = a.kind == Value::Const ? a.v : b.v;
+      }
+    }
+    if (in.alu == image::AluOp::Mov && !in.has_imm && !in.in_it && in.rd >= 0 && in.rd < image::kSP && in.rm >= 0 &&
+        in.rm < image::kSP && in.rm != in.rd && in.shift_amount == 0 && in.shift_type == 0 &&
         in.writes == reg_bit(in.rd)) {
       const uint16_t copies = uint16_t((before[size_t(in.rm)].same | reg_bit(in.rm)) & ~written);
       s[size_t(in.rd)].same = copies;
@@ -408,17 +442,51 @@ struct ValueFlow {
     using image::Cond;
     const bool at_most = (taken_when == Cond::HI && !taken) || (taken_when == Cond::LS && taken);
     const bool below = (taken_when == Cond::CS && !taken) || (taken_when == Cond::CC && taken);
-    if (!at_most && !(below && limit > 0)) return;
-    const uint32_t bound = at_most ? limit : limit - 1;
-    // The compared register, and its copies: the same value.
-    const uint16_t regs = uint16_t(s[size_t(cmp.rn)].same | reg_bit(cmp.rn));
+    // Not at most: at least (rn > limit, or rn >= limit).
+    const bool above = (taken_when == Cond::HI && taken) || (taken_when == Cond::LS && !taken);
+    const bool at_least = (taken_when == Cond::CS && taken) || (taken_when == Cond::CC && !taken);
+    uint32_t lo = 0, hi = ~0u;
+    if (at_most || (below && limit > 0))
+      hi = at_most ? limit : limit - 1;
+    else if ((above && limit < ~0u) || at_least)
+      lo = above ? limit + 1 : limit;
+    else
+      return;
+    narrow(s, cmp.rn, lo, hi, -1, 0);
+  }
+
+  // Narrows what register `reg` holds to [l, h] (unsigned), and so its copies (the same value),
+  // the register it is a constant away from, and those a constant away from it (not back to
+  // `from`; a few steps deep), each where the shifted range does not wrap.
+  static void narrow(State& s, int reg, uint32_t l, uint32_t h, int from, int depth) {
+    const uint16_t regs = uint16_t(s[size_t(reg)].same | reg_bit(reg));
     for (int k = 0; k < image::kSP; ++k) {
       if (!(regs & reg_bit(k))) continue;
       Value& r = s[size_t(k)];
-      if (r.kind == Value::Pointer)
-        r.v = std::min(r.v, bound);
-      else if (r.kind != Value::Const)
-        r = {Value::Bounded, r.kind == Value::Bounded ? std::min(r.v, bound) : bound, 0, r.same};
+      if (r.kind == Value::Pointer) {
+        // base + offset, which does not wrap: the offset is in [l - base, h - base].
+        if (h < r.base) continue;  // no such path
+        r.v = std::min(r.v, h - r.base);
+        if (l > r.base) r.lo = std::max(r.lo, l - r.base);
+        r.lo = std::min(r.lo, r.v);
+      } else if (r.kind == Value::Unknown || r.kind == Value::Bounded) {
+        const uint32_t nl = std::max(l, lo_of(r)), nh = r.kind == Value::Bounded ? std::min(h, r.v) : h;
+        Value n = bounded(std::min(nl, nh), nh);
+        n.same = r.same, n.rel = r.rel, n.delta = r.delta;
+        r = n;
+      }
+    }
+    if (depth >= 4) return;
+    for (int x = 0; x < image::kSP; ++x) {
+      const Value& v = s[size_t(x)];
+      if ((regs & reg_bit(x)) || x == from || v.rel < 0 || !(regs & reg_bit(v.rel))) continue;
+      const uint32_t xl = l + v.delta, xh = h + v.delta;  // x = reg + delta
+      if (xl <= xh) narrow(s, x, xl, xh, reg, depth + 1);
+    }
+    const Value me = s[size_t(reg)];
+    if (me.rel >= 0 && me.rel != from && !(regs & reg_bit(me.rel))) {
+      const uint32_t tl = l - me.delta, th = h - me.delta;  // reg = t + delta
+      if (tl <= th) narrow(s, me.rel, tl, th, reg, depth + 1);
     }
   }
 
@@ -436,7 +504,7 @@ struct ValueFlow {
     if (b.kind == Value::Const) {
       lo = hi = b.v;
     } else if (b.kind == Value::Pointer) {
-      lo = b.base;
+      lo = uint64_t(b.base) + b.lo;
       hi = uint64_t(b.base) + b.v;
     } else if (b.kind == Value::Based) {
       proven = false;
@@ -451,7 +519,7 @@ struct ValueFlow {
         return "";
       }
       hi += uint64_t(x.v) << in.shift_amount;
-      if (x.kind == Value::Const) lo += uint64_t(x.v) << in.shift_amount;
+      lo += uint64_t(lo_of(x)) << in.shift_amount;
     } else if (!in.post_index) {
       lo += uint64_t(int64_t(in.imm));
       hi += uint64_t(int64_t(in.imm));
@@ -503,7 +571,8 @@ struct ValueFlow {
         const Insn* cmp = x.op == Op::Bcc && f >= 0 && c.insns[size_t(f)].op == Op::Cmp ? &c.insns[size_t(f)] : nullptr;
         // The compare speaks of its registers as they were: not of one written since.
         for (int k = f + 1; cmp && k < int(i); ++k)
-          if (c.insns[size_t(k)].writes & ((cmp->rn >= 0 ? reg_bit(cmp->rn) : 0) | (cmp->rm >= 0 ? reg_bit(cmp->rm) : 0)))
+          if (c.insns[size_t(k)].writes &
+              ((cmp->rn >= 0 ? reg_bit(cmp->rn) : 0) | (cmp->rm >= 0 ? reg_bit(cmp->rm) : 0)))
             cmp = nullptr;
         if (x.target && c.at.count(*x.target) && (x.flow == Flow::Jump || x.flow == Flow::CondJump)) {
           State t = st;

@@ -163,12 +163,11 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverMo
       dopts.keep_exports.insert(e.name);
   if (dopts.keep_exports.empty()) dopts.keep_exports.insert("");  // nothing called: keep no export
   dopts.memory_bytes = dm.region;
-  // gust audit does not yet read the bound of a moved check (one check of
-  // the largest offset, or one before a counted loop): it refuses a store in
-  // a hoisted loop of the C++ headers example as reaching past the region.
-  // Until the audit reads them (or the case is shown to be a real overrun),
-  // images are built without check motion; gust dissolve keeps the levers.
-  dopts.widen_checks = false;
+  // Check widening on: gust audit proves each widened check's stores from the compare of the
+  // base (the same value, through copies and constant offsets, on every path). Hoisting off: the
+  // audit has no induction-variable reasoning, so a store left in a loop whose check moved before
+  // it could not be proven (it would be refused, or counted as unbounded); see README "gust audit".
+  dopts.widen_checks = true;
   dopts.hoist_checks = false;
   auto dis = dissolve::dissolve(mod, dopts);
   if (!dis) return located(dis.error(), wasm_file);

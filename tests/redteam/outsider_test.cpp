@@ -155,8 +155,8 @@ TEST(Outsider, AValidJumpTableBuilds) {
   uint64_t tables = 0;
   for (const auto& in : b.report->audit["instances"]) tables += in["table_branches"].get<uint64_t>();
   EXPECT_GE(tables, 1u) << "no table branch in the image: the shape under test is gone\n" << b.report->audit.dump(1);
-  for (const auto& [index, expect] : std::vector<std::pair<uint32_t, uint32_t>>{
-           {0, 0}, {1, 22}, {2, 33}, {3, 44}, {4, 0}, {0xFFFFFFFF, 0}}) {
+  for (const auto& [index, expect] :
+       std::vector<std::pair<uint32_t, uint32_t>>{{0, 0}, {1, 22}, {2, 33}, {3, 44}, {4, 0}, {0xFFFFFFFF, 0}}) {
     auto cpu = boot(b.report->elf, index);
     ASSERT_TRUE(cpu);
     auto r = cpu->call("console_uart_rx_fired", {});
