@@ -41,12 +41,13 @@ const Property kChecked[] = {
      "any other BX/BLX through a register only as gust's call_indirect dispatch (descriptor "
      "loaded, its signature word compared with a constant, made in the sequence or anywhere the "
      "function's data flow finds it on every path, a mismatch branching to a trap, the target "
-     "loaded from the same descriptor); TBB/TBH only after an unsigned bounds check, every "
-     "entry inside the function; returns (BX LR, POP {..., PC}); nothing else writes PC"},
+     "loaded from the same descriptor); TBB/TBH only where the data flow bounds the index (unsigned, "
+     "on every path, through copies), the table that bound sizes inside the function and every entry "
+     "landing on one of its instructions; returns (BX LR, POP {..., PC}); nothing else writes PC"},
     {"store",
      "every store's address is SP plus a non-negative constant, or a constant address inside the "
-     "instance's own writable data, or its linear memory's base plus an offset bounds-checked "
-     "(CMP then a branch to a trap) against the region's size"},
+     "instance's own writable data, or its linear memory's base plus an offset bounded from both sides "
+     "by compares (CMP then a branch) of it, a copy of it, or a register a constant away from it"},
     {"instance",
      "dissolved code of one object carries one instance's prefix; with the build's list, no "
      "dissolved instance the build did not make, and no function named in a built instance's "
@@ -61,6 +62,8 @@ const char* const kNotChecked[] = {
     "a store into the instance's own data at an offset the flow cannot bound (a loop counter checked for "
     "equality) is counted as unbounded, not refused: for those the rule is provenance only",
     "loads are not checked",
+    "the flow has no induction-variable reasoning: a store in a loop is proven only by a check in the loop "
+    "(gust build keeps check hoisting off for this)",
     "which function a call_indirect reaches is not checked beyond its signature word",
     "the stack's depth (the SRAM oracle bounds it)",
 };
