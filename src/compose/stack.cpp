@@ -734,18 +734,23 @@ Result<void> Oracle::check_bounds() const {
     }
     if (components.empty()) {
       // A name given without its instance prefix matches nothing: say what would.
-      std::set<std::string> close;
+      std::set<std::string> close, driver_close;
       const std::string bare = key.substr(key.find(':') == std::string::npos ? 0 : key.find(':') + 1);
       for (const auto& f : fns_)
         for (const auto& n : f.names)
           if (n.size() > bare.size() && n.compare(n.size() - bare.size(), bare.size(), bare) == 0 &&
               n[n.size() - bare.size() - 1] == '_')
-            close.insert(n);
+            (f.dissolved ? driver_close : close).insert(n);
       std::string hint;
       for (const auto& n : close) hint += (hint.empty() ? " (the image has " : ", ") + n;
       if (!hint.empty()) hint += ")";
+      std::string driver_hint;
+      for (const auto& n : driver_close) driver_hint += (driver_hint.empty() ? "" : ", ") + n;
+      if (!driver_hint.empty())
+        driver_hint = "; " + driver_hint + (driver_close.size() > 1 ? " are" : " is") +
+                      " a driver's own code, which takes no bound: remove the entry";
       return fail("names no function of the image" + hint +
-                  ": give a function's symbol as the image has it, or \"COMPONENT:name\"");
+                  ": give a trusted native function's symbol as the image has it, or \"COMPONENT:name\"" + driver_hint);
     }
     if (components.size() > 1) {
       std::string list;
