@@ -40,6 +40,7 @@ struct Frame {
   std::string unbounded;        // why the frame is not known, or ""
   std::set<uint32_t> calls;     // direct callees
   std::set<uint32_t> indirect;  // type indices of call_indirect
+  std::set<uint32_t> refs;      // functions its ref.func names
 };
 
 std::string demangled(const std::string& name) {
@@ -179,6 +180,9 @@ Frame frame_of(const wasm::Module& m, const wasm::Function& f, uint32_t sp) {
       case Op::CallIndirect:
         fr.indirect.insert(in.a);
         break;
+      case Op::RefFunc:
+        fr.refs.insert(in.a);
+        break;
       case Op::Drop:
         pop();
         continue;
@@ -252,19 +256,17 @@ ShadowStack shadow_stack_depth(const wasm::Module& m, const std::vector<uint32_t
   std::vector<Frame> frames;
   for (const auto& f : m.functions) frames.push_back(frame_of(m, f, *sp));
   // The targets of call_indirect: every function that can reach a table,
-  // by signature. A table holds only what ref.func made and the element
-  // segments gave, and ref.func may name only the functions the module
-  // declares outside its code: in element segments (declarative ones
-  // included), global initialisers and exports (the validator holds it to
-  // that). A call_indirect of type T reaches those whose type equals T.
+  // by signature. A table holds only what the element segments give and what
+  // ref.func makes (in a global's initialiser or in code), so those are all
+  // the functions a call_indirect can find; of type T, those whose type
+  // equals T.
   std::set<uint32_t> declared;
   for (const auto& seg : m.elems)
     for (const auto& item : seg.items)
       if (item.op == Op::RefFunc) declared.insert(uint32_t(item.value));
   for (const auto& g : m.globals)
     if (g.init.op == Op::RefFunc) declared.insert(uint32_t(g.init.value));
-  for (const auto& e : m.exports)
-    if (e.kind == wasm::ExternKind::Func) declared.insert(e.index);
+  for (const auto& fr : frames) declared.insert(fr.refs.begin(), fr.refs.end());
   std::map<uint32_t, std::set<uint32_t>> by_type;
   for (uint32_t f : declared)
     if (f < m.num_funcs())
