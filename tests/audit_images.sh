@@ -89,8 +89,11 @@ peripheral = "usart1"
 TOML
 }
 
-# hostile_node NAME SHAPE [BOUNDS]: tests/stack_drivers/uart_hostile.cpp with -DSTACK_SHAPE.
+# hostile_node NAME SHAPE [BOUNDS]: tests/stack_drivers/uart_hostile.cpp with -DSTACK_SHAPE
+# (the virtual shapes' region sized by gust: their vtables are data).
 hostile_node() {
+  local memory="memory = 16"
+  case "$2" in V*) memory="" ;; esac
   cat >"$work/$1.toml" <<TOML
 name = "$1"
 chip = "stm32f100rb"
@@ -103,7 +106,7 @@ $3}
 instance = "console"
 source = "$root/tests/stack_drivers/uart_hostile.cpp"
 peripheral = "usart1"
-memory = 16
+$memory
 defines = ["STACK_$2"]
 TOML
 }
@@ -125,7 +128,7 @@ TOML
 # interrupt line's handler being the bridge's.
 audited nested "$work/nested.toml" console
 
-for shape in BLX TABLE HELPER; do
+for shape in BLX TABLE HELPER VIRTUAL VSIG; do
   lower=$(tr 'A-Z' 'a-z' <<<"$shape")
   hostile_node "$lower" "$shape"
   audited "$lower" "$work/$lower.toml" console
@@ -133,20 +136,9 @@ done
 hostile_node helper-bound HELPER "__aeabi_uldivmod = 400"
 audited helper-bound "$work/helper-bound.toml" console
 
-# The recursive shapes build only with a bound on the function the stack
-# oracle names; with it, their code must audit clean.
-for shape in SELF MUTUAL; do
-  lower=$(tr 'A-Z' 'a-z' <<<"$shape")
-  hostile_node "refused-$lower" "$shape"
-  why=$("$gust" build "$work/refused-$lower.toml" --out "$work/out-refused-$lower" 2>&1)
-  fn=$(sed -n 's/.*recursion through \([A-Za-z0-9_]*\): .*/\1/p' <<<"$why" | head -1)
-  if [ -z "$fn" ]; then
-    bad "$lower: the unbounded recursion is not refused by name" "$why"
-    continue
-  fi
-  hostile_node "bounded-$lower" "$shape" "$fn = 1000"
-  audited "bounded-$lower" "$work/bounded-$lower.toml" console
-done
+# The recursive shapes no longer build (a driver's own function takes no
+# [stack_bounds]; StackMeasure.RecursiveDriversAreRefusedBoundOrNot): nothing
+# of theirs to audit.
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -73,6 +73,27 @@ TEST(ShadowStack, CallIndirectReachesTheTablesFunctionsOfItsSignatureOnly) {
   EXPECT_EQ(*d.depth, 80u);  // big; not other_sig (another signature) nor not_in_table
 }
 
+// A function reaches a table also by ref.func: in code (here of an export,
+// which needs no element segment) and in a global's initialiser.
+TEST(ShadowStack, CallIndirectReachesWhatRefFuncPutsInTheTable) {
+  auto m =
+      module_of("ref-func", std::string(kHead) + "(type $v (func)) (type $i (func (param i32))) (table 1 funcref)\n" +
+                                "(func $self (export \"self\") (param i32) (local $fp i32)\n"
+                                "  global.get $sp i32.const 16 i32.sub local.tee $fp global.set $sp\n"
+                                "  i32.const 0 ref.func $self table.set 0\n"
+                                "  local.get 0 i32.const 0 call_indirect (type $i)\n"
+                                "  local.get $fp i32.const 16 i32.add global.set $sp)\n" +
+                                framed("held", 640) + "(global $g (mut funcref) (ref.func $held))\n" +
+                                "(func (export \"via_global\") i32.const 0 global.get $g table.set 0\n"
+                                "  i32.const 0 call_indirect (type $v)))");
+  auto self = compose::shadow_stack_depth(m, {export_index(m, "self")});
+  EXPECT_FALSE(self.depth) << "the export calls itself through the table";
+  EXPECT_NE(self.why.find("recursion"), std::string::npos) << self.why;
+  auto held = compose::shadow_stack_depth(m, {export_index(m, "via_global")});
+  ASSERT_TRUE(held.depth) << held.why;
+  EXPECT_EQ(*held.depth, 640u);  // held, through the global
+}
+
 TEST(ShadowStack, RecursionIsUnboundedAndNamed) {
   auto m = module_of("recursion", std::string(kHead) + framed("a", 16, "call $b") + framed("b", 16, "call $a") +
                                       "(func (export \"go\") call $a))");

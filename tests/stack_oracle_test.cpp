@@ -170,6 +170,114 @@ TEST(StackOracle, AnUnknownIndirectCallMayReachEveryAddressTakenFunction) {
   EXPECT_EQ(r.path[1], "large");
 }
 
+// The dissolver's call_indirect dispatch (src/dissolve/control.cpp): the
+// descriptor in r3, its signature word compared with gust_sig_<sig>, then a
+// call through its first word. `before` runs between the compare's set-up
+// and the loads (a branch landing inside, for the fallback).
+std::string dispatch(const std::string& sig, const std::string& inside = "") {
+  return "  ldr r3, =slots\n  ldr r3, [r3, r0, lsl #2]\n  ldr r2, [r3, #4]\n  movw r1, #:lower16:" + sig +
+         "\n  movt r1, #:upper16:" + sig + "\n  cmp r2, r1\n  bne 9f\n" + inside +
+         "  ldr r12, [r3, #0]\n  movs r0, #1\n  blx r12\n";
+}
+// Two functions of signature a (small, large) and a much deeper one of b,
+// each behind a descriptor {function, signature}, the table's slots in .data.
+const std::string kLarge = "  push {r4-r7, lr}\n  sub sp, #100\n  add sp, #100\n  pop {r4-r7, pc}";
+const std::string kDeep = "  push {r4-r11, lr}\n  sub sp, #400\n  add sp, #400\n  pop {r4-r11, pc}";
+std::string descriptors(const std::string& large_code = kLarge, const std::string& deep_code = kDeep) {
+  auto object = [](const std::string& name, const std::string& bytes) {
+    return ".global " + name + "\n.type " + name + ", %object\n" + name + ":\n.byte " + bytes + "\n.size " + name +
+           ", . - " + name + "\n";
+  };
+  return fn("small", "  push {r4, lr}\n  pop {r4, pc}") + fn("large", large_code) + fn("deep", deep_code) +
+         ".section .rodata\n" + object("gust_sig_a", "1, 2") + object("gust_sig_b", "3, 4") +
+         ".align 2\nd_small: .word small, gust_sig_a\nd_large: .word large, gust_sig_a\n"
+         "d_deep: .word deep, gust_sig_b\n.data\n.align 2\nslots: .word d_small, d_large, d_deep\n";
+}
+
+TEST(StackOracle, ADispatchReachesOnlyTheFunctionsOfItsSignature) {
+  const auto elf =
+      link("dispatch",
+           fn("reset", "  push {r4, lr}\n" + dispatch("gust_sig_a") + "  pop {r4, pc}\n9:\n  b 9b\n.ltorg") +
+               descriptors() + kDefault,
+           kResetOnly);
+  StackReport r = analyze(elf);
+  ASSERT_TRUE(r.bounded) << joined(r.unbounded);
+  EXPECT_EQ(r.thread_bytes, 8u + 120u);  // large, the deeper of signature a; deep (436 B) is of b
+  EXPECT_EQ(r.path[1], "large");
+  // The old rule, every address-taken function: deep.
+  StackInput in;
+  in.elf = elf;
+  in.by_signature = false;
+  auto all = analyze_stack(in, small_chip());
+  ASSERT_TRUE(all && all->bounded);
+  EXPECT_EQ(all->thread_bytes, 8u + 436u);
+  EXPECT_LT(r.thread_bytes, all->thread_bytes);
+}
+
+TEST(StackOracle, AnIndirectCallThatIsNotAPlainDispatchReachesEveryAddressTakenFunction) {
+  // Compared with something that is not a signature object.
+  const auto other = link("dispatch-other",
+                          fn("reset", "  push {r4, lr}\n" + dispatch("slots") + "  pop {r4, pc}\n9:\n  b 9b\n.ltorg") +
+                              descriptors() + kDefault,
+                          kResetOnly);
+  StackReport r = analyze(other);
+  ASSERT_TRUE(r.bounded) << joined(r.unbounded);
+  EXPECT_EQ(r.thread_bytes, 8u + 436u);
+  // A branch that lands between the compare and the call skips the check.
+  const auto entered = link("dispatch-entered",
+                            fn("reset", "  push {r4, lr}\n  ldr r3, =slots\n  cbz r0, 8f\n" +
+                                            dispatch("gust_sig_a", "8:\n") + "  pop {r4, pc}\n9:\n  b 9b\n.ltorg") +
+                                descriptors() + kDefault,
+                            kResetOnly);
+  r = analyze(entered);
+  ASSERT_TRUE(r.bounded) << joined(r.unbounded);
+  EXPECT_EQ(r.thread_bytes, 8u + 436u);
+  // The descriptor register replaced between the two loads.
+  const auto moved = link("dispatch-moved",
+                          fn("reset", "  push {r4, lr}\n" +
+                                          std::regex_replace(dispatch("gust_sig_a"), std::regex("  bne 9f\n"),
+                                                             "  bne 9f\n  adds r3, #12\n") +
+                                          "  pop {r4, pc}\n9:\n  b 9b\n.ltorg") +
+                              descriptors() + kDefault,
+                          kResetOnly);
+  r = analyze(moved);
+  ASSERT_TRUE(r.bounded) << joined(r.unbounded);
+  EXPECT_EQ(r.thread_bytes, 8u + 436u);
+}
+
+TEST(StackOracle, ADispatchCycleIsOneThroughItsOwnSignature) {
+  // large (signature a) dispatches on a: it may call itself.
+  const std::string large_recurses =
+      "  push {r4-r7, lr}\n" + dispatch("gust_sig_a") + "  pop {r4-r7, pc}\n9:\n  b 9b\n.ltorg";
+  const auto cyclic =
+      link("dispatch-cycle",
+           fn("reset", "  push {r4, lr}\n" + dispatch("gust_sig_a") + "  pop {r4, pc}\n9:\n  b 9b\n.ltorg") +
+               descriptors(large_recurses) + kDefault,
+           kResetOnly);
+  StackReport r = analyze(cyclic);
+  EXPECT_FALSE(r.bounded);
+  EXPECT_NE(joined(r.unbounded).find("recursion through large: large -> large"), std::string::npos)
+      << joined(r.unbounded);
+  // deep (signature b) dispatches on a: a cycle only if any address-taken
+  // function were a target.
+  const std::string deep_dispatches = "  push {r4-r11, lr}\n  sub sp, #400\n" + dispatch("gust_sig_a") +
+                                      "  add sp, #400\n  pop {r4-r11, pc}\n9:\n  b 9b\n.ltorg";
+  const auto acyclic =
+      link("dispatch-acyclic",
+           fn("reset", "  push {r4, lr}\n  bl deep\n  pop {r4, pc}") + descriptors(kLarge, deep_dispatches) + kDefault,
+           kResetOnly);
+  r = analyze(acyclic);
+  ASSERT_TRUE(r.bounded) << joined(r.unbounded);
+  EXPECT_EQ(r.thread_bytes, 8u + 436u + 20u + 100u);  // reset, deep, then large through the dispatch
+  StackInput in;
+  in.elf = acyclic;
+  in.by_signature = false;
+  auto all = analyze_stack(in, small_chip());
+  ASSERT_TRUE(all);
+  EXPECT_FALSE(all->bounded);
+  EXPECT_NE(joined(all->unbounded).find("recursion through deep"), std::string::npos) << joined(all->unbounded);
+}
+
 TEST(StackOracle, AnIndirectCallIntoItsOwnCallerIsRecursion) {
   const auto elf =
       link("hook",
@@ -291,6 +399,78 @@ TEST(StackOracle, ABoundOnANameTwoComponentsShareMustSayWhose) {
   r = analyze_stack(in, small_chip());
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("'c:wasm_f1' names no function"), std::string::npos) << r.error().message;
+}
+
+// A dissolved driver's own functions are never bounded by the manifest: the
+// entry is refused where it stands; a trusted native function's bound stays.
+TEST(StackOracle, ABoundOnADissolvedFunctionIsRefused) {
+  const auto elf = link("dissolved-bound",
+                        fn("reset", "  push {r4, lr}\n  bl console_gust_f3\n  bl helper\n  pop {r4, pc}") +
+                            fn("helper", "  push {r4, lr}\n  bl helper\n  pop {r4, pc}") + kDefault,
+                        kResetOnly, fn("console_gust_f3", "  push {r4, lr}\n  bl console_gust_f3\n  pop {r4, pc}"));
+  auto img = image::read_elf(elf);
+  ASSERT_TRUE(img);
+  StackInput in;
+  in.elf = elf;
+  in.owners = {{img->find("console_gust_f3")->addr, img->find("console_gust_f3")->addr + 8, "drv@console", true}};
+  in.bounds = {{"console_gust_f3", 64}, {"helper", 40}};
+  in.bound_where = {{"console_gust_f3", "node.toml:7:19"}};
+  auto r = analyze_stack(in, small_chip());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().where, "node.toml:7:19");
+  EXPECT_NE(r.error().message.find("'console_gust_f3' bounds console_gust_f3, a function of driver instance 'console'"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("nothing on the device checks"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("Remove the entry"), std::string::npos) << r.error().message;
+  // Without it: the driver's recursion is unbounded, and the message says
+  // to change the code, not to bound it; the native helper's bound holds.
+  in.bounds = {{"helper", 40}};
+  in.source_names = {{"console_gust_f3", "(anonymous namespace)::put_decimal(unsigned int)"}};
+  r = analyze_stack(in, small_chip());
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_FALSE(r->bounded);
+  const std::string why = joined(r->unbounded);
+  EXPECT_NE(why.find("recursion through console_gust_f3: console_gust_f3 -> console_gust_f3"), std::string::npos)
+      << why;
+  EXPECT_NE(why.find("console_gust_f3 ((anonymous namespace)::put_decimal(unsigned int)) is code of driver instance "
+                     "'console', which gust takes no [stack_bounds] for"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("make the recursion a loop"), std::string::npos) << why;
+  // A native recursion's message gives the entry to write.
+  in.bounds = {};
+  in.owners = {};
+  r = analyze_stack(in, small_chip());
+  ASSERT_TRUE(r) << r.error().str();
+  EXPECT_NE(joined(r->unbounded)
+                .find("helper is trusted native code (other): bound its whole worst-case depth, "
+                      "callees included, in the manifest:\n      [stack_bounds]\n      helper = BYTES"),
+            std::string::npos)
+      << joined(r->unbounded);
+}
+
+TEST(StackOracle, ABoundOfZeroOrOnNothingIsRefusedWhereItStands) {
+  const auto elf = link("zero-bound",
+                        fn("reset", "  push {r4, lr}\n  bl console_uart_rx\n  pop {r4, pc}") +
+                            fn("console_uart_rx", "  push {r4, lr}\n  pop {r4, pc}") + kDefault,
+                        kResetOnly);
+  StackInput in;
+  in.elf = elf;
+  in.bounds = {{"console_uart_rx", 0}};
+  in.bound_where = {{"console_uart_rx", "n.toml:4:19"}, {"uart_rx", "n.toml:5:11"}};
+  auto r = analyze_stack(in, small_chip());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().where, "n.toml:4:19");
+  EXPECT_NE(r.error().message.find("'console_uart_rx' = 0"), std::string::npos) << r.error().message;
+  // Without the instance prefix, the name matches nothing: the message says what does.
+  in.bounds = {{"uart_rx", 64}};
+  r = analyze_stack(in, small_chip());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().where, "n.toml:5:11");
+  EXPECT_NE(r.error().message.find("'uart_rx' names no function of the image (the image has console_uart_rx)"),
+            std::string::npos)
+      << r.error().message;
 }
 
 // IRQ 0 at level 1 (deep handler), IRQ 1 at level 0 (shallow), set up first thing.

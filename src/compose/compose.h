@@ -86,10 +86,11 @@ struct Node {
   std::string name, chip, banner;
   fs::path app;
   OnTrap on_trap = OnTrap::Halt;
-  std::string console;                           // the driver instance whose USART reports a trap after a reset
-  std::map<std::string, uint64_t> stack_bounds;  // function -> worst-case stack, where analysis cannot tell
-  std::vector<PriorityDecl> priorities;          // [priorities]; lines not named keep the reset level 0
-  BuildFlags flags;                              // for every driver of the node
+  std::string console;                                   // the driver instance whose USART reports a trap after a reset
+  std::map<std::string, uint64_t> stack_bounds;          // function -> worst-case stack, where analysis cannot tell
+  std::map<std::string, std::string> stack_bound_where;  // function -> file:line:column of its entry
+  std::vector<PriorityDecl> priorities;                  // [priorities]; lines not named keep the reset level 0
+  BuildFlags flags;                                      // for every driver of the node
   std::vector<DriverInstance> drivers;
 };
 
@@ -137,6 +138,9 @@ struct ShadowStack {
   std::vector<std::string> path;
 };
 ShadowStack shadow_stack_depth(const wasm::Module& m, const std::vector<uint32_t>& roots);
+// A module's function names by index: the "name" section's (demangled), else
+// "export NAME", else none.
+std::map<uint32_t, std::string> wasm_function_names(const wasm::Module& m);
 
 [[nodiscard]] Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path& wasm_out,
                                                        const fs::path& work_dir, const std::vector<std::string>& flags,
@@ -180,12 +184,16 @@ struct BuildOptions {
 struct CodeOwner {
   uint32_t begin = 0, end = 0;  // [begin, end) of the image
   std::string component;
+  bool dissolved = false;  // a driver instance's code, dissolved from its wasm: never bounded by the manifest
 };
 struct StackInput {
   fs::path elf;
-  std::vector<CodeOwner> owners;            // which component each piece of code belongs to
-  std::map<uint32_t, uint32_t> priorities;  // NVIC line -> level, as the generated set-up writes them
-  std::map<std::string, uint64_t> bounds;   // [stack_bounds]: a function's whole depth, callees included
+  std::vector<CodeOwner> owners;                    // which component each piece of code belongs to
+  std::map<uint32_t, uint32_t> priorities;          // NVIC line -> level, as the generated set-up writes them
+  std::map<std::string, uint64_t> bounds;           // [stack_bounds]: a function's whole depth, callees included
+  std::map<std::string, std::string> bound_where;   // each bound's manifest entry, file:line:column
+  std::map<std::string, std::string> source_names;  // a dissolved function's symbol -> its C++ name, for messages
+  bool by_signature = true;  // a call_indirect dispatch reaches its signature's functions only (false: the old rule)
 };
 struct StackLevel {
   int level = 0;  // -2 NMI, -1 HardFault, then the configurable levels

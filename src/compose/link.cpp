@@ -115,28 +115,34 @@ Result<void> stack(Build& b) {
   StackInput in;
   in.elf = b.elf;
   in.bounds = b.node.stack_bounds;
+  in.bound_where = b.node.stack_bound_where;
+  // A driver's internal functions are <instance>_gust_f<index>; messages add
+  // the C++ name the module's name section gives.
+  for (size_t i = 0; i < b.modules.size() && i < b.node.drivers.size(); ++i)
+    for (const auto& [index, name] : wasm_function_names(b.modules[i].module))
+      if (name.rfind("export ", 0) != 0)
+        in.source_names[b.node.drivers[i].instance + "_gust_f" + std::to_string(index)] = name;
   auto levels = priority_levels(b.node, b.chip);
   if (!levels) return levels.error();
   in.priorities = *levels;
-  std::map<std::string, std::string> component_of;
-  for (const auto& o : b.objects) component_of[o.file.string()] = o.component;
+  std::map<std::string, const LinkedObject*> object_of;
+  for (const auto& o : b.objects) object_of[o.file.string()] = &o;
   for (const auto& e : parse_map(read_text(b.map))) {
-    auto it = component_of.find(e.file);
-    const std::string c = it != component_of.end() ? it->second : runtime_library(e.file);
-    if (!c.empty()) in.owners.push_back({uint32_t(e.address), uint32_t(e.address + e.size), c});
+    auto it = object_of.find(e.file);
+    const std::string c = it != object_of.end() ? it->second->component : runtime_library(e.file);
+    const bool dissolved = it != object_of.end() && it->second->kind == "wasm";
+    if (!c.empty()) in.owners.push_back({uint32_t(e.address), uint32_t(e.address + e.size), c, dissolved});
   }
   auto st = analyze_stack(in, b.chip);
-  if (!st) return Error::make(st.error().kind, st.error().message, b.node.file.string());
+  if (!st) {
+    Error e = st.error();
+    if (e.where.empty() || e.where == b.elf.string()) e.where = b.node.file.string();
+    return e;
+  }
   if (!st->bounded) {
     std::string why;
     for (const auto& u : st->unbounded) why += "\n  " + u;
-    return Error::make(
-        Error::Kind::Limit,
-        "the worst-case stack is unbounded:" + why +
-            "\n  bound the function the analysis cannot follow, callees included, in the manifest:"
-            "\n    [stack_bounds]\n    \"INSTANCE:function\" = BYTES   # e.g. \"console:console_put\" = 64,"
-            " a function's whole worst-case depth",
-        b.node.file.string());
+    return Error::make(Error::Kind::Limit, "the worst-case stack is unbounded:" + why, b.node.file.string());
   }
   for (auto& c : b.report.components) c.stack = st->by_component[c.name];
   b.report.stack_bytes = st->total;

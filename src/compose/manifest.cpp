@@ -421,7 +421,14 @@ Result<Node> load_node(const fs::path& file, const std::string* text) {
       for (const auto& [fn, v] : *b) {
         if (!v.is_integer() || **v.as_integer() < 0)
           throw Failure{at(file, v.source(), "a stack bound is a byte count")};
+        if (**v.as_integer() == 0)
+          throw Failure{at(file, v.source(),
+                           "[stack_bounds] '" + std::string(fn.str()) +
+                               "' = 0: a bound is the function's whole worst-case depth, callees included, in "
+                               "bytes, and no function that needs a bound uses none; give that depth, or remove "
+                               "the entry")};
         n.stack_bounds[std::string(fn.str())] = uint64_t(**v.as_integer());
+        n.stack_bound_where[std::string(fn.str())] = at(file, v.source(), "").where;
       }
     }
     // [priorities], in the file's order, so that a line given twice is named

@@ -3,11 +3,15 @@
 // function's frame is how far below its entry value it moves the pointer
 // (global.set of a value it computed from global.get and constants); the
 // depth of an export is its frame plus the deepest of its callees: direct
-// calls, and for call_indirect every function of that signature in the
-// table's element segments, as the native stack oracle treats indirect calls.
+// calls, and for call_indirect every function of that signature that can
+// reach a table (the native stack oracle reads the same set from the image's
+// descriptors).
 // Recursion, and a pointer moved by an amount known only at run time (alloca,
 // a variable-length array), leave the depth unbounded, and say where.
+#include <cxxabi.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <set>
@@ -36,12 +40,23 @@ struct Frame {
   std::string unbounded;        // why the frame is not known, or ""
   std::set<uint32_t> calls;     // direct callees
   std::set<uint32_t> indirect;  // type indices of call_indirect
+  std::set<uint32_t> refs;      // functions its ref.func names
 };
 
+std::string demangled(const std::string& name) {
+  int status = 0;
+  char* d = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
+  std::string out = status == 0 && d ? d : name;
+  std::free(d);
+  return out;
+}
+
+}  // namespace
+
 // The module's function names: from the "name" custom section when the
-// module has one, else its export names (clang's link runs wasm-opt, which
-// drops the name section), else "function N".
-std::map<uint32_t, std::string> function_names(const wasm::Module& m) {
+// module has one (C++ names demangled), else its export names (clang's link
+// runs wasm-opt, which drops the name section), else none ("function N").
+std::map<uint32_t, std::string> wasm_function_names(const wasm::Module& m) {
   std::map<uint32_t, std::string> names;
   try {
     wasm::Reader r(m.bytes, 8, m.bytes.size());
@@ -60,7 +75,7 @@ std::map<uint32_t, std::string> function_names(const wasm::Module& m) {
             if (sub == 1) {  // function names
               for (uint32_t n = s.u32(); n; --n) {
                 const uint32_t idx = s.u32();
-                names[idx] = s.name();
+                names[idx] = demangled(s.name());
               }
             }
             s.seek(sub_end);
@@ -76,6 +91,8 @@ std::map<uint32_t, std::string> function_names(const wasm::Module& m) {
     if (e.kind == wasm::ExternKind::Func && !names.count(e.index)) names[e.index] = "export " + e.name;
   return names;
 }
+
+namespace {
 
 // The index of __stack_pointer: wasm-ld's first global, a mutable i32
 // defined by the module.
@@ -163,6 +180,9 @@ Frame frame_of(const wasm::Module& m, const wasm::Function& f, uint32_t sp) {
       case Op::CallIndirect:
         fr.indirect.insert(in.a);
         break;
+      case Op::RefFunc:
+        fr.refs.insert(in.a);
+        break;
       case Op::Drop:
         pop();
         continue;
@@ -222,7 +242,7 @@ Frame frame_of(const wasm::Module& m, const wasm::Function& f, uint32_t sp) {
 
 ShadowStack shadow_stack_depth(const wasm::Module& m, const std::vector<uint32_t>& roots) {
   ShadowStack out;
-  const auto names = function_names(m);
+  const auto names = wasm_function_names(m);
   auto name = [&](uint32_t f) {
     auto it = names.find(f);
     return it != names.end() ? it->second + " (function " + std::to_string(f) + ")" : "function " + std::to_string(f);
@@ -235,14 +255,23 @@ ShadowStack shadow_stack_depth(const wasm::Module& m, const std::vector<uint32_t
   const uint32_t nimp = m.imported(wasm::ExternKind::Func);
   std::vector<Frame> frames;
   for (const auto& f : m.functions) frames.push_back(frame_of(m, f, *sp));
-  // The targets of call_indirect: the functions of the table's element
-  // segments, by signature.
-  std::map<uint32_t, std::set<uint32_t>> by_type;
+  // The targets of call_indirect: every function that can reach a table,
+  // by signature. A table holds only what the element segments give and what
+  // ref.func makes (in a global's initialiser or in code), so those are all
+  // the functions a call_indirect can find; of type T, those whose type
+  // equals T.
+  std::set<uint32_t> declared;
   for (const auto& seg : m.elems)
     for (const auto& item : seg.items)
-      if (item.op == Op::RefFunc && item.value < m.num_funcs())
-        for (uint32_t t = 0; t < m.types.size(); ++t)
-          if (m.types[t] == m.func_type(uint32_t(item.value))) by_type[t].insert(uint32_t(item.value));
+      if (item.op == Op::RefFunc) declared.insert(uint32_t(item.value));
+  for (const auto& g : m.globals)
+    if (g.init.op == Op::RefFunc) declared.insert(uint32_t(g.init.value));
+  for (const auto& fr : frames) declared.insert(fr.refs.begin(), fr.refs.end());
+  std::map<uint32_t, std::set<uint32_t>> by_type;
+  for (uint32_t f : declared)
+    if (f < m.num_funcs())
+      for (uint32_t t = 0; t < m.types.size(); ++t)
+        if (m.types[t] == m.func_type(f)) by_type[t].insert(f);
 
   std::map<uint32_t, std::pair<int64_t, std::vector<uint32_t>>> memo;  // depth, deepest path
   std::vector<uint32_t> on_path;

@@ -13,10 +13,12 @@
 #include <array>
 #include <cinttypes>
 #include <cstdio>
+#include <functional>
 #include <set>
 #include <unordered_map>
 
 #include "compose/compose.h"
+#include "dissolve/dissolve.h"
 #include "image/elf.h"
 
 namespace gust::compose {
@@ -56,6 +58,7 @@ struct Function {
   std::vector<std::string> names;
   uint32_t begin = 0, end = 0;
   std::string component;
+  bool dissolved = false;  // a driver instance's code
   std::vector<Insn> code;
   std::unordered_map<uint32_t, size_t> at;  // instruction address -> index in code
 };
@@ -104,6 +107,7 @@ struct Edge {
   uint32_t site = 0;
   int64_t depth = 0;
   std::optional<uint32_t> target;  // none: indirect, to any address-taken entry
+  std::optional<uint32_t> sig;     // an indirect call_indirect dispatch: its signature object's address
 };
 
 // The stack behaviour of the code entered at `entry`.
@@ -136,9 +140,12 @@ class Oracle {
  private:
   void collect_functions();
   std::string component_at(uint32_t addr) const;
+  bool dissolved_at(uint32_t addr) const;
   const Function* function_for(uint32_t addr) const;
   void take_address(uint32_t value);
   void scan_data();
+  std::optional<uint32_t> dispatch_signature(const Function& fn, size_t i, const std::set<uint32_t>& entered,
+                                             const std::function<std::optional<Regs>(uint32_t)>& regs_at) const;
   Unit walk(const Function& fn, uint32_t entry);
   void walk_all();
   bool bound_names(const std::string& key, const Function& f) const;
@@ -150,14 +157,17 @@ class Oracle {
   std::string name_of(uint32_t entry) const;
   Depth worst(uint32_t entry);
   void unbounded(const std::string& why);
+  std::string advice(const std::vector<uint32_t>& entries, bool cycle) const;
   Result<void> check_setup();
   bool is_setup(const Function& fn) const;
 
   const image::Image& img_;
   const StackInput& in_;
   const Chip& chip_;
-  std::vector<Function> fns_;  // sorted by begin
-  std::set<uint32_t> taken_;   // address-taken entries
+  std::vector<Function> fns_;                      // sorted by begin
+  std::set<uint32_t> taken_;                       // address-taken entries
+  std::set<uint32_t> sigs_;                        // the dissolver's signature objects (gust_sig_*)
+  std::map<uint32_t, std::set<uint32_t>> by_sig_;  // signature object -> the functions of its descriptors
   std::map<uint32_t, Unit> units_;
   std::set<uint32_t> noreturn_;       // entries from which no path returns
   std::set<std::string> violations_;  // priority-register writes outside the set-up
@@ -196,6 +206,7 @@ void Oracle::collect_functions() {
     }
     f.end = f.begin + size;
     f.component = component_at(f.begin);
+    f.dissolved = dissolved_at(f.begin);
     image::Symbol sym = *syms.front();
     sym.size = size;
     f.code = img_.decode(sym);
@@ -208,6 +219,12 @@ std::string Oracle::component_at(uint32_t addr) const {
   for (const auto& o : in_.owners)
     if (addr >= o.begin && addr < o.end) return o.component;
   return "other";
+}
+
+bool Oracle::dissolved_at(uint32_t addr) const {
+  for (const auto& o : in_.owners)
+    if (addr >= o.begin && addr < o.end) return o.dissolved;
+  return false;
 }
 
 // The function entered at addr: one that begins there, else the innermost
@@ -235,6 +252,8 @@ void Oracle::take_address(uint32_t value) {
 // initial values) at every byte offset; the vector table is the hardware's
 // and gives the roots instead.
 void Oracle::scan_data() {
+  for (const auto& sym : img_.symbols)
+    if (sym.is_object() && sym.name.rfind(dissolve::kSignaturePrefix, 0) == 0) sigs_.insert(sym.addr);
   for (const auto& p : img_.pieces) {
     if (p.kind != image::Mapping::Data || p.end - p.begin < 4) continue;
     for (uint32_t a = p.begin; a + 4 <= p.end; ++a) {
@@ -242,6 +261,10 @@ void Oracle::scan_data() {
       auto w = img_.read32(a);
       if (!w) break;  // no contents (.bss)
       take_address(*w);
+      // A call_indirect descriptor: {the function's Thumb address, its
+      // signature object}. Every such pair the image holds, wherever it lies.
+      if (auto sig = img_.read32(a + 4); sig && sigs_.count(*sig) && (*w & 1))
+        if (const Function* f = function_for(*w & ~1u); f && f->at.count(*w & ~1u)) by_sig_[*sig].insert(*w & ~1u);
       if (a % 4 == 0 && priority_register(*w, 1)) {
         const Function* f = function_for(a);
         if (!f || !is_setup(*f))
@@ -375,6 +398,7 @@ Unit Oracle::walk(const Function& fn, uint32_t entry) {
     bool setup_done = false;  // the priority set-up has been called on every path here
   };
   std::unordered_map<uint32_t, State> seen;
+  std::set<uint32_t> entered = {entry};  // where control arrives other than by falling through
   std::vector<uint32_t> work;
   const bool tracks_setup = !in_.priorities.empty();
   bool setup_first = true;
@@ -384,6 +408,7 @@ Unit Oracle::walk(const Function& fn, uint32_t entry) {
   auto to = [&](const Insn& from, uint32_t target, int64_t depth, const Regs& regs, bool setup_done) {
     if (target >= fn.begin && target < fn.end) {
       if (!fn.at.count(target)) return fail(from, "control reaches " + hex(target) + ", which is not an instruction");
+      if (target != from.next()) entered.insert(target);
       auto [it, fresh] = seen.try_emplace(target, State{depth, regs, setup_done});
       if (fresh) return work.push_back(target);
       if (it->second.depth != depth)
@@ -397,7 +422,7 @@ Unit Oracle::walk(const Function& fn, uint32_t entry) {
       if (changed) work.push_back(target);
       return;
     }
-    u.edges.push_back({true, from.addr, depth, target});
+    u.edges.push_back({true, from.addr, depth, target, std::nullopt});
     if (!setup_done) setup_first = false;
   };
   if (!fn.at.count(entry)) {
@@ -436,7 +461,7 @@ Unit Oracle::walk(const Function& fn, uint32_t entry) {
     auto call = [&](std::optional<uint32_t> target) {
       const bool is_setup_call = target && function_for(*target) && is_setup(*function_for(*target));
       if (!is_setup_call && !setup_done) setup_first = false;
-      u.edges.push_back({false, in.addr, s.depth, target});
+      u.edges.push_back({false, in.addr, s.depth, target, std::nullopt});
       setup_done = setup_done || is_setup_call;
       // After a call that never returns (gust_trap) come padding and pools.
       if (!target || !noreturn_.count(*target)) to(in, in.next(), depth, after, setup_done);
@@ -482,7 +507,7 @@ Unit Oracle::walk(const Function& fn, uint32_t entry) {
         } else if (auto v = in.op == Op::Bx ? s.regs.get(in.rm) : std::nullopt; v && (*v & 1)) {
           to(in, *v & ~1u, depth, after, setup_done);
         } else {
-          u.edges.push_back({true, in.addr, depth, std::nullopt});
+          u.edges.push_back({true, in.addr, depth, std::nullopt, std::nullopt});
           if (!setup_done) setup_first = false;
         }
         break;
@@ -505,7 +530,104 @@ Unit Oracle::walk(const Function& fn, uint32_t entry) {
     }
   }
   u.setup_first = tracks_setup && setup_first;
+  // Each indirect call that is a call_indirect dispatch reaches only the
+  // functions of its signature; read once the walk has settled.
+  auto regs_at = [&](uint32_t a) -> std::optional<Regs> {
+    auto it = seen.find(a);
+    if (it == seen.end()) return std::nullopt;
+    return it->second.regs;
+  };
+  if (u.failure.empty())
+    for (auto& e : u.edges)
+      if (!e.target && !e.tail) e.sig = dispatch_signature(fn, fn.at.at(e.site), entered, regs_at);
   return u;
+}
+
+namespace {
+
+// The base register and byte offset of a plain word load into r (LDR, LDRD
+// or LDM from [rn, #imm], no writeback), if `in` is one.
+std::optional<std::pair<int, int64_t>> word_load(const Insn& in, int r) {
+  if (in.in_it || in.writeback || in.post_index || in.reg_offset) return std::nullopt;
+  if (in.op == Op::Ldr && in.width == 4 && in.rd == r) return std::pair{in.rn, in.imm};
+  if (in.op == Op::Ldrd && (in.rd == r || in.ra == r)) return std::pair{in.rn, in.imm + (in.ra == r ? 4 : 0)};
+  if (in.op == Op::Ldm && (in.reglist >> r & 1)) {
+    int64_t off = 0;
+    for (int k = 0; k < r; ++k) off += (in.reglist >> k & 1) ? 4 : 0;
+    return std::pair{in.rn, off};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+// The signature object a call_indirect's BLX is checked against, when the
+// call is the dissolver's dispatch (src/dissolve/control.cpp):
+//   ldr rS, [rD, #4]; (movw/movt rE, gust_sig_X); cmp rS, rE; bne <trap>;
+//   ldr rT, [rD, #0]; ...; blx rT
+// in one straight line that control enters only at its top, rD unchanged
+// between its two loads, and rE holding the signature's address on every
+// path to the compare. rD is a table slot's value, which only ever holds a
+// descriptor (the dissolved code reaches its tables only through table.*),
+// so the call reaches only a descriptor whose second word is gust_sig_X.
+// Anything else: none, and the call may reach every address-taken function.
+std::optional<uint32_t> Oracle::dispatch_signature(const Function& fn, size_t i, const std::set<uint32_t>& entered,
+                                                   const std::function<std::optional<Regs>(uint32_t)>& regs_at) const {
+  const Insn& blx = fn.code[i];
+  if (blx.op != Op::BlxReg || blx.in_it) return std::nullopt;
+  // The straight line before it: fall-through instructions and conditional branches.
+  size_t lo = i;
+  while (lo > 0 && i - lo < 32 && (fn.code[lo - 1].flow == Flow::Next || fn.code[lo - 1].flow == Flow::CondJump)) --lo;
+  auto last_def = [&](size_t from, size_t to, int r) -> std::optional<size_t> {
+    for (size_t k = to; k > from; --k)
+      if (fn.code[k - 1].writes >> r & 1) return k - 1;
+    return std::nullopt;
+  };
+  const auto tload = last_def(lo, i, blx.rm);
+  if (!tload) return std::nullopt;
+  const auto tsrc = word_load(fn.code[*tload], blx.rm);
+  if (!tsrc || tsrc->second != 0) return std::nullopt;
+  const int desc = tsrc->first;
+  // The last conditional branch before the call: BNE after a CMP.
+  size_t b = i;
+  while (b > lo && fn.code[b - 1].flow != Flow::CondJump) --b;
+  if (b == lo) return std::nullopt;
+  const Insn& bne = fn.code[--b];
+  if (bne.op != Op::Bcc || bne.cond != Cond::NE || bne.in_it) return std::nullopt;
+  size_t f = b;
+  while (f > lo && !fn.code[f - 1].sets_flags && fn.code[f - 1].op != Op::Cmp) --f;
+  if (f == lo) return std::nullopt;
+  const Insn& cmp = fn.code[--f];
+  if (cmp.alu != AluOp::Cmp || cmp.in_it || cmp.has_imm || cmp.shift_amount != 0 || cmp.rn == cmp.rm)
+    return std::nullopt;
+  const auto at_cmp = regs_at(cmp.addr);
+  if (!at_cmp) return std::nullopt;
+  auto sig_in = [&](int r) -> std::optional<uint32_t> {
+    auto v = at_cmp->get(r);
+    if (v && sigs_.count(*v)) return v;
+    return std::nullopt;
+  };
+  std::optional<uint32_t> sig = sig_in(cmp.rm);
+  int word = cmp.rn;
+  if (!sig) {
+    sig = sig_in(cmp.rn);
+    word = cmp.rm;
+  }
+  if (!sig) return std::nullopt;
+  const auto iload = last_def(lo, f, word);
+  if (!iload) return std::nullopt;
+  const auto isrc = word_load(fn.code[*iload], word);
+  if (!isrc || isrc->first != desc || isrc->second != 4) return std::nullopt;
+  // rD is the same register value at both loads.
+  const size_t first = std::min({*tload, *iload, f}), a = std::min(*tload, *iload), z = std::max(*tload, *iload);
+  if (last_def(a + 1, z, desc)) return std::nullopt;
+  if ((fn.code[a].writes >> desc & 1)) return std::nullopt;  // the first load replaced its own base
+  // Control enters the sequence only at its top, and every instruction of it was walked.
+  for (size_t k = first + 1; k <= i; ++k)
+    if (entered.count(fn.code[k].addr)) return std::nullopt;
+  for (size_t k = first; k <= i; ++k)
+    if (!regs_at(fn.code[k].addr)) return std::nullopt;
+  return sig;
 }
 
 std::string Oracle::name_of(uint32_t entry) const {
@@ -515,6 +637,45 @@ std::string Oracle::name_of(uint32_t entry) const {
   char buf[16];
   snprintf(buf, sizeof buf, "+0x%" PRIx32, entry - f->begin);
   return f->name + buf;
+}
+
+// What to do about code that leaves the stack unbounded: a trusted native
+// function may be bounded in the manifest (its name, exactly as to write it);
+// a driver's own code is never bounded, only changed (named by its C++ name
+// where the module's name section gives one).
+std::string Oracle::advice(const std::vector<uint32_t>& entries, bool cycle) const {
+  const Function* native = nullptr;
+  std::vector<const Function*> driver;
+  for (uint32_t e : entries) {
+    const Function* f = function_for(e);
+    if (!f) continue;
+    if (!f->dissolved && !native && f->begin == e) native = f;
+    if (f->dissolved && std::find(driver.begin(), driver.end(), f) == driver.end()) driver.push_back(f);
+  }
+  if (native) {
+    std::string key = native->name;
+    size_t owners = 0;
+    for (const auto& g : fns_)
+      if (std::find(g.names.begin(), g.names.end(), native->name) != g.names.end()) ++owners;
+    if (owners > 1) key = "\"" + native->component + ":" + native->name + "\"";
+    return "\n    " + native->name + " is trusted native code (" + native->component +
+           "): bound its whole worst-case depth, callees included, in the manifest:\n      [stack_bounds]\n      " +
+           key + " = BYTES";
+  }
+  if (driver.empty()) return "";
+  std::string names, instance;
+  for (const Function* f : driver) {
+    std::string n = f->name;
+    if (auto s = in_.source_names.find(f->name); s != in_.source_names.end()) n += " (" + s->second + ")";
+    names += (names.empty() ? "" : ", ") + n;
+    const size_t at = f->component.find('@');
+    if (instance.empty()) instance = at == std::string::npos ? f->component : f->component.substr(at + 1);
+  }
+  return "\n    " + names + (driver.size() > 1 ? " are" : " is") + " code of driver instance '" + instance +
+         "', which gust takes no [stack_bounds] for (nothing on the device would hold the driver to it): " +
+         (cycle ? "make the recursion a loop (with an explicit stack of fixed size if it needs one), or keep a call "
+                  "through a function pointer or a virtual call from reaching its caller"
+                : "change the code so that its stack is known from the code");
 }
 
 void Oracle::unbounded(const std::string& why) {
@@ -540,16 +701,57 @@ std::optional<std::pair<std::string, uint64_t>> Oracle::bound_for(const Function
   return std::nullopt;
 }
 
-// Every key names a function, and a bare name only one component's.
+// Every key names a function of trusted native code (a dissolved driver's
+// own functions are never taken at the manifest's word), and a bare name
+// only one component's; every bound is more than 0.
 Result<void> Oracle::check_bounds() const {
   for (const auto& [key, bytes] : in_.bounds) {
     std::set<std::string> components;
+    const Function* driver_fn = nullptr;
     for (const auto& f : fns_)
-      if (bound_names(key, f)) components.insert(f.component);
+      if (bound_names(key, f)) {
+        components.insert(f.component);
+        if (f.dissolved && !driver_fn) driver_fn = &f;
+      }
+    auto where = in_.bound_where.find(key);
     auto fail = [&](const std::string& msg) {
-      return Error::make(Error::Kind::Input, "[stack_bounds] '" + key + "' " + msg, img_.where);
+      return Error::make(Error::Kind::Input, "[stack_bounds] '" + key + "' " + msg,
+                         where != in_.bound_where.end() ? where->second : img_.where);
     };
-    if (components.empty()) return fail("names no function of the image");
+    if (bytes == 0)
+      return fail(
+          "= 0: a bound is the function's whole worst-case depth in bytes, callees included; give it, or "
+          "remove the entry");
+    if (driver_fn) {
+      const size_t at = driver_fn->component.find('@');
+      const std::string instance = at == std::string::npos ? driver_fn->component : driver_fn->component.substr(at + 1);
+      return fail("bounds " + driver_fn->name + ", a function of driver instance '" + instance +
+                  "' (dissolved from its wasm): a bound there is a claim about the driver's own behaviour that "
+                  "nothing on the device checks, so gust does not take it. Remove the entry; the oracle reads the "
+                  "driver's depth from its code, so make that depth finite there: recursion becomes a loop (with "
+                  "an explicit stack of fixed size if it needs one), and a call through a function pointer or a "
+                  "virtual call must not reach back into its caller");
+    }
+    if (components.empty()) {
+      // A name given without its instance prefix matches nothing: say what would.
+      std::set<std::string> close, driver_close;
+      const std::string bare = key.substr(key.find(':') == std::string::npos ? 0 : key.find(':') + 1);
+      for (const auto& f : fns_)
+        for (const auto& n : f.names)
+          if (n.size() > bare.size() && n.compare(n.size() - bare.size(), bare.size(), bare) == 0 &&
+              n[n.size() - bare.size() - 1] == '_')
+            (f.dissolved ? driver_close : close).insert(n);
+      std::string hint;
+      for (const auto& n : close) hint += (hint.empty() ? " (the image has " : ", ") + n;
+      if (!hint.empty()) hint += ")";
+      std::string driver_hint;
+      for (const auto& n : driver_close) driver_hint += (driver_hint.empty() ? "" : ", ") + n;
+      if (!driver_hint.empty())
+        driver_hint = "; " + driver_hint + (driver_close.size() > 1 ? " are" : " is") +
+                      " a driver's own code, which takes no bound: remove the entry";
+      return fail("names no function of the image" + hint +
+                  ": give a trusted native function's symbol as the image has it, or \"COMPONENT:name\"" + driver_hint);
+    }
     if (components.size() > 1) {
       std::string list;
       for (const auto& c : components) list += (list.empty() ? "" : ", ") + c;
@@ -569,14 +771,18 @@ Depth Oracle::worst(uint32_t entry) {
   if (auto m = memo_.find(entry); m != memo_.end()) return m->second;
   if (std::find(on_path_.begin(), on_path_.end(), entry) != on_path_.end()) {
     std::string cycle;
-    for (auto it = std::find(on_path_.begin(), on_path_.end(), entry); it != on_path_.end(); ++it)
+    std::vector<uint32_t> members;
+    for (auto it = std::find(on_path_.begin(), on_path_.end(), entry); it != on_path_.end(); ++it) {
       cycle += name_of(*it) + " -> ";
-    unbounded("recursion through " + name_of(entry) + ": " + cycle + name_of(entry));
+      members.push_back(*it);
+    }
+    unbounded("recursion through " + name_of(entry) + ": " + cycle + name_of(entry) + advice(members, true));
     return {};
   }
   auto u = units_.find(entry);
   if (u == units_.end() || !u->second.failure.empty()) {
-    unbounded(u == units_.end() ? "a transfer to " + hex(entry) + ", outside every function" : u->second.failure);
+    unbounded(u == units_.end() ? "a transfer to " + hex(entry) + ", outside every function"
+                                : u->second.failure + advice({entry}, false));
     return memo_[entry] = Depth{};
   }
   on_path_.push_back(entry);
@@ -587,6 +793,8 @@ Depth Oracle::worst(uint32_t entry) {
     std::vector<uint32_t> targets;
     if (e.target)
       targets.push_back(*e.target);
+    else if (e.sig && in_.by_signature)
+      targets.assign(by_sig_[*e.sig].begin(), by_sig_[*e.sig].end());  // a dispatch: its signature's functions
     else
       targets.assign(taken_.begin(), taken_.end());
     for (uint32_t t : targets) {

@@ -1,7 +1,7 @@
 ;; Non-tail recursion whose depth the driver reads at run time (here from the
-;; data register), which a node can only build by bounding the function in
-;; [stack_bounds]. The bound is the manifest's word; nothing holds the driver
-;; to it at run time, so the stack it really uses passes the image's worst case.
+;; data register), with a node that bounds the function in [stack_bounds].
+;; Nothing on the device would hold the driver to that bound, so gust build
+;; refuses a bound on a driver's own function, naming the entry.
 ;; outsider: bound console_gust_f3 = 64
 (module
   (import "gust:hal/mmio" "read32" (func $read32 (param i32) (result i32)))

@@ -7,7 +7,7 @@
 //   ;; outsider: refused TEXT  gust build refuses it, the message holds TEXT,
 //                              and no image is left behind
 //   ;; outsider: builds        a valid driver: gust build must accept it
-//   ;; outsider: bound F = N   builds with [stack_bounds] F = N (see below)
+//   ;; outsider: bound F = N   [stack_bounds] F = N on the driver's own function: refused (see below)
 //
 // Some attacks are not closed yet (the outsider's report lists them). Their
 // tests assert the closed behaviour; while a finding is still open they skip,
@@ -202,45 +202,43 @@ TEST(Outsider, ALargeValidFunctionBuilds) {
   EXPECT_TRUE(cpu->call("console_uart_rx_fired", {}).ok);
 }
 
-// [stack_bounds] for a dissolved function is taken at its word. The closed
-// behaviour: either gust build refuses a bound on a driver's own function, or
-// the driver is held to it at run time (a trap when its stack passes it).
-// Open: the image is accepted with a worst case of a few hundred bytes, and
-// one call uses d * 8 bytes, as deep as the driver likes (on QEMU, d = 1100
-// walks the stack through .bss, gust_trap_record and the irq latch, and
-// off the bottom of SRAM: "Lockup: can't escalate 3 to HardFault", no trap
-// policy).
-TEST(Outsider, AStackBoundOnADriversOwnRecursionIsHeldAtRunTime) {
+// [stack_bounds] on a dissolved function was taken at its word: an image
+// accepted with a worst case of a few hundred bytes, one call using d * 8
+// bytes, as deep as the driver liked (on QEMU, d = 1100 walked the stack
+// through .bss, gust_trap_record and the irq latch, and off the bottom of
+// SRAM: "Lockup: can't escalate 3 to HardFault"). Closed: gust build refuses
+// a bound on any function of a dissolved instance, naming the entry
+// (file:line) and why, and leaves no image; without the bound the recursion
+// is refused as unbounded, saying to change the code, not to bound it.
+TEST(Outsider, AStackBoundOnADriversOwnFunctionIsRefused) {
   const fs::path wat = source_root() / "tests/redteam/outsider-stack-bound.wat";
   const std::string expect = expectation(wat);
   ASSERT_EQ(expect.rfind("bound ", 0), 0u);
   const std::string bound = expect.substr(6);
-  Built b = build_node("o-stack-bound", driver("console", wat, "thin", "usart1") + "\n[stack_bounds]\n" + bound + "\n");
-  if (!b.report) {
-    EXPECT_NE(b.report.error().str().find("console_gust_f3"), std::string::npos) << b.report.error().str();
-    return;  // closed: refused, naming the bound
-  }
-  const uint64_t claimed = b.report->stack_bytes;
-  ASSERT_GT(claimed, 0u);
-  const uint32_t depth = 400;  // 3200 B at 8 B a level: well inside the emulator's SRAM
-  auto cpu = boot(b.report->elf, depth);
-  ASSERT_TRUE(cpu);
-  // Paint the stack below the caller's frame, call, and find the lowest word
-  // the call wrote.
-  const uint32_t top = emu::kSramBase + 0x10000, paint = 16384;  // load_image's stack top
-  std::vector<uint32_t> words(paint / 4, 0xA5A5A5A5u);
-  ASSERT_TRUE(cpu->write(top - paint, words.data(), paint));
-  auto r = cpu->call("console_uart_tx_byte", {33});
-  if (r.trapped) return;  // closed: held to its bound
-  ASSERT_TRUE(r.ok) << r.fault;
-  ASSERT_TRUE(cpu->read(top - paint, words.data(), paint));
-  size_t low = 0;
-  while (low < words.size() && words[low] == 0xA5A5A5A5u) ++low;
-  const uint64_t used = paint - low * 4;
-  EXPECT_GT(used, uint64_t(depth) * 8) << "the recursion did not run as deep as asked";
-  if (used > claimed)
-    OUTSIDER_OPEN("[stack_bounds] " + bound + " accepted, worst-case stack " + std::to_string(claimed) +
-                  " B, one call used " + std::to_string(used) + " B");
+  const std::string fn = bound.substr(0, bound.find(' '));
+  // The entry is line 5: name, chip, app, [stack_bounds], then it.
+  Built b = build_node("o-stack-bound", "[stack_bounds]\n" + bound + "\n" + driver("console", wat, "thin", "usart1"));
+  ASSERT_FALSE(b.report) << "[stack_bounds] " << bound << " accepted, worst-case stack " << b.report->stack_bytes
+                         << " B: nothing holds the driver to it";
+  const std::string e = b.report.error().str();
+  EXPECT_NE(b.report.error().where.find("o-stack-bound.toml:5:"), std::string::npos) << e;
+  EXPECT_NE(e.find("[stack_bounds] '" + fn + "' bounds " + fn + ", a function of driver instance 'console'"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("nothing on the device checks"), std::string::npos) << e;
+  EXPECT_FALSE(fs::exists(b.out / "o-stack-bound")) << "a refused build left its folder";
+  // An export of the instance is the driver's code too.
+  Built x = build_node("o-stack-bound-export",
+                       "[stack_bounds]\nconsole_uart_tx_byte = 64\n" + driver("console", wat, "thin", "usart1"));
+  ASSERT_FALSE(x.report) << "a bound on the driver's export was accepted";
+  EXPECT_NE(x.report.error().str().find("'console_uart_tx_byte' bounds console_uart_tx_byte, a function of driver"),
+            std::string::npos)
+      << x.report.error().str();
+  Built u = build_node("o-stack-unbound", driver("console", wat, "thin", "usart1"));
+  ASSERT_FALSE(u.report) << "the driver's recursion was accepted unbounded";
+  const std::string w = u.report.error().str();
+  EXPECT_NE(w.find("recursion through " + fn + ": " + fn + " -> " + fn), std::string::npos) << w;
+  EXPECT_NE(w.find("which gust takes no [stack_bounds] for"), std::string::npos) << w;
 }
 
 // Two instances granted the same peripheral: each reaches registers the node
