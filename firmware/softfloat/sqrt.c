@@ -15,10 +15,12 @@ uint32_t sqrtf_bits(uint32_t a) {
     ma <<= 1;
     ea--;
   }
-  // The root of ma * 2^28 (27 bits); its low 28 bits are zero.
-  uint32_t root = 0, rem = 0;
-  for (int i = 26; i >= 0; i--) {
-    rem = (rem << 2) | (i >= 14 ? (ma >> (2 * i - 28)) & 3 : 0);
+  // The root of ma * 2^28 (27 bits), two bits of the radicand a step from
+  // the top of x (ma has at most 26 bits; the radicand's low 28 are zero).
+  uint32_t root = 0, rem = 0, x = ma << 6;
+  for (int i = 0; i < 27; i++) {
+    rem = (rem << 2) | (x >> 30);
+    x <<= 2;
     const uint32_t t = (root << 2) | 1;
     root <<= 1;
     if (rem >= t) {
@@ -40,10 +42,11 @@ uint64_t sqrt_bits(uint64_t a) {
     ma <<= 1;
     ea--;
   }
-  // The root of ma * 2^56 (55 bits); its low 56 bits are zero.
-  uint64_t root = 0, rem = 0;
-  for (int i = 54; i >= 0; i--) {
-    rem = (rem << 2) | (i >= 28 ? (ma >> (2 * i - 56)) & 3 : 0);
+  // The root of ma * 2^56 (55 bits), as above (ma has at most 54 bits).
+  uint64_t root = 0, rem = 0, x = ma << 10;
+  for (int i = 0; i < 55; i++) {
+    rem = (rem << 2) | (x >> 62);
+    x <<= 2;
     const uint64_t t = (root << 2) | 1;
     root <<= 1;
     if (rem >= t) {
