@@ -52,7 +52,7 @@ uint64_t call(CortexM& m, const sfref::Op& op, uint64_t a, uint64_t b, std::stri
 // The issue's case: -2^63 + 1885324804, exponents 33 apart, opposite signs,
 // and a one-bit left normalisation.
 constexpr uint64_t kMinus2p63 = 0xc3e0000000000000ull;
-constexpr uint64_t kB = 0x41dc17b0c1000000ull;  // 1885324804.0
+constexpr uint64_t kB = 0x41dc17f181000000ull;  // 1885324804.0
 constexpr uint64_t kRight = 0xc3dfffffffe3e80eull;
 
 TEST(SoftFloatEmu, GustRoundsTheIssueCase) {
