@@ -17,10 +17,17 @@ static int special_mul32(uint32_t a, uint32_t b, uint32_t* out) {
 }
 
 uint32_t __aeabi_fmul(uint32_t a, uint32_t b) {
-  uint32_t r;
-  if (special_mul32(a, b, &r)) return r;
-  int ea, eb;
-  const uint32_t ma = sf_norm32(a, &ea), mb = sf_norm32(b, &eb);
+  int ea = (a >> 23) & 0xff, eb = (b >> 23) & 0xff;
+  uint32_t ma, mb;
+  if ((unsigned)(ea - 1) < 0xfe && (unsigned)(eb - 1) < 0xfe) {  // both normal: the common path
+    ma = (a & SF_F32_FRAC) | 0x00800000u;
+    mb = (b & SF_F32_FRAC) | 0x00800000u;
+  } else {
+    uint32_t r;
+    if (special_mul32(a, b, &r)) return r;
+    ma = sf_norm32(a, &ea);
+    mb = sf_norm32(b, &eb);
+  }
   const uint64_t p = (uint64_t)ma * mb;  // 2^46 <= p < 2^48
   // sign * p * 2^(ea + eb - 300), as m = p / 2^17 (sticky) at exponent e.
   return sf_round32((a ^ b) & SF_F32_SIGN, ea + eb - 126, (uint32_t)sf_shr64(p, 17));
@@ -39,11 +46,17 @@ static int special_div32(uint32_t a, uint32_t b, uint32_t* out) {
 }
 
 uint32_t __aeabi_fdiv(uint32_t a, uint32_t b) {
-  uint32_t r;
-  if (special_div32(a, b, &r)) return r;
-  int ea, eb;
-  uint32_t ma = sf_norm32(a, &ea);
-  const uint32_t mb = sf_norm32(b, &eb);
+  int ea = (a >> 23) & 0xff, eb = (b >> 23) & 0xff;
+  uint32_t ma, mb;
+  if ((unsigned)(ea - 1) < 0xfe && (unsigned)(eb - 1) < 0xfe) {
+    ma = (a & SF_F32_FRAC) | 0x00800000u;
+    mb = (b & SF_F32_FRAC) | 0x00800000u;
+  } else {
+    uint32_t r;
+    if (special_div32(a, b, &r)) return r;
+    ma = sf_norm32(a, &ea);
+    mb = sf_norm32(b, &eb);
+  }
   int e = ea - eb + 127;
   if (ma < mb) {  // the quotient's first bit is then 1
     ma <<= 1;
@@ -82,10 +95,17 @@ static uint64_t mul_hi64(uint64_t a, uint64_t b, int* low_nonzero) {
 }
 
 uint64_t __aeabi_dmul(uint64_t a, uint64_t b) {
-  uint64_t r;
-  if (special_mul64(a, b, &r)) return r;
-  int ea, eb, low;
-  const uint64_t ma = sf_norm64(a, &ea), mb = sf_norm64(b, &eb);
+  int ea = (a >> 52) & 0x7ff, eb = (b >> 52) & 0x7ff, low;
+  uint64_t ma, mb;
+  if ((unsigned)(ea - 1) < 0x7fe && (unsigned)(eb - 1) < 0x7fe) {
+    ma = (a & SF_F64_FRAC) | 0x0010000000000000ull;
+    mb = (b & SF_F64_FRAC) | 0x0010000000000000ull;
+  } else {
+    uint64_t r;
+    if (special_mul64(a, b, &r)) return r;
+    ma = sf_norm64(a, &ea);
+    mb = sf_norm64(b, &eb);
+  }
   // (ma << 10) * (mb << 11) < 2^127: its high word has its top bit at 61 or 62.
   const uint64_t hi = mul_hi64(ma << 10, mb << 11, &low);
   return sf_round64((a ^ b) & SF_F64_SIGN, ea + eb - 1022, hi | (uint64_t)low);
@@ -104,11 +124,17 @@ static int special_div64(uint64_t a, uint64_t b, uint64_t* out) {
 }
 
 uint64_t __aeabi_ddiv(uint64_t a, uint64_t b) {
-  uint64_t r;
-  if (special_div64(a, b, &r)) return r;
-  int ea, eb;
-  uint64_t ma = sf_norm64(a, &ea);
-  const uint64_t mb = sf_norm64(b, &eb);
+  int ea = (a >> 52) & 0x7ff, eb = (b >> 52) & 0x7ff;
+  uint64_t ma, mb;
+  if ((unsigned)(ea - 1) < 0x7fe && (unsigned)(eb - 1) < 0x7fe) {
+    ma = (a & SF_F64_FRAC) | 0x0010000000000000ull;
+    mb = (b & SF_F64_FRAC) | 0x0010000000000000ull;
+  } else {
+    uint64_t r;
+    if (special_div64(a, b, &r)) return r;
+    ma = sf_norm64(a, &ea);
+    mb = sf_norm64(b, &eb);
+  }
   int e = ea - eb + 1023;
   if (ma < mb) {
     ma <<= 1;
