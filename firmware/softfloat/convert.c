@@ -27,6 +27,9 @@ uint64_t __aeabi_ul2d(uint64_t x) { return u64_to_f64(0, x); }
 
 uint64_t __aeabi_f2d(uint32_t a) {
   const uint64_t sign = (uint64_t)(a & SF_F32_SIGN) << 32;
+  const uint32_t biased = (a >> 23) & 0xff;
+  if (biased - 1 < 0xfe)  // normal: the exponent rebiased, the fraction widened
+    return sign | ((uint64_t)(biased + 1023 - 127) << 52) | ((uint64_t)(a & SF_F32_FRAC) << 29);
   if (((a >> 23) & 0xff) == 0xff) {
     if ((a & SF_F32_FRAC) == 0) return sign | SF_F64_INF;
     return sign | SF_F64_INF | SF_F64_QUIET | ((uint64_t)(a & SF_F32_FRAC) << 29);
@@ -39,6 +42,14 @@ uint64_t __aeabi_f2d(uint32_t a) {
 
 uint32_t __aeabi_d2f(uint64_t a) {
   const uint32_t sign = (uint32_t)(a >> 32) & SF_F32_SIGN;
+  const uint32_t e = ((uint32_t)(a >> 52) & 0x7ff) - (1023 - 127);
+  if (e - 1 < 0xfe) {  // a normal float: round the fraction's low 29 bits away
+    const uint64_t m = (a & SF_F64_FRAC) | 0x0010000000000000ull;
+    uint32_t q = (uint32_t)(m >> 29);
+    const uint32_t r = (uint32_t)m & 0x1fffffffu;
+    if (r > 0x10000000u || (r == 0x10000000u && (q & 1))) q++;
+    return sign | (((e - 1) << 23) + q);  // a carry moves into the exponent, to infinity at the top
+  }
   if (((a >> 52) & 0x7ff) == 0x7ff) {
     if ((a & SF_F64_FRAC) == 0) return sign | SF_F32_INF;
     return sign | SF_F32_INF | SF_F32_QUIET | (uint32_t)((a & SF_F64_FRAC) >> 29);
