@@ -91,7 +91,7 @@ TEST(SoftFloatEmu, EveryClassSampledMatchesExactArithmetic) {
   long total = 0;
   int failures = 0;
   for (const auto& op : ops) {
-    const int per_class = std::max(4, 1200 / op.classes);
+    const int per_class = std::max(3, 600 / op.classes);
     for (int k = 0; k < op.classes; ++k)
       for (int i = 0; i < per_class; ++i) {
         const sfref::Operands o = op.make(g, k);
