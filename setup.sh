@@ -18,7 +18,7 @@ packages=(
   # the target toolchain and the emulator
   gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   # wasm tools, the solver, the emulated core, and libraries
-  wabt binaryen libz3-dev libunicorn-dev libcapstone-dev
+  wabt binaryen libz3-dev libgmp-dev libunicorn-dev libcapstone-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libgtest-dev googletest libyaml-cpp-dev
 )
 

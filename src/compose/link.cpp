@@ -22,11 +22,13 @@ ToolRun link_with(const Build& b, const fs::path& script) {
                                    "-o",
                                    b.elf.string()};
   for (const auto& o : b.objects) argv.push_back(o.file.string());
-  // The runtime helpers that compiled code calls by name: newlib's
+  // The runtime helpers that compiled code calls by name: gust's soft float
+  // (firmware/softfloat: libgcc's misrounds, and wasm wants its NaNs), newlib's
   // __aeabi_memcpy/memmove/memset/memclr (memory.copy and memory.fill, and
-  // LLVM's struct copies and zeroing), then libgcc's division and soft
-  // float. The linker takes only what is called, and the stack oracle
-  // measures it from its instructions like any other code.
+  // LLVM's struct copies and zeroing), then libgcc's integer division. The
+  // linker takes only what is called, and the stack oracle measures it from
+  // its instructions like any other code.
+  argv.push_back(GUST_SOFTFLOAT_LIB);
   argv.push_back("-lc");
   argv.push_back("-lgcc");
   return run_tool(argv);
@@ -35,6 +37,7 @@ ToolRun link_with(const Build& b, const fs::path& script) {
 // The runtime library a map entry's file belongs to, or "".
 std::string runtime_library(const std::string& file) {
   if (file.find("libgcc") != std::string::npos) return "libgcc";
+  if (file.find("libgust_softfloat.a") != std::string::npos) return "softfloat";
   if (file.find("/libc.a") != std::string::npos || file.find("/libc_nano.a") != std::string::npos) return "libc";
   return "";
 }
@@ -45,6 +48,9 @@ Result<void> link(Build& b) {
   b.progress("link " + b.node.name + ".elf");
   b.elf = b.scratch / (b.node.name + ".elf");
   b.map = b.scratch / (b.node.name + ".map");
+  if (!fs::exists(GUST_SOFTFLOAT_LIB))
+    return Error::make(Error::Kind::Tool, "gust's soft-float archive is missing (build target gust_softfloat_arm)",
+                       GUST_SOFTFLOAT_LIB);
   ToolRun lr = link_with(b, b.scratch / (b.node.name + ".ld"));
   b.overflowed = lr.status != 0 && lr.output.find("overflowed") != std::string::npos;
   if (lr.status != 0 && !b.overflowed) return b.tool_error("link", lr);

@@ -136,6 +136,13 @@ Result<int> CortexM::add_image(const std::vector<fs::path>& objects, const fs::p
   }
   for (const auto& o : objects) argv.push_back(o.string());
   argv.push_back("--start-group");
+  // First in the group, so that its __aeabi_* definitions are the ones found.
+  if (!libgcc_float_) {
+    if (!fs::exists(GUST_SOFTFLOAT_LIB))
+      return Error::make(Error::Kind::Tool, "gust's soft-float archive is missing (build target gust_softfloat_arm)",
+                         GUST_SOFTFLOAT_LIB);
+    argv.push_back(GUST_SOFTFLOAT_LIB);
+  }
   argv.insert(argv.end(), libs.begin(), libs.end());
   argv.push_back("--end-group");
   auto lr = run_tool(argv);

@@ -24,7 +24,8 @@ constexpr uint32_t kSramBase = 0x20000000;
 
 class CortexM {
  public:
-  // Links the objects (and libgcc, libm) into one image in `workdir`, with a
+  // Links the objects (and gust's soft-float helpers, newlib's libm and libc,
+  // libgcc) into one image in `workdir`, with a
   // stub for each undefined symbol that `extra_asm` does not define, and
   // loads it. SRAM at 0x20000000 holds the stack first (`stack_bytes`, so an
   // overflow faults instead of corrupting data), then .data and .bss.
@@ -88,6 +89,9 @@ class CortexM {
   // From a host function: stop the current call with a fault.
   void raise_fault(const std::string& why);
   void count_instructions(bool on);
+  // Images added from now on take the __aeabi_* float helpers from libgcc
+  // instead of gust's (firmware/softfloat): for a comparison with them.
+  void use_libgcc_float(bool on) { libgcc_float_ = on; }
   uint64_t code_bytes(const std::string& symbol) const;  // st_size of a function
   bool read(uint32_t addr, void* out, size_t n) const;
   bool write(uint32_t addr, const void* in, size_t n);
@@ -115,6 +119,7 @@ class CortexM {
   MmioWrite mmio_write_;
   Result<void> read_image(const fs::path& elf);
   bool counting_ = false;
+  bool libgcc_float_ = false;
   uint64_t count_ = 0;
   bool trapped_ = false;
   uint32_t trap_code_ = 0;
