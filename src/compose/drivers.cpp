@@ -191,6 +191,9 @@ Result<void> build_drivers(Build& b) {
     dm.module = std::move(*mod);
     if (d.source.extension() == ".wat" || d.source.extension() == ".wasm") dm.region = region_bytes(d, dm.module);
     if (auto r = check_instance(b, d, dm.module); !r) return r;
+    auto handlers = irq_handlers(b.node, d, b.chip.peripherals.at(d.peripheral), dm.module);
+    if (!handlers) return handlers.error();
+    dm.wasm_handlers = std::move(*handlers);
     if (b.opts.prove)
       if (auto r = prove_instance(b, d, dm); !r) return r;
     b.modules.push_back(std::move(dm));
