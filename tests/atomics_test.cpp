@@ -43,7 +43,7 @@ class Atomics : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new fs::path(scratch("atomics"));
-    auto c = compose::compile_driver(source_root() / "tests/atomics/shared.cpp", *dir_ / "shared.wasm", 0);
+    auto c = compose::compile_driver(source_root() / "tests/atomics/shared.cpp", *dir_ / "shared.wasm", 256);  // cmpxchg keeps its expected value on the shadow stack
     ASSERT_TRUE(c) << c.error().str();
     auto m = wasm::decode(read_file(*dir_ / "shared.wasm"));
     ASSERT_TRUE(m) << m.error().str();
@@ -63,7 +63,7 @@ class Atomics : public ::testing::Test {
   }
   static uint32_t call(const std::string& fn, const std::vector<uint32_t>& args = {}) {
     auto r = cpu_->call("sh_" + fn, args);
-    EXPECT_TRUE(r.ok) << fn << ": " << r.fault;
+    EXPECT_TRUE(r.ok) << fn << ": " << r.fault << (r.trapped ? " trap " + std::to_string(r.trap_code) : "");
     return r.r0;
   }
   static std::vector<Insn> code(const std::string& fn) {
@@ -182,8 +182,10 @@ TEST(AtomicsTraps, MisalignedAndOutOfBounds) {
   ok = (*cpu)->call("t_st64_32", {2});
   EXPECT_TRUE(ok.ok && !ok.trapped);
   EXPECT_EQ((*cpu)->call("t_ld32", {4}).r0, 5u);
-  // cmpxchg compares with the expected value wrapped to 8 bits: 0x101 is 1.
-  EXPECT_EQ((*cpu)->call("t_cas8", {4}).r0, 0u);  // byte 4 holds 5: no store
+  // cmpxchg returns what it loaded, and compares it with the expected value
+  // wrapped to 8 bits (0x101 is 1), storing the wrapped replacement.
+  EXPECT_EQ((*cpu)->call("t_cas8", {4}).r0, 5u);  // byte 4 holds 5: no store
+  EXPECT_EQ((*cpu)->call("t_ld32", {4}).r0, 5u);
   (*cpu)->call("t_add16", {8});                   // byte 8 becomes 1
   EXPECT_EQ((*cpu)->call("t_cas8", {8}).r0, 1u);
   EXPECT_EQ((*cpu)->call("t_ld32", {8}).r0, 0xFFu);

@@ -233,27 +233,15 @@ TEST(Audit, PassesAStoreWhoseFieldEachPathPicks) {
 }
 
 TEST(Audit, RefusesHostileExclusivesAndBarriers) {
-  expect_refused("strex_wild", "strex r2, r1, [r0]
- bx lr", "store", "not a checked address");
+  expect_refused("strex_wild", "strex r2, r1, [r0]\n bx lr", "store", "not a checked address");
   // NVIC_IPR through STREX: a constant address outside the instance.
-  expect_refused("strex_nvic", "ldr r1, =0xE000E400
- strex r2, r0, [r1]
- bx lr
- .ltorg", "store", "not inside");
+  expect_refused("strex_nvic", "ldr r1, =0xE000E400\n strex r2, r0, [r1]\n bx lr\n .ltorg", "store", "not inside");
   // Checked, but the exclusive word runs past the 64-byte region.
   expect_refused("strex_bound",
-                 "cmp r0, #62
- bhi 1f
- ldr r1, =console_memory
- add r1, r0
- strex r2, r3, [r1]
- bx lr
-"
-                 "1: bl gust_trap
- .ltorg",
+                 "cmp r0, #62\n bhi 1f\n ldr r1, =console_memory\n add r1, r0\n strex r2, r3, [r1]\n bx lr\n"
+                 "1: bl gust_trap\n .ltorg",
                  "store", "not inside");
-  expect_refused("dmb", "dmb sy
- bx lr", "system", "dmb");
+  expect_refused("dmb", "dmb sy\n bx lr", "system", "dmb");
 }
 
 // `ldr rX, =f; blx rX`, as LLVM emits repeated calls at minsize, and a tail
