@@ -184,6 +184,66 @@ TEST(Audit, RefusesAStoreThroughAnUncheckedRegister) {
                  "store", "not inside");
 }
 
+// The atomics' read-modify-write loop (src/dissolve/atomics.cpp): LDREX is a
+// load, STREX a store the store rule holds to the instance's data.
+TEST(Audit, PassesTheAtomicsLoop) {
+  auto rep = audit_asm("atomic_loop", R"(
+  cmp r0, #60
+  bhi 2f
+  ldr r1, =console_memory
+  add.w r12, r1, r0
+1: ldrex r1, [r12]
+  adds r3, r1, r2
+  strex r0, r3, [r12]
+  cmp r0, #0
+  bne 1b
+  mov r0, r1
+  bx lr
+2: movs r0, #4
+  bl gust_trap
+  .ltorg)");
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(rep->ok()) << rep->text();
+  ASSERT_EQ(rep->instances.size(), 1u);
+  EXPECT_EQ(rep->instances[0].stores, 1u);
+  EXPECT_EQ(rep->instances[0].unbounded_stores, 0u);
+}
+
+// Each path picks a field of the instance's memory, one store writes it (as
+// LLVM merges the tails of a handler's counters): the join of the constant
+// addresses is a range inside the object; past its end it is refused.
+TEST(Audit, PassesAStoreWhoseFieldEachPathPicks) {
+  const char* body = R"(
+  ldr r2, =console_memory
+  cmp r1, #0
+  beq 1f
+  add.w r0, r2, #%d
+  b 2f
+1: add.w r0, r2, #4
+2: str r3, [r0]
+  bx lr
+  .ltorg)";
+  char ok[400], past[400];
+  snprintf(ok, sizeof ok, body, 16);
+  snprintf(past, sizeof past, body, 62);
+  auto rep = audit_asm("field_join", ok);
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(rep->ok()) << rep->text();
+  expect_refused("field_join_past", past, "store", "not inside");
+}
+
+TEST(Audit, RefusesHostileExclusivesAndBarriers) {
+  expect_refused("strex_wild", "strex r2, r1, [r0]\n bx lr", "store", "not a checked address");
+  // NVIC_IPR through STREX: a constant address outside the instance.
+  expect_refused("strex_nvic", "ldr r1, =0xE000E400\n strex r2, r0, [r1]\n bx lr\n .ltorg", "store", "not inside");
+  // Checked, but the exclusive word runs past the 64-byte region.
+  expect_refused("strex_bound",
+                 "cmp r0, #62\n bhi 1f\n ldr r1, =console_memory\n add r1, r0\n strex r2, r3, [r1]\n bx lr\n"
+                 "1: bl gust_trap\n .ltorg",
+                 "store", "not inside");
+  expect_refused("dmb", "dmb sy\n bx lr", "system", "dmb");
+}
+
 // `ldr rX, =f; blx rX`, as LLVM emits repeated calls at minsize, and a tail
 // call through a register: calls to a known target, held to BL's and B's rules.
 TEST(Audit, FollowsACallThroughALiteralLoadedCallee) {

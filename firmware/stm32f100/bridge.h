@@ -75,4 +75,12 @@ void gust_trap_report(uint32_t usart);
     inst##_irq_latch[line] = 1;            \
   }
 
+/* The interrupt handler for NVIC line `irqn` when the driver exports one for
+ * its `line` (irq_handler_<line>): the vector entry calls the dissolved
+ * handler, nothing latched or masked. The handler clears the cause in its
+ * window (reading USART DR clears RXNE); irq.poll on this line stays false. */
+#define GUST_IRQ_WASM_HANDLER(inst, line, irqn) \
+  void inst##_irq_handler_##line(void);         \
+  void gust_isr_##irqn(void) { inst##_irq_handler_##line(); }
+
 #endif

@@ -27,7 +27,8 @@ const Property kChecked[] = {
      "into a literal pool or off the end of a function"},
     {"system",
      "no system, privileged or hint instruction: MSR, MRS, CPS, SVC, BKPT, WFI, WFE, SEV, UDF, "
-     "LDREX/STREX/CLREX, barriers, DBG, coprocessor"},
+     "barriers, DBG, coprocessor (LDREX and STREX, the atomics' loops, are a load and a store: the store rule "
+     "holds STREX to the instance's data)"},
     {"direct-branch",
      "every B, B<c>, CBZ, CBNZ lands on an instruction of its own function, or on the start of a "
      "function it may call (a tail call), and so does a BX through a register that holds a constant "
@@ -328,6 +329,24 @@ struct ValueFlow {
     return nullptr;
   }
 
+  // meet(), and where paths bring different constant addresses inside one of
+  // the instance's own objects (a store whose field each path picks), the
+  // range of them as a pointer into that object.
+  Value join(const Value& a, const Value& b, bool widen) const {
+    if (!widen && a != b) {
+      auto in_one = [&](uint32_t x, uint32_t y) {
+        const DataObject* o = object_at(x);
+        return o && o == object_at(y);
+      };
+      if (a.kind == Value::Const && b.kind == Value::Const && in_one(a.v, b.v))
+        return {Value::Pointer, std::max(a.v, b.v) - std::min(a.v, b.v), std::min(a.v, b.v)};
+      for (auto [c, p] : {std::pair{&a, &b}, std::pair{&b, &a}})
+        if (c->kind == Value::Const && p->kind == Value::Pointer && c->v < p->base && in_one(c->v, p->base))
+          return {Value::Pointer, p->base - c->v + p->v, c->v};
+    }
+    return meet(a, b, widen);
+  }
+
   // operand 2 of an ALU instruction, shifted left by a constant at most.
   Value operand2(const Insn& in, const State& s) const {
     if (in.has_imm) return {Value::Const, uint32_t(in.imm)};
@@ -389,7 +408,7 @@ struct ValueFlow {
     if (known && in.rd >= 0 && in.rd < image::kSP) s[size_t(in.rd)] = v;
     if (in.in_it)  // a conditional write: the old value or the new one
       for (int r = 0; r < 16; ++r)
-        if (in.writes & reg_bit(r)) s[size_t(r)] = meet(before[size_t(r)], s[size_t(r)], false);
+        if (in.writes & reg_bit(r)) s[size_t(r)] = join(before[size_t(r)], s[size_t(r)], false);
     if (in.flow == Flow::Call || in.flow == Flow::IndirectCall)  // AAPCS: r0-r3, r12 and lr do not survive
       for (int r : {0, 1, 2, 3, 12, 14}) {
         s[size_t(r)] = {};
@@ -552,7 +571,7 @@ struct ValueFlow {
         return;
       }
       State m = *in[k];
-      for (size_t r = 0; r < 16; ++r) m[r] = meet((*in[k])[r], st[r], changes[k] > 8);
+      for (size_t r = 0; r < 16; ++r) m[r] = join((*in[k])[r], st[r], changes[k] > 8);
       if (m != *in[k]) {
         in[k] = m;
         ++changes[k];

@@ -25,8 +25,10 @@ fs::path libc_headers() {
   return env && *env ? fs::path(env) : fs::path("/usr/include/wasm32-wasi");
 }
 
-// The flags of every C++ compile to wasm: MVP plus sign extension (what the
-// dissolver supports), -Oz, the C++ standard library's headers in place of
+// The flags of every C++ compile to wasm: MVP plus sign extension and
+// atomics (what the dissolver supports; without -matomics clang's single
+// thread model makes std::atomic plain accesses before it optimises, so a
+// loop polling an index an interrupt handler moves reads it once), -Oz, the C++ standard library's headers in place of
 // the host's, no exceptions or RTTI (drivers have neither: see the README),
 // and function-local statics without thread-safe guards (one core).
 std::vector<std::string> wasm_cxx_flags(const fs::path& root) {
@@ -34,6 +36,7 @@ std::vector<std::string> wasm_cxx_flags(const fs::path& root) {
                                 "--target=wasm32-wasi",
                                 "-mcpu=mvp",
                                 "-msign-ext",
+                                "-matomics",
                                 "-Oz",
                                 "-std=c++20",
                                 "-nostdlib",
@@ -218,10 +221,7 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
   const auto data_end = exported_global(*m, "__data_end");
   if (!data_end) return Error::make(Error::Kind::Tool, "wasm-ld gave no __data_end", source.string());
   out.has_ctors = runs_constructors(*m);
-  std::vector<uint32_t> roots;
-  for (const auto& e : m->exports)
-    if (e.kind == wasm::ExternKind::Func) roots.push_back(e.index);
-  const ShadowStack ss = shadow_stack_depth(*m, roots);
+  const ShadowStack ss = shadow_stack_with_handlers(*m);
   auto fail = [&](const std::string& msg) { return Error::make(Error::Kind::Limit, msg, source.string()); };
   if (!ss.depth && !wasm_stack)
     return fail("the shadow stack's worst-case depth is unbounded: " + ss.why +
@@ -256,10 +256,7 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
   if (ss.depth) {
     auto fm = wasm::decode(read_bytes(wasm_out));
     if (!fm) return Error::make(fm.error().kind, fm.error().message, wasm_out.string());
-    std::vector<uint32_t> froots;
-    for (const auto& e : fm->exports)
-      if (e.kind == wasm::ExternKind::Func) froots.push_back(e.index);
-    const ShadowStack again = shadow_stack_depth(*fm, froots);
+    const ShadowStack again = shadow_stack_with_handlers(*fm);
     if (!again.depth || *again.depth > out.stack)
       return fail("the final link of the driver needs more shadow stack than the sizing link measured (" +
                   (again.depth ? std::to_string(*again.depth) : again.why) + " against " + std::to_string(out.stack) +

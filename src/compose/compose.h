@@ -141,6 +141,11 @@ ShadowStack shadow_stack_depth(const wasm::Module& m, const std::vector<uint32_t
 // A module's function names by index: the "name" section's (demangled), else
 // "export NAME", else none.
 std::map<uint32_t, std::string> wasm_function_names(const wasm::Module& m);
+// The depth a module's shadow stack needs with its interrupt handlers
+// (exports irq_handler_<k>) preempting the thread's deepest export: the
+// thread's depth plus every handler's (one handler of the instance may
+// preempt another at a more urgent level).
+ShadowStack shadow_stack_with_handlers(const wasm::Module& m);
 
 [[nodiscard]] Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path& wasm_out,
                                                        const fs::path& work_dir, const std::vector<std::string>& flags,

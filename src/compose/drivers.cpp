@@ -98,8 +98,11 @@ Result<void> prove_instance(Build& b, const DriverInstance& d, const DriverModul
     return Error::make(Error::Kind::Input, "--prove: driver instance '" + d.instance + "' has no proofs",
                        b.node.file.string());
   const fs::path proofs_wasm = b.scratch / (d.instance + ".proofs.wasm");
-  if (auto r =
-          compile_driver(d.proofs, proofs_wasm, 0, {"-Wl,--allow-undefined", "-I", d.source.parent_path().string()});
+  // The harnesses' own shadow stack (their models and byte arrays live
+  // there); the harness module is the prover's, never the image's.
+  constexpr uint32_t kHarnessStack = 4096;
+  if (auto r = compile_driver(d.proofs, proofs_wasm, kHarnessStack,
+                              {"-Wl,--allow-undefined", "-I", d.source.parent_path().string()});
       !r)
     return r;
   auto pm = wasm::decode(read_bytes(proofs_wasm));
@@ -190,6 +193,9 @@ Result<void> build_drivers(Build& b) {
     dm.module = std::move(*mod);
     if (d.source.extension() == ".wat" || d.source.extension() == ".wasm") dm.region = region_bytes(d, dm.module);
     if (auto r = check_instance(b, d, dm.module); !r) return r;
+    auto handlers = irq_handlers(b.node, d, b.chip.peripherals.at(d.peripheral), dm.module);
+    if (!handlers) return handlers.error();
+    dm.wasm_handlers = std::move(*handlers);
     if (b.opts.prove)
       if (auto r = prove_instance(b, d, dm); !r) return r;
     b.modules.push_back(std::move(dm));

@@ -319,4 +319,21 @@ ShadowStack shadow_stack_depth(const wasm::Module& m, const std::vector<uint32_t
   return out;
 }
 
+ShadowStack shadow_stack_with_handlers(const wasm::Module& m) {
+  std::vector<uint32_t> thread, handlers;
+  for (const auto& e : m.exports)
+    if (e.kind == wasm::ExternKind::Func) (e.name.rfind("irq_handler_", 0) == 0 ? handlers : thread).push_back(e.index);
+  ShadowStack out = shadow_stack_depth(m, thread);
+  for (uint32_t h : handlers) {
+    if (!out.depth) return out;
+    const ShadowStack hs = shadow_stack_depth(m, {h});
+    if (!hs.depth) return hs;
+    if (!*hs.depth) continue;
+    *out.depth += *hs.depth;
+    out.path.push_back("preempted by:");
+    out.path.insert(out.path.end(), hs.path.begin(), hs.path.end());
+  }
+  return out;
+}
+
 }  // namespace gust::compose

@@ -26,6 +26,7 @@ struct DriverModule {
   uint64_t region = 0;     // bytes of linear memory: shadow stack, data, bss
   uint32_t stack = 0;      // of which the shadow stack
   bool has_ctors = false;  // boot calls <instance>__initialize once
+  std::set<uint32_t> wasm_handlers;  // granted lines whose vector entry calls irq_handler_<k>
 };
 
 struct Build {
@@ -65,7 +66,14 @@ struct Build {
 
 // Generated text: the linker script and the node's half of the bridge.
 std::string linker_script(const Chip& c, uint64_t sram_length);
-std::string bridge_source(const Node& n, const Chip& c, const std::set<std::string>& with_ctors = {});
+std::string bridge_source(const Node& n, const Chip& c, const std::set<std::string>& with_ctors = {},
+                          const std::map<std::string, std::set<uint32_t>>& wasm_handlers = {});
+
+// The lines whose handler the driver exports (irq_handler_<k>, handlers.cpp),
+// or the refusal of one the node does not grant it.
+extern const char* const kIrqHandlerPrefix;
+[[nodiscard]] Result<std::set<uint32_t>> irq_handlers(const Node& n, const DriverInstance& d, const Peripheral& p,
+                                                      const wasm::Module& m);
 
 // Small file helpers shared by the stages.
 std::vector<uint8_t> read_bytes(const fs::path& p);

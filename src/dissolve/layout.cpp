@@ -221,9 +221,23 @@ bool Lowering::uses_memory() const {
     while (!r.at_end()) {
       read_instr(r, in, true);
       const Imm imm = info(in.op).imm;
-      if (imm == Imm::MemArg || in.op == Op::MemorySize || in.op == Op::MemoryGrow || in.op == Op::MemoryInit ||
+      if (imm == Imm::MemArg || imm == Imm::AtomicMemArg || in.op == Op::MemorySize || in.op == Op::MemoryGrow || in.op == Op::MemoryInit ||
           in.op == Op::MemoryCopy || in.op == Op::MemoryFill)
         return true;
+    }
+  }
+  return false;
+}
+
+// Whether any function has an atomic access (the read-only layout aligns
+// its high part for them).
+static bool uses_atomics(const Module& m) {
+  for (const auto& f : m.functions) {
+    Reader r(m.bytes, f.body_begin, f.body_end);
+    Instr in;
+    while (!r.at_end()) {
+      read_instr(r, in, true);
+      if (info(in.op).imm == Imm::AtomicMemArg) return true;
     }
   }
   return false;
@@ -304,9 +318,15 @@ void Lowering::define_memory() {
     const uint64_t a = ro.begin, b = ro.end, n = memory_capacity_;
     ro_begin_ = a;
     ro_end_ = b;
-    hi_off_ = int64_t(a + 2 * kReadOnlyPad) - int64_t(b);
+    // With atomics, a gap after the low copy keeps hi_off a multiple of 8,
+    // so that an aligned wasm address above the hull is an aligned native
+    // one (LDREX and STREX fault otherwise).
+    const int64_t unaligned = int64_t(a + 2 * kReadOnlyPad) - int64_t(b);
+    const uint64_t gap = uses_atomics(m_) ? uint64_t((8 - (unaligned % 8 + 8) % 8) % 8) : 0;
+    hi_off_ = unaligned + int64_t(gap);
     std::vector<uint8_t> flash(image.begin() + a, image.begin() + b);
     std::vector<uint8_t> sram(image.begin(), image.begin() + a + kReadOnlyPad);
+    sram.insert(sram.end(), gap, 0);
     sram.insert(sram.end(), image.begin() + (b - kReadOnlyPad), image.begin() + n);
     rodata_ = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getInt8Ty(), flash.size()), true,
                                        llvm::GlobalValue::InternalLinkage, llvm::ConstantDataArray::get(ctx_, flash),

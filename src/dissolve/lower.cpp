@@ -134,7 +134,7 @@ void Lowering::lower_instr(const Instr& in) {
         return;
     }
   }
-  if (lower_control(in) || lower_table(in) || lower_memory(in) || lower_numeric(in)) return;
+  if (lower_control(in) || lower_table(in) || lower_memory(in) || lower_atomic(in) || lower_numeric(in)) return;
   unsupported_here("not dissolved yet");
 }
 

@@ -85,10 +85,11 @@ class Lowering {
   void lower_function(uint32_t index);
   void lower_instr(const Instr& in);
   // One per concern, each true when it lowered the instruction: control.cpp,
-  // table.cpp, memory.cpp, numeric.cpp.
+  // table.cpp, memory.cpp, atomics.cpp, numeric.cpp.
   bool lower_control(const Instr& in);
   bool lower_table(const Instr& in);
   bool lower_memory(const Instr& in);
+  bool lower_atomic(const Instr& in);
   bool lower_numeric(const Instr& in);
   Value* pop() {
     Value* v = stack_.back();

@@ -425,19 +425,41 @@ void load_store_multiple(Insn& in, uint16_t h1, uint16_t h2) {
   if (!in.reglist || (in.reglist & reg_bit(kSP)) || (!load && (in.reglist & reg_bit(kPC)))) set_undefined(in);
 }
 
+// LDREX{,B,H} rt, [rn{, #imm}] and STREX{,B,H} rd, rt, [rn{, #imm}]: the
+// base, the access width, the loaded or stored register (rd here, as for LDR
+// and STR) and STREX's status register (ra). SP or PC as an operand, or a
+// status register that is also the base or the value, is UNPREDICTABLE.
+void exclusive(Insn& in, bool load, int rn, int rt, int status, uint8_t width, int64_t imm) {
+  in.rn = rn;
+  in.rd = rt;
+  in.width = width;
+  in.imm = imm;
+  if (load) {
+    in.op = Op::LdrEx;
+    in.reads = reg_bit(rn);
+    in.writes = reg_bit(rt);
+  } else {
+    in.op = Op::StrEx;
+    in.ra = status;
+    in.reads = regs({rn, rt});
+    in.writes = reg_bit(status);
+  }
+  for (int r : {rn, rt, load ? 0 : status})
+    if (r == kSP || r == kPC) return set_undefined(in);
+  if (!load && (status == rn || status == rt)) set_undefined(in);
+}
+
 void dual_exclusive_table(Insn& in, uint16_t h1, uint16_t h2) {
   const uint32_t o1 = bits(h1, 8, 7), o2 = bits(h1, 5, 4), o3 = bits(h2, 7, 4);
   const int rn = int(bits(h1, 3, 0)), rt = int(bits(h2, 15, 12)), rt2 = int(bits(h2, 11, 8));
   in.rn = rn;
   if (o1 == 0b00 && o2 <= 0b01) {  // STREX rd, rt, [rn, #imm] / LDREX rt, [rn, #imm]
-    in.op = Op::Exclusive;
-    return;
+    if (o2 == 0b01 && rt2 != 0xF) return set_undefined(in);
+    return exclusive(in, o2 == 0b01, rn, rt, rt2, 4, int64_t(bits(h2, 7, 0)) * 4);
   }
   if (o1 == 0b01 && o2 == 0b00) {  // STREXB, STREXH
-    if (o3 == 0b0100 || o3 == 0b0101) {
-      in.op = Op::Exclusive;
-      return;
-    }
+    if ((o3 == 0b0100 || o3 == 0b0101) && rt2 == 0xF)
+      return exclusive(in, false, rn, rt, int(bits(h2, 3, 0)), o3 == 0b0100 ? 1 : 2, 0);
     return set_undefined(in);
   }
   if (o1 == 0b01 && o2 == 0b01) {
@@ -450,10 +472,8 @@ void dual_exclusive_table(Insn& in, uint16_t h1, uint16_t h2) {
       in.flow = Flow::IndirectJump;
       return;
     }
-    if (o3 == 0b0100 || o3 == 0b0101) {  // LDREXB, LDREXH
-      in.op = Op::Exclusive;
-      return;
-    }
+    if ((o3 == 0b0100 || o3 == 0b0101) && rt2 == 0xF && bits(h2, 3, 0) == 0xF)  // LDREXB, LDREXH
+      return exclusive(in, true, rn, rt, 0, o3 == 0b0100 ? 1 : 2, 0);
     return set_undefined(in);
   }
   // LDRD / STRD (immediate): P = h1[8], U = h1[7], W = h1[5].
@@ -635,7 +655,7 @@ void branches_misc(Insn& in, uint16_t h1, uint16_t h2) {
     } else if (op == 0b0111011) {
       const uint32_t opt = bits(h2, 7, 4);
       if (opt == 0b0010)
-        in.op = Op::Exclusive;  // CLREX
+        in.op = Op::ClrEx;
       else if (opt >= 0b0100 && opt <= 0b0110)
         in.op = Op::Barrier;  // DSB, DMB, ISB
       else
@@ -968,6 +988,12 @@ const char* op_name(Op op) {
       return "push";
     case Op::Pop:
       return "pop";
+    case Op::LdrEx:
+      return "ldrex";
+    case Op::StrEx:
+      return "strex";
+    case Op::ClrEx:
+      return "clrex";
     case Op::Pld:
       return "pld";
     case Op::Nop:
@@ -990,8 +1016,6 @@ const char* op_name(Op op) {
       return "mrs";
     case Op::Barrier:
       return "dmb/dsb/isb";
-    case Op::Exclusive:
-      return "ldrex/strex/clrex";
     case Op::Dbg:
       return "dbg";
     case Op::Coproc:

@@ -45,6 +45,9 @@ enum class Op : uint8_t {
   Stm,     // STM / STMDB (not to SP with writeback: that is Push)
   Push,    // PUSH (16-bit, STMDB sp!, or STR rt,[sp,#-4]!)
   Pop,     // POP (16-bit, LDM sp!, or LDR rt,[sp],#4)
+  LdrEx,   // LDREX, LDREXB, LDREXH: a load that opens the exclusive monitor
+  StrEx,   // STREX, STREXB, STREXH: a store if the monitor is open (`ra` gets 0, else 1 and no store)
+  ClrEx,   // CLREX: closes the monitor
   Pld,     // PLD / PLI: a hint, no architectural effect
   // ---- hints and system: nothing in dissolved code may use these
   Nop,        // NOP, YIELD
@@ -57,7 +60,6 @@ enum class Op : uint8_t {
   Msr,        // MSR
   Mrs,        // MRS
   Barrier,    // DMB, DSB, ISB
-  Exclusive,  // LDREX*, STREX*, CLREX
   Dbg,        // DBG
   Coproc,     // a coprocessor instruction (no coprocessor on a Cortex-M3)
 };
@@ -141,8 +143,12 @@ struct Insn {
   bool sp_unknown = false;
 
   bool is32() const { return size == 4; }
-  bool is_store() const { return op == Op::Str || op == Op::Strd || op == Op::Stm || op == Op::Push; }
-  bool is_load() const { return op == Op::Ldr || op == Op::LdrLit || op == Op::Ldrd || op == Op::Ldm || op == Op::Pop; }
+  bool is_store() const {
+    return op == Op::Str || op == Op::Strd || op == Op::Stm || op == Op::Push || op == Op::StrEx;
+  }
+  bool is_load() const {
+    return op == Op::Ldr || op == Op::LdrLit || op == Op::Ldrd || op == Op::Ldm || op == Op::Pop || op == Op::LdrEx;
+  }
   // Any hint or system instruction that dissolved code has no business with.
   bool is_system() const { return op >= Op::Wfi; }
   uint32_t next() const { return addr + size; }

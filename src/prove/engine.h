@@ -132,6 +132,8 @@ class Engine {
   z3::expr memory_bytes(State& st, int unit);
   z3::expr load(State& st, int unit, const z3::expr& addr, uint32_t offset, unsigned bytes, size_t at);
   void store(State& st, int unit, const z3::expr& addr, uint32_t offset, const z3::expr& v, unsigned bytes, size_t at);
+  // An atomic load, store, read-modify-write or cmpxchg (symexec.cpp).
+  void atomic(State& st, int unit, const wasm::Instr& in);
   z3::expr memory_size(State& st, int unit);
   z3::expr memory_grow(State& st, int unit, const z3::expr& delta);
 

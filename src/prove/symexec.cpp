@@ -3,7 +3,9 @@
 // whose both sides are feasible forks the path. What lies around the
 // bytecode (instantiation, memory, the seam, the harness API) is the
 // environment model, in environment.cpp.
+#include <optional>
 #include <sstream>
+#include <string_view>
 
 #include "gust/trap.h"
 #include "prove/engine.h"
@@ -667,10 +669,60 @@ void Engine::step(State& st, const Instr& in) {
     case Op::I64Extend32S:
       sext_in(32);
       return;
+    case Op::AtomicFence:  // one thread in the model: nothing to order
+      return;
     default:
+      if (wasm::info(in.op).imm == wasm::Imm::AtomicMemArg) return atomic(st, unit, in);
       error(std::string("the prover does not model ") + wasm::info(in.op).text + " (at offset " + hex(in.offset) +
             " in the " + u.name + ")");
   }
+}
+
+// An atomic access, as the dissolved code does it (src/dissolve/atomics.cpp):
+// the bounds check, then the alignment trap, then the access; a
+// read-modify-write or cmpxchg is one load and one store (no other thread
+// runs in the model between them). Narrow accesses zero-extend, and cmpxchg
+// compares with the expected value wrapped to the access width.
+void Engine::atomic(State& st, int unit, const wasm::Instr& in) {
+  const wasm::OpInfo& oi = wasm::info(in.op);
+  const unsigned bytes = 1u << wasm::atomic_width_log2(in.op);
+  const unsigned to = std::string_view(oi.text).substr(0, 3) == "i64" ? 64 : 32;
+  const unsigned group = (oi.code - 0x10) / 7;  // load, store, add, sub, and, or, xor, xchg, cmpxchg
+  auto pop = [&] {
+    z3::expr v = st.stack.back();
+    st.stack.pop_back();
+    return v;
+  };
+  auto narrow = [&](const z3::expr& v) { return v.extract(8 * bytes - 1, 0); };
+  auto widen = [&](const z3::expr& v) { return bytes * 8 < to ? z3::zext(v, to - bytes * 8) : v; };
+  std::optional<z3::expr> replacement, operand;
+  if (group == 8) replacement = pop();
+  if (group != 0) operand = pop();
+  z3::expr addr = pop();
+  // The dissolved code checks bounds first (a store's, for anything that
+  // writes), then alignment.
+  z3::expr ea = z3::zext(addr, 32) + bv(in.b, 64);
+  check(st, z3::ugt(ea + bv(bytes, 64), memory_bytes(st, unit)), "out of bounds memory access", GUST_TRAP_MEMORY_OOB,
+        in.offset);
+  if (bytes > 1)
+    check(st, (ea.extract(31, 0) & bv(bytes - 1, 32)) != bv(0, 32), "unaligned atomic", GUST_TRAP_UNALIGNED_ATOMIC,
+          in.offset);
+  if (group == 1) return store(st, unit, addr, in.b, narrow(*operand), bytes, in.offset);
+  z3::expr old = load(st, unit, addr, in.b, bytes, in.offset);
+  if (group == 0) return st.stack.push_back(widen(old));
+  const z3::expr x = narrow(*operand);
+  std::optional<z3::expr> now;
+  switch (group) {
+    case 2: now = old + x; break;
+    case 3: now = old - x; break;
+    case 4: now = old & x; break;
+    case 5: now = old | x; break;
+    case 6: now = old ^ x; break;
+    case 7: now = x; break;
+    default: now = z3::ite(old == x, narrow(*replacement), old); break;
+  }
+  store(st, unit, addr, in.b, *now, bytes, in.offset);
+  st.stack.push_back(widen(old));
 }
 
 }  // namespace gust::prove::detail

@@ -16,7 +16,7 @@ void check_cap(const Cap& cap, uint64_t value, size_t offset) {
 }
 
 bool can_trap(Op op) {
-  if (info(op).imm == Imm::MemArg) return true;
+  if (info(op).imm == Imm::MemArg || info(op).imm == Imm::AtomicMemArg) return true;
   switch (op) {
     case Op::I32DivS:
     case Op::I32DivU:

@@ -60,6 +60,20 @@ static_assert(sizeof(kOps) / sizeof(kOps[0]) == size_t(Op::Count_), "one OpInfo 
 
 const OpInfo& info(Op op) { return kOps[size_t(op)]; }
 
+// opcodes.def lists each group of seven atomic accesses in the order i32,
+// i64, i32 8, i32 16, i64 8, i64 16, i64 32 bits from code 0x10 on.
+unsigned atomic_width_log2(Op op) {
+  static const unsigned kLog2[7] = {2, 3, 0, 1, 0, 1, 2};
+  const OpInfo& oi = info(op);
+  if (oi.imm != Imm::AtomicMemArg) GUST_DIE(std::string("not an atomic access: ") + oi.text);
+  return kLog2[(oi.code - 0x10) % 7];
+}
+
+bool is_atomic_64(Op op) {
+  const OpInfo& oi = info(op);
+  return oi.imm == Imm::AtomicMemArg && (oi.code - 0x10) % 7 == 1;
+}
+
 std::optional<Op> lookup(uint8_t prefix, uint32_t code) {
   static const auto table = [] {
     std::unordered_map<uint32_t, Op> t;

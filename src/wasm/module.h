@@ -38,6 +38,8 @@ enum class Imm : uint8_t {
   RefType,
   SelectTypes,
   MemArg,
+  AtomicMemArg,  // a memarg whose alignment must be the access width
+  AtomicFence,   // one reserved zero byte
   ZeroByte,
   TwoZeroBytes,
   I32,
@@ -56,6 +58,11 @@ struct OpInfo {
   const char* signature;
 };
 const OpInfo& info(Op op);
+// An atomic access's width in bytes, log2 (0xFE ops but atomic.fence).
+unsigned atomic_width_log2(Op op);
+// Whether an op is an atomic access of the full 64 bits, which a Cortex-M3
+// cannot make (no LDREXD): refused as unsupported.
+bool is_atomic_64(Op op);
 // The opcode at a byte position, or nullopt for a byte sequence that names no
 // opcode gust knows.
 std::optional<Op> lookup(uint8_t prefix, uint32_t code);

@@ -180,8 +180,6 @@ const char* unsupported_opcode_feature(uint8_t prefix) {
       return "garbage collection";
     case 0xFD:
       return "SIMD";
-    case 0xFE:
-      return "threads (atomics)";
     default:
       return nullptr;
   }
@@ -204,7 +202,7 @@ void read_instr(Reader& r, Instr& in, bool has_data_count) {
   in.offset = r.pos();
   uint8_t prefix = r.u8();
   uint32_t code = prefix;
-  if (prefix == 0xFC) {
+  if (prefix == 0xFC || prefix == 0xFE) {
     code = r.u32();
   } else if (const char* feature = unsupported_opcode_feature(prefix)) {
     char buf[96];
@@ -212,6 +210,13 @@ void read_instr(Reader& r, Instr& in, bool has_data_count) {
     r.fail_at(in.offset, buf, Error::Kind::Unsupported);
   } else {
     prefix = 0;
+  }
+  if (prefix == 0xFE && code <= 0x02) {
+    // memory.atomic.notify, wait32, wait64: a driver is one thread, with
+    // no other to wait for or wake (and wait traps on unshared memory).
+    static const char* const kNames[] = {"memory.atomic.notify", "memory.atomic.wait32", "memory.atomic.wait64"};
+    r.fail_at(in.offset, std::string("threads: ") + kNames[code] + " (a driver has one thread)",
+              Error::Kind::Unsupported);
   }
   auto op = lookup(prefix, code);
   if (!op) {
@@ -223,6 +228,10 @@ void read_instr(Reader& r, Instr& in, bool has_data_count) {
     r.fail_at(in.offset, buf);
   }
   in.op = *op;
+  if (is_atomic_64(in.op))
+    r.fail_at(in.offset,
+              std::string("threads: ") + info(in.op).text + " (64-bit atomics: a Cortex-M3 has no 64-bit exclusive access)",
+              Error::Kind::Unsupported);
   in.targets.clear();
   in.types.clear();
   switch (info(in.op).imm) {
@@ -268,7 +277,8 @@ void read_instr(Reader& r, Instr& in, bool has_data_count) {
       for (uint32_t i = 0; i < n; ++i) in.types.push_back(r.valtype());
       break;
     }
-    case Imm::MemArg: {
+    case Imm::MemArg:
+    case Imm::AtomicMemArg: {
       const size_t at = r.pos();
       in.a = r.u32();
       // Bit 6 says a memory index follows (multi-memory); an alignment
@@ -280,6 +290,9 @@ void read_instr(Reader& r, Instr& in, bool has_data_count) {
     }
     case Imm::ZeroByte:
       memory_index_zero(r, in.offset);
+      break;
+    case Imm::AtomicFence:
+      if (r.u8() != 0) r.fail_at(in.offset, "zero byte expected");
       break;
     case Imm::TwoZeroBytes:
       memory_index_zero(r, in.offset);

@@ -347,6 +347,9 @@ void FuncValidator::step(const Instr& in) {
         static const unsigned natural_log2[] = {2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 2, 3, 2, 3, 0, 1, 0, 1, 2};
         const unsigned natural = natural_log2[size_t(in.op) - size_t(Op::I32Load)];
         if (in.a > natural) invalid(at_, "alignment must not be larger than natural");
+      } else if (oi.imm == Imm::AtomicMemArg) {
+        need_memory();
+        if (in.a != atomic_width_log2(in.op)) invalid(at_, "alignment must be equal to the access width (atomic)");
       }
       break;
   }
