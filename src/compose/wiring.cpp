@@ -82,6 +82,20 @@ Result<void> wire(Build& b) {
       if (l.module() == im.module) link = &l;
     if (!link) return refuse(what + ": not an import of world " + w->name);  // check_seam refused it already
     const std::string iface = link->iface.qualified();
+    // Scalars only across instances, this far: a list<u8> is an address in
+    // the caller's region, which the callee cannot read (each instance has
+    // its own memory); the copy between regions, both ranges checked, is to come.
+    if (const wit::Interface* wi = apps->find(link->iface))
+      for (const auto& f : wi->funcs) {
+        if (f.name != im.name) continue;
+        std::vector<wit::Type> types = f.results;
+        for (const auto& p : f.params) types.push_back(p.type);
+        for (const auto& t : types)
+          if (t.name == "list")
+            return refuse(what + ": a " + t.str() + " across instances (" + iface +
+                          ") is not supported yet: each instance has its own memory, and the copy between regions "
+                          "with both ranges checked is still to come; pass scalars");
+      }
     // The instance that serves it: the one the import names, or the only one
     // whose world exports the interface.
     const DriverInstance* inst = nullptr;
