@@ -15,6 +15,13 @@ printf 'hello-link\nend-9Xq\n' >"$work/in.txt"
   >"$work/console.txt" 2>"$work/err.txt" || fail "run: $(cat "$work/err.txt") $(cat "$work/console.txt")"
 grep -q '^gust-relay-app' "$work/console.txt" || fail "no banner on USART1: $(cat "$work/console.txt")"
 grep -q '^hello-link' "$work/console.txt" || fail "USART2's first line did not reach USART1: $(cat "$work/console.txt")"
-grep -q "links between instances (wired, audited):.*app -> link_uart_rx" "$work/err.txt" ||
-  grep -q "app -> link_uart_rx" "$work/console.txt" || fail "the report names no link to link_uart_rx"
+json=$("$gust" build "$node" --out "$work/nodes" --json 2>/dev/null) || fail "build --json"
+python3 - "$json" <<'PY' || fail "report: $json"
+import json, sys
+r = json.loads(sys.argv[1])
+names = [c["name"] for c in r["components"]]
+assert "uart-thin@console" in names and "uart-thin@link" in names, names
+assert "app -> link_uart_rx" in r["links"] and "app -> console_uart_tx_byte" in r["links"], r["links"]
+assert r["tcb"]["native"] == ["bridge", "boot"], r["tcb"]
+PY
 echo "ok   relay: USART2 -> app -> USART1, one driver binary as two instances"
