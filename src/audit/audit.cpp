@@ -795,7 +795,7 @@ void Auditor::run(const Options& opts) {
 Result<Report> audit(const image::Image& img, const Options& opts) {
   Report rep;
   rep.image = img.where;
-  Auditor a{img, rep, {}, {}, {}, {}};
+  Auditor a{img, rep, {}, {}, {}, {}, {}};
   a.links = opts.links;
   // On its own, gust audit reads the wiring gust build recorded in the image.
   if (a.links.empty())
