@@ -58,7 +58,8 @@ Result<void> wire(Build& b) {
   bool entry = false;
   for (const wit::Func* f : wit::world_exports(*apps, *w))
     entry = entry || (f->name == kAppEntry && f->params.empty() && f->results.empty());
-  if (!entry) return refuse("world " + w->name + " exports no `" + std::string(kAppEntry) + ": func()`, the entry boot calls");
+  if (!entry)
+    return refuse("world " + w->name + " exports no `" + std::string(kAppEntry) + ": func()`, the entry boot calls");
   // No seam capability is granted to an app: it reaches hardware only
   // through the instances that drive it.
   if (!w->imports.empty())
@@ -111,8 +112,8 @@ Result<void> wire(Build& b) {
                       " (its instances: " + joined(names) + ")");
       const auto ex = exported_interfaces(*hal, *inst);
       if (std::find(ex.begin(), ex.end(), iface) == ex.end())
-        return refuse(what + ": instance '" + inst->instance + "' is of the wrong interface: its world " +
-                      inst->world + " exports " + joined(ex) + ", not " + iface);
+        return refuse(what + ": instance '" + inst->instance + "' is of the wrong interface: its world " + inst->world +
+                      " exports " + joined(ex) + ", not " + iface);
     } else {
       std::vector<std::string> serving;
       for (size_t k = 0; k < b.node.drivers.size(); ++k) {
