@@ -25,6 +25,21 @@ for world in thin mid fat; do
     fi
   done
 done
+# The app worlds of wit/gust-apps.wit (named imports of gust:drivers/uart).
+for world in echo relay; do
+  golden=$root/include/gust/app-$world.h
+  if [ "$update" = --update ]; then
+    "$gust" bind "$root/wit/gust-apps.wit" --world "$world" --side guest -o "$golden" && echo "updated $golden"
+    continue
+  fi
+  if diff -u "$golden" <("$gust" bind "$root/wit/gust-apps.wit" --world "$world" --side guest); then
+    echo "ok   app $world guest"
+    passed=$((passed + 1))
+  else
+    echo "FAIL app $world guest differs from $golden (run tests/bind_test.sh build/gust . --update if intended)"
+    failed=$((failed + 1))
+  fi
+done
 # A bad WIT file is reported at file:line:column, with exit 1.
 bad=$(mktemp)
 printf 'package a:b;\nworld w {\n  import nowhere\n}\n' >"$bad"

@@ -62,6 +62,62 @@ TEST(Wit, TheHalFileParses) {
   for (const char* i : {"mmio", "irq", "uart-byte", "uart-block"}) EXPECT_TRUE(pkg->interface(i)) << i;
 }
 
+// gust:drivers, and the worlds that use it: the UART worlds export
+// gust:drivers/uart, read from gust-drivers.wit beside gust-hal.wit; the app
+// worlds import it under instance names.
+TEST(Wit, DriverInterfacesAcrossPackages) {
+  auto drivers = wit::parse_file(source_root() / "wit/gust-drivers.wit");
+  ASSERT_TRUE(drivers) << drivers.error().str();
+  for (const char* i : {"uart", "timer", "spi", "gpio"}) EXPECT_TRUE(drivers->interface(i)) << i;
+  auto hal = wit::parse_file(source_root() / "wit/gust-hal.wit");
+  ASSERT_TRUE(hal) << hal.error().str();
+  const wit::World* thin = hal->world("driver-thin");
+  ASSERT_TRUE(thin);
+  ASSERT_EQ(thin->exported.size(), 1u);
+  EXPECT_EQ(thin->exported[0].qualified(), "gust:drivers/uart");
+  std::vector<std::string> names;
+  for (const wit::Func* f : wit::world_exports(*hal, *thin)) names.push_back(wit::export_name(*f));
+  EXPECT_EQ(names, (std::vector<std::string>{"uart_init", "uart_tx_byte", "uart_rx", "uart_rx_fired"}));
+  auto apps = wit::parse_file(source_root() / "wit/gust-apps.wit");
+  ASSERT_TRUE(apps) << apps.error().str();
+  const wit::World* relay = apps->world("relay");
+  ASSERT_TRUE(relay);
+  ASSERT_EQ(relay->links.size(), 2u);
+  EXPECT_EQ(relay->links[1].module(), "link");
+  EXPECT_EQ(relay->links[1].iface.qualified(), "gust:drivers/uart");
+  EXPECT_TRUE(apps->find(relay->links[1].iface));
+}
+
+TEST(Wit, ImportFormsAndTheirErrors) {
+  // parse() alone leaves another package's interface unloaded.
+  auto p = wit::parse("package a:b;\ninterface i {\n  f: func();\n}\nworld w {\n  import i;\n  import x: i;\n"
+                      "  import c:d/e;\n  import y: c:d/e;\n  export i;\n  export run: func();\n}\n",
+                      "t.wit");
+  ASSERT_TRUE(p) << p.error().str();
+  const wit::World& w = *p->world("w");
+  EXPECT_EQ(w.imports, (std::vector<std::string>{"i"}));
+  ASSERT_EQ(w.links.size(), 3u);
+  EXPECT_EQ(w.links[0].module(), "x");
+  EXPECT_EQ(w.links[1].module(), "c:d/e");
+  EXPECT_EQ(w.links[2].module(), "y");
+  EXPECT_FALSE(p->find(w.links[1].iface));
+  EXPECT_EQ(wit::world_exports(*p, w).size(), 2u);
+  // One module imported twice, and an unknown interface, are refused where they stand.
+  auto twice = wit::parse("package a:b;\ninterface i {}\nworld w {\n  import x: i;\n  import x: i;\n}\n", "t.wit");
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().where, "t.wit:5:10");
+  auto unknown = wit::parse("package a:b;\nworld w {\n  import x: nowhere;\n}\n", "t.wit");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("unknown interface 'nowhere'"), std::string::npos);
+  // parse_file refuses another package that has no file beside it.
+  const fs::path dir = scratch("wit-foreign");
+  std::ofstream(dir / "a-b.wit") << "package a:b;\nworld w {\n  import x: c:d/e;\n}\n";
+  auto missing = wit::parse_file(dir / "a-b.wit");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("package c:d is read from"), std::string::npos) << missing.error().str();
+  EXPECT_EQ(missing.error().where, (dir / "a-b.wit").string() + ":3:1");
+}
+
 TEST(Wit, TheGeneratedHeaderMirrorsTheThinWorldsImports) {
   auto pkg = wit::parse_file(source_root() / "wit/gust-hal.wit");
   ASSERT_TRUE(pkg);

@@ -36,8 +36,9 @@ const Property kChecked[] = {
     {"direct-call",
      "every BL, and every BLX through a register that holds a constant on every path (ldr rX, =f; "
      "MOVW/MOVT), goes to the start of a function of the same instance, one of its own bridge "
-     "functions (<instance>_gust_hal_*), gust_trap, or a runtime helper (__aeabi_*, libgcc's __*, "
-     "named by a global FUNC symbol of any size)"},
+     "functions (<instance>_gust_hal_*), gust_trap, a runtime helper (__aeabi_*, libgcc's __*, "
+     "named by a global FUNC symbol of any size), or the start of an export of another instance that "
+     "the build's wiring resolved for it (the wasm app's calls into its drivers, and no other)"},
     {"indirect-branch",
      "any other BX/BLX through a register only as gust's call_indirect dispatch (descriptor "
      "loaded, its signature word compared with a constant, made in the sequence or anywhere the "
@@ -105,6 +106,7 @@ struct Auditor {
   std::set<int> dissolved;                // FILE ids of dissolved objects
   std::optional<uint32_t> trap;           // gust_trap
   std::set<uint32_t> noreturn;            // gust_trap, and own functions that only ever reach it
+  std::map<std::string, std::set<std::string>> links;  // instance -> other instances' exports it may call
 
   bool is_dissolved(uint32_t addr) const {
     const image::Piece* p = img.piece_at(addr);
@@ -129,6 +131,16 @@ struct Auditor {
   bool may_call(const Instance& inst, const std::set<uint32_t>& own, uint32_t target) const {
     if (own.count(target)) return true;
     if (trap && target == *trap) return true;
+    if (is_dissolved(target)) {
+      // Another instance's code: only an export the wiring resolved, at its start.
+      auto l = links.find(inst.name);
+      if (l == links.end()) return false;
+      for (const image::Symbol* s : img.symbols_at(target))
+        if (s->is_func() && !s->is_local() && s->addr == target && l->second.count(s->name) &&
+            s->name.rfind(inst.name + "_", 0) != 0)
+          return true;
+      return false;
+    }
     const image::Piece* p = img.piece_at(target);
     if (!p || p->kind != image::Mapping::Thumb || is_dissolved(target)) return false;
     for (const image::Symbol* s : img.symbols_at(target)) {
@@ -930,7 +942,24 @@ void Auditor::run(const Options& opts) {
 Result<Report> audit(const image::Image& img, const Options& opts) {
   Report rep;
   rep.image = img.where;
-  Auditor a{img, rep, {}, {}, {}, {}};
+  Auditor a{img, rep, {}, {}, {}, {}, {}};
+  a.links = opts.links;
+  // On its own, gust audit reads the wiring gust build recorded in the image.
+  if (a.links.empty())
+    if (const image::Section* sec = img.section(kLinksSection);
+        sec && !sec->alloc() && !sec->nobits() && uint64_t(sec->offset) + sec->size <= img.bytes.size()) {
+      const std::string text(img.bytes.begin() + sec->offset, img.bytes.begin() + sec->offset + sec->size);
+      size_t at = 0;
+      while (at < text.size()) {
+        size_t end = text.find('\n', at);
+        if (end == std::string::npos) end = text.size();
+        const std::string line = text.substr(at, end - at);
+        at = end + 1;
+        const size_t sp = line.find(' ');
+        if (sp != std::string::npos && sp > 0 && sp + 1 < line.size())
+          a.links[line.substr(0, sp)].insert(line.substr(sp + 1));
+      }
+    }
   a.run(opts);
   return rep;
 }

@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -58,7 +60,15 @@ struct Options {
   // namespaces nothing but their dissolved code and their bridges. Empty: whatever the image's
   // symbols say (gust audit on its own).
   std::vector<std::string> expect;
+  // The calls between instances that the build's wiring resolved: instance -> the symbols of other
+  // instances' exports it may call (direct-call). Empty: what the image's kLinksSection records
+  // (gust audit on its own), or none.
+  std::map<std::string, std::set<std::string>> links;
 };
+
+// The section, not loaded, in which gust build records the wiring for gust audit: one line
+// "<instance> <symbol>" per call it resolved between instances.
+inline constexpr const char* kLinksSection = ".gust_links";
 
 // Audits a linked image. A Result error is an image the audit cannot read at all; a rule broken
 // is a Violation in the report (the caller refuses the image unless report.ok()).

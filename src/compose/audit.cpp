@@ -10,6 +10,10 @@ Result<void> audit(Build& b) {
   b.progress("audit " + b.elf.filename().string() + " (decode every dissolved instruction)");
   audit::Options opts;
   for (const auto& d : b.node.drivers) opts.expect.push_back(d.instance);
+  if (b.app) {
+    opts.expect.push_back(kAppInstance);
+    opts.links[kAppInstance] = b.wiring.link_symbols;
+  }
   auto rep = audit::audit_file(b.elf, opts);
   if (!rep) return rep.error();
   b.report.audit = rep->json();

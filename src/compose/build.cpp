@@ -87,7 +87,7 @@ Result<void> plan(Build& b) {
   fs::remove_all(b.scratch, ec);
   fs::create_directories(b.scratch, ec);
   if (ec) return Error::make(Error::Kind::Input, "cannot create the build folder: " + ec.message(), b.scratch.string());
-  b.total_steps = int(b.node.drivers.size()) * (b.opts.prove ? 3 : 2) + 5;
+  b.total_steps = int(b.node.drivers.size()) * (b.opts.prove ? 3 : 2) + 5 + (b.node.app_wasm ? 3 : 0);
   b.report.node = b.node.name;
   b.report.chip = b.chip.name;
   return {};
@@ -108,8 +108,8 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
   Build b(node, opts);
   b.root = project_root(node.file.parent_path());
   using Stage = Result<void> (*)(Build&);
-  for (Stage stage : {plan, build_drivers, generate, compile_natives, dissolve_drivers, link, audit, measure, stack,
-                      budget, install}) {
+  for (Stage stage : {plan, build_drivers, wire, generate, compile_natives, dissolve_drivers, link, audit, measure,
+                      stack, budget, install}) {
     if (auto r = stage(b); !r) {
       // Whatever fails removes the scratch folder and any old image.
       std::error_code ec;

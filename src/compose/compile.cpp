@@ -278,7 +278,8 @@ const std::vector<std::string>& native_abi_flags() {
 }
 
 Result<void> compile_natives(Build& b) {
-  b.progress("compile bridge, boot and app (arm-none-eabi-gcc -Os)");
+  b.progress(b.node.app_wasm ? "compile bridge and boot (arm-none-eabi-gcc -Os; the app is wasm)"
+                             : "compile bridge, boot and app (arm-none-eabi-gcc -Os)");
   const std::string gcc = tool("GUST_ARM_GCC", "arm-none-eabi-gcc");
   const std::vector<LinkedObject> natives = {
       {b.fw / "boot.c", "boot", "boot"},
@@ -287,6 +288,7 @@ Result<void> compile_natives(Build& b) {
       {b.node.app, "app", "app"},
   };
   for (const auto& n : natives) {
+    if (n.kind == "app" && b.node.app_wasm) continue;  // dissolved like a driver instead
     // The app's object is named by its role, not by its source's stem, and
     // every native object by a name no driver instance can have (no '-'):
     // an app called boot.c, or an instance called bridge, cannot take

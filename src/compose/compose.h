@@ -60,6 +60,7 @@ struct DriverInstance {
   std::string instance;  // the prefix of the driver's symbols: <instance>_uart_init
   fs::path source;       // C++ source compiled to wasm
   std::string seam;      // thin, mid or fat
+  std::string world;     // its world in wit/gust-hal.wit: `world`, or driver-<seam>
   std::string peripheral;
   std::optional<uint32_t> wasm_stack;   // shadow-stack bytes, at least the computed depth (default: that depth)
   fs::path proofs;                      // C++ proof harnesses for `gust build --prove`, if any
@@ -81,10 +82,18 @@ struct PriorityDecl {
   std::string where;  // file:line:column of the entry
 };
 
+// The instance prefix of an app compiled to wasm: app_run, app_memory.
+inline constexpr const char* kAppInstance = "app";
+// The export of an app's world that boot calls: `run: func()`.
+inline constexpr const char* kAppEntry = "run";
+
 struct Node {
   fs::path file;
   std::string name, chip, banner;
-  fs::path app;
+  fs::path app;          // C (native, trusted), or C++/.wat/.wasm (compiled to wasm and dissolved)
+  bool app_wasm = false;
+  std::string app_world;  // the wasm app's world, in app_wit
+  fs::path app_wit;       // default: the project's wit/gust-apps.wit
   OnTrap on_trap = OnTrap::Halt;
   std::string console;                                   // the driver instance whose USART reports a trap after a reset
   std::map<std::string, uint64_t> stack_bounds;          // function -> worst-case stack, where analysis cannot tell
@@ -153,7 +162,7 @@ ShadowStack shadow_stack_with_handlers(const wasm::Module& m);
                                                        std::optional<uint32_t> memory);
 
 struct Component {
-  std::string name, kind;  // kind: wasm, trusted, boot, app
+  std::string name, kind;  // kind: wasm, trusted, boot, app (native), runtime (libgcc, libc)
   uint64_t text = 0, data = 0, bss = 0, stack = 0;
 };
 
@@ -166,6 +175,8 @@ struct Report {
   std::vector<Component> components;
   uint64_t tcb_bytes = 0;
   std::vector<std::string> tcb_imports;
+  std::vector<std::string> tcb_native;  // the native components besides the runtime: bridge, boot (and a C app)
+  std::vector<std::string> links;       // calls between instances the wiring resolved: "app -> console_uart_init"
   nlohmann::json proofs = nlohmann::json::array();  // with --prove: one verdict per harness
   nlohmann::json audit;  // gust audit's report on the image: the properties checked, per instance
   nlohmann::json json() const;

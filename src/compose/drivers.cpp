@@ -4,7 +4,10 @@
 // side is compiled, it is dissolved into a Thumb-2 object that keeps only the
 // exports the native side calls.
 #include <cstdio>
+#include <map>
+#include <set>
 
+#include "base/ctext.h"
 #include "compose/stages.h"
 #include "dissolve/dissolve.h"
 #include "prove/prove.h"
@@ -48,7 +51,8 @@ Result<void> source_to_wasm(Build& b, const DriverInstance& d, DriverModule& dm)
   auto sized = compile_sized_driver(d.source, wasm_file, b.scratch, flags, d.wasm_stack, d.memory);
   if (!sized) {
     Error e = sized.error();
-    e.message = "driver instance '" + d.instance + "': " + e.message;
+    e.message = (b.node.app_wasm && d.instance == kAppInstance ? "the app" : "driver instance '" + d.instance + "'") +
+                ": " + e.message;
     return e;
   }
   dm.region = sized->region;
@@ -76,13 +80,30 @@ Result<wasm::Module> compile_to_module(Build& b, const DriverInstance& d, Driver
   return mod;
 }
 
-// The seam check: the node grants an instance the world its seam names
-// (thin -> driver-thin, ...), and nothing else reaches the bridge.
+// The seam check: the node grants an instance the world its manifest names
+// (`world`, or thin -> driver-thin, ...), and nothing else reaches the
+// bridge; that world's seam interfaces are those its seam's bridge serves.
 Result<void> check_instance(Build& b, const DriverInstance& d, const wasm::Module& mod) {
   const fs::path wit_file = b.root / "wit" / "gust-hal.wit";
   auto pkg = wit::parse_file(wit_file);
   if (!pkg) return pkg.error();
-  auto r = wit::check_seam(mod, *pkg, "driver-" + d.seam, wit_file.string(), d.source.string());
+  auto refuse = [&](const std::string& why) {
+    return Error::make(Error::Kind::Input, "driver instance '" + d.instance + "' (" + d.source.string() + "): " + why,
+                       b.node.file.string());
+  };
+  if (const wit::World* w = pkg->world(d.world)) {
+    static const std::map<std::string, std::set<std::string>> served = {
+        {"thin", {"mmio", "irq"}}, {"mid", {"uart-byte"}}, {"fat", {"uart-block"}}};
+    for (const auto& iface : w->imports)
+      if (!served.at(d.seam).count(iface))
+        return refuse("world " + d.world + " imports " + pkg->name + "/" + iface + ", which the " + d.seam +
+                      " seam's bridge does not serve");
+    for (const auto& l : w->links)
+      if (l.iface.package == pkg->name)
+        return refuse("world " + d.world + " imports " + l.module() + ", which the " + d.seam +
+                      " seam's bridge does not serve");
+  }
+  auto r = wit::check_seam(mod, *pkg, d.world, wit_file.string(), d.source.string());
   if (r) return {};
   Error e = r.error();
   e.message = "driver instance '" + d.instance + "' (" + d.source.string() + "): " + e.message;
@@ -116,7 +137,7 @@ Result<void> prove_instance(Build& b, const DriverInstance& d, const DriverModul
   po.unwind = b.opts.unwind;
   po.env.wit = std::move(*wit);
   po.env.wit_file = (b.root / "wit" / "gust-hal.wit").string();
-  po.env.world = "driver-" + d.seam;
+  po.env.world = d.world;
   po.env.grants = {p.size, uint32_t(p.irqs.size())};
   po.env.memory_bytes = dm.region;
   po.env.origin = "node " + b.node.file.filename().string() + ", instance " + d.instance;
@@ -151,7 +172,7 @@ uint64_t region_bytes(const DriverInstance& d, const wasm::Module& mod) {
   return (std::max<uint64_t>(data_end, d.wasm_stack.value_or(0)) + 7) & ~uint64_t(7);
 }
 
-Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverModule& dm) {
+Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverModule& dm, bool is_app = false) {
   const wasm::Module& mod = dm.module;
   const fs::path& wasm_file = dm.wasm_file;
   const fs::path obj = b.scratch / (d.instance + ".o");
@@ -159,12 +180,14 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverMo
              "_)");
   dissolve::Options dopts;
   dopts.prefix = d.instance + "_";
-  // Per-node export pruning: a driver keeps only the exports that the native
-  // side calls; the rest become internal, to be inlined or dropped.
+  // Per-node export pruning: a module keeps only the exports that the native
+  // side or the wasm app calls; the rest become internal, to be inlined or
+  // dropped.
   for (const auto& e : mod.exports)
     if (e.kind == wasm::ExternKind::Func && b.native_calls.count(dissolve::export_symbol(e.name, dopts.prefix)))
       dopts.keep_exports.insert(e.name);
   if (dopts.keep_exports.empty()) dopts.keep_exports.insert("");  // nothing called: keep no export
+  if (is_app) dopts.import_links = b.wiring.app_links;
   dopts.memory_bytes = dm.region;
   // Check widening on: gust audit proves each widened check's stores from the compare of the
   // base (the same value, through copies and constant offsets, on every path). Hoisting off: the
@@ -177,9 +200,24 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverMo
   if (auto r = write_atomically(obj, dis->object.data(), dis->object.size()); !r) return r;
   auto facts = read_object(obj);
   if (!facts) return facts.error();
-  b.imports.insert(facts->undefined.begin(), facts->undefined.end());
-  b.objects.push_back({obj, d.source.parent_path().filename().string() + "@" + d.instance, "wasm"});
+  // The app's calls into the instances decide which of their exports survive;
+  // they are links between instances, not imports of the trusted bridge.
+  for (const auto& u : facts->undefined) {
+    if (is_app) b.native_calls.insert(u);
+    if (!b.wiring.link_symbols.count(u)) b.imports.insert(u);
+  }
+  b.objects.push_back({obj, is_app ? std::string(kAppInstance) : d.source.parent_path().filename().string() + "@" + d.instance,
+                       "wasm"});
   return {};
+}
+
+// The wasm app as an instance of its own: prefix app_, the node's build flags.
+DriverInstance app_instance(const Node& n) {
+  DriverInstance d;
+  d.instance = kAppInstance;
+  d.source = n.app;
+  d.flags.cxxflags.push_back("-DGUST_BANNER=" + base::c_string_literal(n.banner));
+  return d;
 }
 
 }  // namespace
@@ -200,10 +238,24 @@ Result<void> build_drivers(Build& b) {
       if (auto r = prove_instance(b, d, dm); !r) return r;
     b.modules.push_back(std::move(dm));
   }
+  if (b.node.app_wasm) {
+    // The app is compiled like a driver; the wire stage holds it to its world.
+    const DriverInstance d = app_instance(b.node);
+    DriverModule dm;
+    dm.wasm_file = b.scratch / (d.instance + ".wasm");
+    auto mod = compile_to_module(b, d, dm);
+    if (!mod) return mod.error();
+    dm.module = std::move(*mod);
+    if (d.source.extension() == ".wat" || d.source.extension() == ".wasm") dm.region = region_bytes(d, dm.module);
+    b.app = std::move(dm);
+  }
   return {};
 }
 
 Result<void> dissolve_drivers(Build& b) {
+  // The app first: what it calls decides what each instance keeps.
+  if (b.app)
+    if (auto r = dissolve_instance(b, app_instance(b.node), *b.app, true); !r) return r;
   for (size_t i = 0; i < b.node.drivers.size(); ++i)
     if (auto r = dissolve_instance(b, b.node.drivers[i], b.modules[i]); !r) return r;
   return {};

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "audit/audit.h"
 #include "compose/stages.h"
 
 namespace gust::compose {
@@ -116,12 +117,24 @@ std::string bridge_source(const Node& n, const Chip& c, const std::set<std::stri
       s << "void " << d.instance << "__initialize(void); /* its global constructors */\n";
       init << "  " << d.instance << "__initialize();\n";
     }
+  // The wasm app last, after every instance it may call, and its entry,
+  // which boot's reset handler reaches as main.
+  std::string entry;
+  if (n.app_wasm) {
+    if (with_ctors.count(kAppInstance)) {
+      s << "void " << kAppInstance << "__initialize(void); /* the app's global constructors */\n";
+      init << "  " << kAppInstance << "__initialize();\n";
+    }
+    entry = std::string("\n/* The app is wasm (world ") + n.app_world + "): boot's main is its entry. */\nvoid " +
+            kAppInstance + "_" + kAppEntry + "(void);\nint main(void) {\n  " + kAppInstance + "_" + kAppEntry +
+            "();\n  return 0;\n}\n";
+  }
   init << enables.str();
   s << trap_policy(n, c);
   if (const DriverInstance* console = console_of(n); n.on_trap == OnTrap::Reset && console)
     init << "  gust_trap_report(" << hex32(c.peripherals.at(console->peripheral).base) << "u); /* on " << n.console
          << "'s " << console->peripheral << " */\n";
-  s << "void gust_bridge_init(void) {\n" << init.str() << "}\n";
+  s << "void gust_bridge_init(void) {\n" << init.str() << "}\n" << entry;
   return s.str();
 }
 
@@ -138,8 +151,19 @@ Result<void> generate(Build& b) {
     if (b.modules[i].has_ctors) with_ctors.insert(b.node.drivers[i].instance);
     if (!b.modules[i].wasm_handlers.empty()) wasm_handlers[b.node.drivers[i].instance] = b.modules[i].wasm_handlers;
   }
-  const std::string bridge =
+  if (b.app && b.app->has_ctors) with_ctors.insert(kAppInstance);
+  std::string bridge =
       bridge_source(b.node, b.chip, with_ctors, wasm_handlers) + "\n" + priority_setup_source(*levels, b.chip);
+  // The wiring, for gust audit on its own: a section the image keeps but does
+  // not load. Each symbol is a C identifier (an instance prefix and an
+  // export's C name), so it pastes into the string as it is.
+  if (!b.wiring.link_symbols.empty()) {
+    bridge += "\n/* The calls between instances the wiring resolved, for gust audit. */\n__asm__(\".section " +
+              std::string(audit::kLinksSection) + ",\\\"\\\",%progbits\\n\"\n";
+    for (const auto& sym : b.wiring.link_symbols)
+      bridge += "        \".ascii \\\"" + std::string(kAppInstance) + " " + sym + "\\\\n\\\"\\n\"\n";
+    bridge += "        \".previous\");\n";
+  }
   if (auto r = write_file(b.scratch / "bridge_node.c", bridge); !r) return r;
   return write_file(b.scratch / (b.node.name + ".ld"), linker_script(b.chip, b.chip.sram_size));
 }

@@ -70,7 +70,7 @@ Result<void> measure(Build& b) {
   std::map<std::string, Component> comps;
   std::vector<std::string> order;
   for (const auto& e : parse_map(read_text(b.map))) {
-    std::string name = runtime_library(e.file), kind = "app";
+    std::string name = runtime_library(e.file), kind = "runtime";
     if (auto it = component_of.find(e.file); it != component_of.end())
       std::tie(name, kind) = it->second;
     else if (name.empty())
@@ -101,13 +101,14 @@ Result<void> measure(Build& b) {
   }
   // Drivers first, then the native parts, as the pipeline runs.
   Report& rep = b.report;
-  for (const char* kind : {"wasm", "trusted", "boot", "app"})
+  for (const char* kind : {"wasm", "trusted", "boot", "app", "runtime"})
     for (const auto& n : order)
       if (comps[n].kind == kind) rep.components.push_back(comps[n]);
   for (const auto& c : rep.components) {
     rep.flash_bytes += c.text + c.data;
     rep.sram_bytes += c.data + c.bss;
     if (c.kind == "trusted") rep.tcb_bytes += c.text + c.data;
+    if (c.kind == "trusted" || c.kind == "boot" || c.kind == "app") rep.tcb_native.push_back(c.name);
   }
   rep.sram_budget = b.chip.sram_size;
   rep.flash_budget = b.chip.flash_size;

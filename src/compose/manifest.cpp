@@ -165,6 +165,15 @@ std::string why_not_peripheral_name(const std::string& name) {
   return "";
 }
 
+// A WIT world's name: kebab case, [a-z][a-z0-9-]*, at most 64 characters.
+std::string why_not_wit_name(const std::string& name) {
+  if (name.empty() || name.size() > 64 || name[0] < 'a' || name[0] > 'z')
+    return "must be 1 to 64 characters, starting a-z";
+  for (char c : name)
+    if (!lower_alnum(c) && c != '-') return "may hold a-z, 0-9 and '-' only (a WIT name)";
+  return "";
+}
+
 // -DNAME or -DNAME=VALUE for the driver's compile: a C name, and a value on
 // one line (a newline would end the definition and start a line of source).
 std::string why_not_define(const std::string& def) {
@@ -416,7 +425,22 @@ Result<Node> load_node(const fs::path& file, const std::string* text) {
     if (n.banner.find('\0') != std::string::npos || n.banner.size() > 256)
       throw Failure{at(file, f.need("banner")->source(), "banner must be at most 256 bytes, none of them NUL")};
     n.app = dir / f.str("app");
-    check_source(f, "app", n.app, {".c"});
+    check_source(f, "app", n.app, {".c", ".cpp", ".cc", ".cxx", ".wat", ".wasm"});
+    // A C app is native (trusted); any other is compiled to wasm and
+    // dissolved, held to the world app_world names.
+    n.app_wasm = n.app.extension() != ".c";
+    if (n.app_wasm) {
+      n.app_world = f.str("app_world");
+      if (std::string why = why_not_wit_name(n.app_world); !why.empty())
+        throw Failure{at(file, f.need("app_world")->source(), "app_world '" + n.app_world + "' " + why)};
+      if (doc->get("app_wit")) {
+        n.app_wit = dir / f.str("app_wit");
+        check_source(f, "app_wit", n.app_wit, {".wit"});
+      }
+    } else if (doc->get("app_world")) {
+      throw Failure{at(file, f.need("app_world")->source(),
+                       "app_world is for an app compiled to wasm (C++, .wat, .wasm); this app is C, native")};
+    }
     if (const toml::table* b = doc->get_as<toml::table>("stack_bounds")) {
       for (const auto& [fn, v] : *b) {
         if (!v.is_integer() || **v.as_integer() < 0)
@@ -463,6 +487,13 @@ Result<Node> load_node(const fs::path& file, const std::string* text) {
       di.seam = df.str_or("seam", "thin");
       if (di.seam != "thin" && di.seam != "mid" && di.seam != "fat")
         throw Failure{at(file, df.need("seam")->source(), "seam must be thin, mid or fat, not '" + di.seam + "'")};
+      di.world = df.str_or("world", "driver-" + di.seam);
+      if (std::string why = why_not_wit_name(di.world); !why.empty())
+        throw Failure{at(file, df.need("world")->source(), "world '" + di.world + "' " + why)};
+      if (n.app_wasm && di.instance == std::string(kAppInstance)) {
+        const std::string why = "instance name 'app' is the wasm app's own prefix (app_run, ...): name the driver otherwise";
+        throw Failure{at(file, df.need("instance")->source(), why)};
+      }
       if (d.as_table()->get("memory")) di.memory = df.u32("memory");
       di.tx_ring = df.u32_or("tx_ring", 64);
       di.rx_ring = df.u32_or("rx_ring", 64);

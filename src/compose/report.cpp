@@ -25,7 +25,8 @@ nlohmann::json Report::json() const {
   for (const auto& c : components)
     j["components"].push_back(
         {{"name", c.name}, {"kind", c.kind}, {"text", c.text}, {"data", c.data}, {"bss", c.bss}, {"stack", c.stack}});
-  j["tcb"] = {{"bytes", tcb_bytes}, {"imports", tcb_imports}};
+  j["tcb"] = {{"bytes", tcb_bytes}, {"imports", tcb_imports}, {"native", tcb_native}};
+  j["links"] = links;
   if (!proofs.empty()) j["proofs"] = proofs;
   if (!audit.is_null()) j["audit"] = audit;
   return j;
@@ -51,8 +52,14 @@ std::string Report::table() const {
   snprintf(line, sizeof line, "  flash %" PRIu64 " / %" PRIu64 " B, sram %" PRIu64 " / %" PRIu64 " B (%.1f%%)\n",
            flash_bytes, flash_budget, sram_bytes, sram_budget, 100.0 * double(sram_bytes) / double(sram_budget));
   s << line;
-  s << "  TCB: " << tcb_bytes << " B of bridge; imports of dissolved code:";
+  s << "  TCB: " << tcb_bytes << " B of bridge; native:";
+  for (const auto& n : tcb_native) s << " " << n;
+  s << " (and the runtime helpers); imports of dissolved code:";
   for (const auto& i : tcb_imports) s << " " << i;
+  if (!links.empty()) {
+    s << "\n  links between instances (wired, audited):";
+    for (const auto& l : links) s << " " << l;
+  }
   if (!audit.is_null()) {
     s << "\n  audit: " << (audit.value("ok", false) ? "passed" : "refused") << ", checked:";
     for (const auto& p : audit["checked"]) s << " " << p["rule"].get<std::string>();

@@ -1,10 +1,12 @@
 // The stages of `gust build`, in the order build() runs them (build.cpp):
-//   plan -> drivers (wasm, check, prove) -> generate -> compile natives ->
-//   dissolve -> link -> audit -> measure -> stack -> budget -> install.
+//   plan -> drivers (wasm, check, prove; the wasm app) -> wire -> generate ->
+//   compile natives -> dissolve -> link -> audit -> measure -> stack ->
+//   budget -> install.
 // Each stage reads and extends one Build; a failing stage returns an Error and
 // build() removes the scratch folder, so nothing half-built is left behind.
 #pragma once
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,9 +31,17 @@ struct DriverModule {
   std::set<uint32_t> wasm_handlers;  // granted lines whose vector entry calls irq_handler_<k>
 };
 
+// What the wire stage resolved: every import of the wasm app bound to an
+// export of a driver instance.
+struct Wiring {
+  // The app's (module, name) -> the instance export's symbol, for its dissolve.
+  std::map<std::pair<std::string, std::string>, std::string> app_links;
+  std::set<std::string> link_symbols;  // those symbols, which the audit lets the app call
+};
+
 struct Build {
   Build(const Node& n, const BuildOptions& o) : node(n), opts(o) {}
-  const Node& node;
+  Node node;  // a copy: the wire stage drops the instances nothing imports
   const BuildOptions& opts;
   fs::path root;     // the project: chips/, firmware/, include/
   fs::path fw;       // the firmware folder of the chip family
@@ -43,6 +53,8 @@ struct Build {
   std::set<std::string> native_calls;  // symbols the native side references
   std::set<std::string> imports;       // undefined symbols of the dissolved code
   std::vector<DriverModule> modules;   // one per driver instance, in manifest order
+  std::optional<DriverModule> app;     // the app's module, when it is wasm
+  Wiring wiring;
   fs::path elf, map, bin;
   bool overflowed = false;  // the linker found the image larger than a region
   Report report;
@@ -55,7 +67,8 @@ struct Build {
 [[nodiscard]] Result<void> plan(Build& b);
 [[nodiscard]] Result<void> generate(Build& b);
 [[nodiscard]] Result<void> compile_natives(Build& b);
-[[nodiscard]] Result<void> build_drivers(Build& b);     // C++ -> wasm, the seam check, --prove
+[[nodiscard]] Result<void> build_drivers(Build& b);     // C++ -> wasm, the seam check, --prove; the wasm app
+[[nodiscard]] Result<void> wire(Build& b);              // every import of every module resolved (wiring.cpp)
 [[nodiscard]] Result<void> dissolve_drivers(Build& b);  // wasm -> Thumb-2, after the natives
 [[nodiscard]] Result<void> link(Build& b);
 [[nodiscard]] Result<void> audit(Build& b);

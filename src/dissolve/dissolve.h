@@ -2,6 +2,7 @@
 // IR (lower.cpp), optimised and emitted as a Thumb-2 ELF object (emit.cpp).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -49,6 +50,11 @@ struct Options {
   // on a constant offset folds away. The imports it defines vanish from the
   // object, and with them the TCB's audit trail of import relocations.
   std::string bridge_bitcode;
+  // Function imports linked to another instance's export: (module, name) ->
+  // that export's symbol (gust build's wiring: the app's `console`
+  // "uart-tx-byte" -> console_uart_tx_byte), so the call is a direct call.
+  // Every other import keeps its import_symbol().
+  std::map<std::pair<std::string, std::string>, std::string> import_links;
   // Exports to keep; empty keeps all. The others become internal, so the
   // optimiser may inline or drop them.
   std::set<std::string> keep_exports;

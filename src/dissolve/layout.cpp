@@ -518,7 +518,9 @@ void Lowering::declare_functions() {
     const FuncType& ft = m_.func_type(i);
     llvm::Function* f;
     if (auto* im = m_.import_of(ExternKind::Func, i)) {
-      const std::string sym = import_symbol(im->module, im->name, o_.prefix);
+      const auto link = o_.import_links.find({im->module, im->name});
+      const std::string sym =
+          link != o_.import_links.end() ? link->second : import_symbol(im->module, im->name, o_.prefix);
       claim(sym, describe(*im), im->offset);  // imported twice: the same type, or refused
       f = mod_->getFunction(sym);
       if (!f) f = llvm::Function::Create(fn_type(ft), llvm::GlobalValue::ExternalLinkage, sym, *mod_);

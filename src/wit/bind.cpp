@@ -122,10 +122,30 @@ Result<std::string> bind(const Package& pkg, const std::string& world_name, bool
     if (!host) {
       s << "// The guest side of world " << world_name << ": what a driver compiled to wasm imports and exports.\n"
         << "#pragma once\n#include <gust/abi.h>\n#include <stdbool.h>\n#include <stdint.h>\n";
+      for (const auto& ref : w->exported)
+        if (!pkg.find(ref))
+          return Error::make(Error::Kind::Input,
+                             "world " + world_name + " exports interface " + ref.qualified() + ", which is not loaded",
+                             file);
+      for (const auto& l : w->links)
+        if (!pkg.find(l.iface))
+          return Error::make(Error::Kind::Input,
+                             "world " + world_name + " imports interface " + l.iface.qualified() + ", which is not loaded",
+                             file);
+      // A named import's functions are <name>_<function> in C, wrapped in
+      // namespace <ns>::<pkg>::<name>; another package's plain import is
+      // named like a seam import.
+      auto link_symbol = [&](const WorldImport& l, const Func& f) {
+        return l.name.empty() ? dissolve::import_symbol(l.module(), f.name)
+                              : checked_c_name(l.name, file) + "_" + c_name(f.name);
+      };
       std::vector<CoreFunc> all;
       for (const auto& iname : w->imports)
         for (const auto& f : pkg.interface(iname)->funcs) all.push_back(lowered(f, file));
-      for (const auto& f : w->exports) all.push_back(lowered(f, file));
+      for (const auto& l : w->links)
+        for (const auto& f : pkg.find(l.iface)->funcs) all.push_back(lowered(f, file));
+      const std::vector<const Func*> exports = world_exports(pkg, *w);
+      for (const Func* f : exports) all.push_back(lowered(*f, file));
       s << layout_asserts(all, false, file) << "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n";
       for (const auto& iname : w->imports) {
         const Interface* i = pkg.interface(iname);
@@ -137,27 +157,41 @@ Result<std::string> bind(const Package& pkg, const std::string& world_name, bool
             << dissolve::import_symbol(module, f.name) << "(" << c_params(l, false) << ");\n";
         }
       }
-      s << "\n// exports: the driver defines these\n";
-      for (const auto& f : w->exports) {
+      for (const auto& l : w->links) {
+        s << "\n// import " << (l.name.empty() ? "" : l.name + ": ") << l.iface.qualified() << "\n";
+        for (const auto& f : pkg.find(l.iface)->funcs) {
+          const CoreFunc c = lowered(f, file);
+          s << "GUST_IMPORT(\"" << l.module() << "\", \"" << f.name << "\") " << c_return(c, false) << " "
+            << link_symbol(l, f) << "(" << c_params(c, false) << ");\n";
+        }
+      }
+      s << "\n// exports: the " << (w->links.empty() ? "driver" : "module") << " defines these\n";
+      for (const Func* fp : exports) {
+        const Func& f = *fp;
         const CoreFunc l = lowered(f, file);
         s << "GUST_EXPORT(\"" << export_name(f) << "\") " << c_return(l, false) << " " << c_name(f.name) << "("
           << c_params(l, false) << ");\n";
       }
       s << "\n#ifdef __cplusplus\n}  // extern \"C\"\n\n// Typed wrappers: " << ns << "::" << pkg_c
         << "::<interface>::<function>.\n";
-      for (const auto& iname : w->imports) {
-        const Interface* i = pkg.interface(iname);
-        s << "namespace " << ns << "::" << pkg_c << "::" << checked_c_name(iname, file) << " {\n";
-        for (const auto& f : i->funcs) {
+      auto wrappers = [&](const std::string& space, const Interface& i, auto&& symbol) {
+        s << "namespace " << ns << "::" << pkg_c << "::" << checked_c_name(space, file) << " {\n";
+        for (const auto& f : i.funcs) {
           const CoreFunc l = lowered(f, file);
           std::string args;
           for (size_t k = 0; k < l.params.size(); ++k) args += (k ? ", " : "") + l.params[k].name;
           s << "inline " << c_return(l, false) << " " << c_name(f.name) << "("
-            << (l.params.empty() ? "" : c_params(l, false)) << ") { " << (l.result ? "return " : "")
-            << dissolve::import_symbol(pkg.name + "/" + iname, f.name) << "(" << args << "); }\n";
+            << (l.params.empty() ? "" : c_params(l, false)) << ") { " << (l.result ? "return " : "") << symbol(f)
+            << "(" << args << "); }\n";
         }
-        s << "}  // namespace " << ns << "::" << pkg_c << "::" << c_name(iname) << "\n";
-      }
+        s << "}  // namespace " << ns << "::" << pkg_c << "::" << c_name(space) << "\n";
+      };
+      for (const auto& iname : w->imports)
+        wrappers(iname, *pkg.interface(iname),
+                 [&](const Func& f) { return dissolve::import_symbol(pkg.name + "/" + iname, f.name); });
+      for (const auto& l : w->links)
+        wrappers(l.name.empty() ? l.iface.name : l.name, *pkg.find(l.iface),
+                 [&](const Func& f) { return link_symbol(l, f); });
       s << "#endif\n";
     } else {
       s << "// The host side of world " << world_name << ": the functions the bridge implements, per driver instance.\n"

@@ -103,7 +103,27 @@ struct Checker {
 
 // The WIT function an import names, or why it names none the world grants.
 const Func* Checker::resolve(const wasm::Import& im, std::string& why) const {
-  const std::string granted = list(w.imports, pkg.name + "/");
+  std::vector<std::string> modules;
+  for (const auto& g : w.imports) modules.push_back(pkg.name + "/" + g);
+  for (const auto& l : w.links) modules.push_back(l.module());
+  const std::string granted = list(modules);
+  // A named import, or another package's interface: the module is the name.
+  for (const auto& l : w.links) {
+    if (im.module != l.module()) continue;
+    const Interface* iface = pkg.find(l.iface);
+    if (!iface) {
+      why = "interface " + l.iface.qualified() + " is not loaded";
+      return nullptr;
+    }
+    std::vector<std::string> names;
+    for (const auto& f : iface->funcs) {
+      if (f.name == im.name) return &f;
+      names.push_back(f.name);
+    }
+    why = quoted(l.module()) + " is a " + l.iface.qualified() + ", which has no function " + quoted(im.name) +
+          " (it has " + list(names) + ")";
+    return nullptr;
+  }
   const std::string pkg_prefix = pkg.name + "/";
   if (im.module.rfind(pkg_prefix, 0) != 0) {
     why = "module " + quoted(im.module) + " is not an interface of " + pkg.name + " (world " + w.name + " grants " +
@@ -164,7 +184,13 @@ void Checker::check_import(uint32_t index, const wasm::Import& im) {
 }
 
 void Checker::exports() {
-  for (const auto& f : w.exports) {
+  for (const auto& ref : w.exported)
+    if (!pkg.find(ref))
+      throw Failure{Error::make(Error::Kind::Input,
+                                "world " + w.name + " exports interface " + ref.qualified() + ", which is not loaded",
+                                wit_file)};
+  for (const Func* fp : world_exports(pkg, w)) {
+    const Func& f = *fp;
     auto core = lower(f, wit_file);
     if (!core) throw Failure{core.error()};
     const wasm::FuncType want = core->type();

@@ -1,6 +1,7 @@
 // WIT text -> Package: a hand-written lexer and recursive-descent parser.
 #include <cctype>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -49,6 +50,9 @@ class Parser {
   Func func_sig(std::string name, int line);
   Interface interface();
   World world();
+  InterfaceRef interface_ref(std::string first);
+
+  std::string package_;  // the package being parsed
 
   const std::string& s_;
   std::string file_;
@@ -204,21 +208,69 @@ Interface Parser::interface() {
   return i;
 }
 
+// An interface named in a world, its first word read: `iface` or
+// `ns:pkg/iface`.
+InterfaceRef Parser::interface_ref(std::string first) {
+  if (!is(":")) return {package_, std::move(first)};
+  advance();
+  std::string pkg = first + ":" + ident();
+  expect("/");
+  return {std::move(pkg), ident()};
+}
+
 World Parser::world() {
   World w;
+  w.line = tok_.line;
   w.name = ident();
   expect("{");
+  std::set<std::string> import_names;
   while (!is("}")) {
     if (tok_.kind == Token::End) fail(tok_, "world '" + w.name + "' is not closed");
     Token at = tok_;
     std::string kw = ident();
     if (kw == "import") {
-      w.imports.push_back(ident());
+      // import iface; import ns:pkg/iface; import name: iface; import name: ns:pkg/iface;
+      Token nat = tok_;
+      std::string first = ident();
+      WorldImport l;
+      l.line = nat.line;
+      if (is(":")) {
+        advance();
+        Token second = tok_;
+        std::string word = ident();
+        if (is("/")) {  // first:word/iface, a plain import of another package
+          advance();
+          l.iface = {first + ":" + word, ident()};
+        } else {
+          l.name = first;
+          l.iface = interface_ref(word);
+        }
+      } else {
+        l.iface = {package_, first};
+      }
       expect(";");
+      const std::string module = l.module();
+      if (!import_names.insert(module).second) fail(nat, "world '" + w.name + "' imports '" + module + "' twice");
+      if (l.name.empty() && l.iface.package == package_)
+        w.imports.push_back(l.iface.name);
+      else
+        w.links.push_back(std::move(l));
     } else if (kw == "export") {
       Token nat = tok_;
       std::string name = ident();
+      if (is(";")) {  // export iface;
+        advance();
+        w.exported.push_back({package_, name});
+        continue;
+      }
       expect(":");
+      if (!is_word("func")) {  // export ns:pkg/iface;
+        std::string pkg = name + ":" + ident();
+        expect("/");
+        w.exported.push_back({pkg, ident()});
+        expect(";");
+        continue;
+      }
       w.exports.push_back(func_sig(name, nat.line));
     } else {
       fail(at, "expected 'import' or 'export' in world '" + w.name + "', found '" + kw + "'");
@@ -236,6 +288,7 @@ Package Parser::package() {
   expect(":");
   p.name += ":" + ident();
   expect(";");
+  package_ = p.name;
   while (tok_.kind != Token::End) {
     Token at = tok_;
     std::string kw = ident();
@@ -246,9 +299,18 @@ Package Parser::package() {
     else
       fail(at, "expected 'interface' or 'world', found '" + kw + "'");
   }
-  for (const auto& w : p.worlds)
+  for (auto& i : p.interfaces) i.package = p.name;
+  for (const auto& w : p.worlds) {
     for (const auto& imp : w.imports)
       if (!p.interface(imp)) fail(Token{}, "world '" + w.name + "' imports unknown interface '" + imp + "'");
+    for (const auto& l : w.links)
+      if (l.iface.package == p.name && !p.interface(l.iface.name))
+        fail(Token{Token::Ident, "", l.line, 1},
+             "world '" + w.name + "' imports unknown interface '" + l.iface.name + "'");
+    for (const auto& e : w.exported)
+      if (e.package == p.name && !p.interface(e.name))
+        fail(Token{Token::Ident, "", w.line, 1}, "world '" + w.name + "' exports unknown interface '" + e.name + "'");
+  }
   return p;
 }
 
@@ -265,6 +327,24 @@ const Interface* Package::interface(const std::string& n) const {
   for (const auto& i : interfaces)
     if (i.name == n) return &i;
   return nullptr;
+}
+
+const Interface* Package::find(const InterfaceRef& ref) const {
+  if (ref.package == name) return interface(ref.name);
+  for (const auto& i : foreign)
+    if (i.package == ref.package && i.name == ref.name) return &i;
+  return nullptr;
+}
+
+std::vector<const Func*> world_exports(const Package& pkg, const World& w) {
+  std::vector<const Func*> out;
+  for (const auto& ref : w.exported) {
+    const Interface* i = pkg.find(ref);
+    if (!i) return {};
+    for (const auto& f : i->funcs) out.push_back(&f);
+  }
+  for (const auto& f : w.exports) out.push_back(&f);
+  return out;
 }
 
 const World* Package::world(const std::string& n) const {
@@ -289,12 +369,61 @@ Result<Package> parse(const std::string& text, const std::string& file) {
   }
 }
 
-Result<Package> parse_file(const std::filesystem::path& file) {
+namespace {
+
+Result<std::string> read_wit(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in) return Error::make(Error::Kind::Input, "cannot read the WIT file", file.string());
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse(ss.str(), file.string());
+  return ss.str();
+}
+
+}  // namespace
+
+Result<Package> parse_file(const std::filesystem::path& file) {
+  auto text = read_wit(file);
+  if (!text) return text.error();
+  auto pkg = parse(*text, file.string());
+  if (!pkg) return pkg;
+  // Each other package a world names, once, from ns-pkg.wit beside this file:
+  // only its interfaces are taken (they name no package of their own).
+  std::map<std::string, int> wanted;  // package -> the line that first names it
+  for (const auto& w : pkg->worlds) {
+    for (const auto& l : w.links)
+      if (l.iface.package != pkg->name) wanted.emplace(l.iface.package, l.line);
+    for (const auto& e : w.exported)
+      if (e.package != pkg->name) wanted.emplace(e.package, w.line);
+  }
+  for (const auto& [name, line] : wanted) {
+    std::string stem = name;
+    for (char& c : stem)
+      if (c == ':') c = '-';
+    const std::filesystem::path other = file.parent_path() / (stem + ".wit");
+    const std::string where = file.string() + ":" + std::to_string(line) + ":1";
+    auto other_text = read_wit(other);
+    if (!other_text)
+      return Error::make(Error::Kind::Input, "package " + name + " is read from " + other.string() + ", which cannot be read",
+                         where);
+    auto dep = parse(*other_text, other.string());
+    if (!dep) return dep.error();
+    if (dep->name != name)
+      return Error::make(Error::Kind::Input, other.string() + " declares package " + dep->name + ", not " + name, where);
+    for (auto& i : dep->interfaces) pkg->foreign.push_back(std::move(i));
+  }
+  for (const auto& w : pkg->worlds) {
+    auto missing = [&](const InterfaceRef& r, int line) {
+      return Error::make(Error::Kind::Input,
+                         "world '" + w.name + "' names interface " + r.qualified() + ", which package " + r.package +
+                             " does not declare",
+                         file.string() + ":" + std::to_string(line) + ":1");
+    };
+    for (const auto& l : w.links)
+      if (!pkg->find(l.iface)) return missing(l.iface, l.line);
+    for (const auto& e : w.exported)
+      if (!pkg->find(e)) return missing(e, w.line);
+  }
+  return pkg;
 }
 
 }  // namespace gust::wit

@@ -1,5 +1,8 @@
-// The WIT subset that gust:hal uses: package, interface, world, import and
-// export, func, integer types, bool, list, option, result, and comments.
+// The WIT subset that gust:hal and gust:drivers use: package, interface,
+// world, import and export (of a function, an interface, or an interface
+// under an instance's name), func, integer types, bool, list, option,
+// result, and comments. An interface of another package (ns:pkg/iface) is
+// read from the file ns-pkg.wit beside the one that names it (parse_file).
 #pragma once
 #include <filesystem>
 #include <optional>
@@ -31,26 +34,58 @@ struct Func {
 
 struct Interface {
   std::string name;
+  std::string package;  // the package that declares it: gust:hal
   std::vector<Func> funcs;
+  std::string qualified() const { return package + "/" + name; }
+};
+
+// An interface as a world names it: `uart` (this package's) or
+// `gust:drivers/uart`; `package` is always filled in.
+struct InterfaceRef {
+  std::string package, name;
+  std::string qualified() const { return package + "/" + name; }
+};
+
+// An import of an interface that is not a plain one of the world's own
+// package: `import console: uart;` (an instance's name, which is the core
+// wasm import module) or `import gust:drivers/uart;` (no name: the module is
+// the qualified interface).
+struct WorldImport {
+  std::string name;  // "" for a plain import
+  InterfaceRef iface;
+  int line = 0;
+  std::string module() const { return name.empty() ? iface.qualified() : name; }
 };
 
 struct World {
   std::string name;
-  std::vector<std::string> imports;  // interface names
-  std::vector<Func> exports;         // exported functions
+  std::vector<std::string> imports;    // plain imports of this package's interfaces (module <package>/<name>)
+  std::vector<WorldImport> links;      // every other import: named ones, other packages' interfaces
+  std::vector<InterfaceRef> exported;  // exported interfaces: each function is an export named c_name(function)
+  std::vector<Func> exports;           // exported functions
+  int line = 0;
 };
 
 struct Package {
   std::string name;  // e.g. gust:hal
   std::vector<Interface> interfaces;
   std::vector<World> worlds;
+  std::vector<Interface> foreign;  // other packages' interfaces the worlds name (parse_file loads them)
   const Interface* interface(const std::string& name) const;
+  const Interface* find(const InterfaceRef& ref) const;  // this package's or a loaded foreign one, or null
   const World* world(const std::string& name) const;
 };
 
-// Parses WIT text; errors name file:line:column.
+// Parses WIT text; errors name file:line:column. parse() resolves only the
+// package's own interfaces; parse_file() also reads each other package a
+// world names from ns-pkg.wit in the same folder, and refuses a name that
+// is in neither.
 [[nodiscard]] Result<Package> parse(const std::string& text, const std::string& file);
 [[nodiscard]] Result<Package> parse_file(const std::filesystem::path& file);
+
+// The functions a world exports, in order: each exported interface's, then
+// its own; null when an exported interface is not loaded.
+std::vector<const Func*> world_exports(const Package& pkg, const World& w);
 
 // One core-wasm value of a lowered WIT function, with the C types that carry
 // it on each side of the seam, so that the header and the check share it.

@@ -124,7 +124,7 @@ refused define-newline "define-newline.toml:10:12: error: define may hold printa
 node app-asm ""
 cp "$root/firmware/stm32f100/app_uart_echo.c" "$work/app.s"
 sed -i "s|^app = .*|app = \"app.s\"|" "$work/app-asm.toml"
-refused app-asm "app-asm.toml:3:7: error: 'app' must name a .c file"
+refused app-asm "app-asm.toml:3:7: error: 'app' must name a .c or .cpp or .cc or .cxx or .wat or .wasm file"
 node source-dir "" 'instance = "console"'
 sed -i "s|^source = .*|source = \"$root/drivers\"|" "$work/source-dir.toml"
 refused source-dir "source-dir.toml:7:10: error: source .* not found \(or not a regular file\)"
