@@ -54,6 +54,7 @@ Result<void> source_to_wasm(Build& b, const DriverInstance& d, DriverModule& dm)
   dm.region = sized->region;
   dm.stack = sized->stack;
   dm.has_ctors = sized->has_ctors;
+  dm.functions = sized->functions;
   fprintf(stderr, "      shadow stack %u B (worst case %u B%s), data + bss %u B, region %llu B\n", sized->stack,
           sized->depth, sized->deepest.empty() ? "" : (": " + sized->deepest).c_str(), sized->data_end - sized->stack,
           (unsigned long long)sized->region);
@@ -63,31 +64,47 @@ Result<void> source_to_wasm(Build& b, const DriverInstance& d, DriverModule& dm)
 Result<wasm::Module> compile_to_module(Build& b, const DriverInstance& d, DriverModule& dm) {
   const fs::path& wasm_file = dm.wasm_file;
   if (auto r = source_to_wasm(b, d, dm); !r) return r.error();
+  // Errors name the driver's source (the module is a scratch file, gone
+  // after the build) and a function by its name where the module has one.
   auto mod = wasm::decode(read_bytes(wasm_file));
-  if (!mod) return located(mod.error(), wasm_file);
-  if (auto v = wasm::validate(*mod); !v) return located(v.error(), wasm_file);
+  if (!mod) return located(mod.error(), d.source);
+  auto named = [&](uint32_t f) {
+    const auto names = function_names(*mod);
+    auto it = names.find(f);
+    return it != names.end() ? it->second : "function " + std::to_string(f);
+  };
+  if (auto v = wasm::validate(*mod); !v) {
+    Error e = located(v.error(), d.source);
+    if (e.func) e.message = "in " + named(*e.func) + ": " + e.message;
+    return e;
+  }
   // The firmware runs no start function at boot, so a module that needs one
   // would run uninitialised; the prover says ERROR for it too.
   if (mod->start)
     return located(Error::make(Error::Kind::Unsupported,
-                               "the module has a start function (function " + std::to_string(*mod->start) +
+                               "the module has a start function (" + named(*mod->start) +
                                    "), which gust does not run at boot: initialise from an export the app calls"),
-                   wasm_file);
+                   d.source);
   return mod;
 }
 
 // The seam check: the node grants an instance the world its seam names
 // (thin -> driver-thin, ...), and nothing else reaches the bridge.
-Result<void> check_instance(Build& b, const DriverInstance& d, const wasm::Module& mod) {
+Result<void> check_instance(Build& b, const DriverInstance& d, const wasm::Module& mod,
+                            const std::vector<std::string>& dm_functions) {
   const fs::path wit_file = b.root / "wit" / "gust-hal.wit";
   auto pkg = wit::parse_file(wit_file);
   if (!pkg) return pkg.error();
-  auto r = wit::check_seam(mod, *pkg, "driver-" + d.seam, wit_file.string(), d.source.string());
-  if (r) return {};
-  Error e = r.error();
-  e.message = "driver instance '" + d.instance + "' (" + d.source.string() + "): " + e.message;
-  e.where = b.node.file.string();
-  return e;
+  const std::string world = "driver-" + d.seam;
+  const wit::World* w = pkg->world(world);
+  if (!w) return wit::check_seam(mod, *pkg, world, wit_file.string(), d.source.string());  // says what there is
+  auto vs = wit::seam_violations(mod, *pkg, *w, wit_file.string());
+  if (!vs) return vs.error();
+  if (vs->empty()) return {};
+  return Error::make(Error::Kind::Input,
+                     "driver instance '" + d.instance + "' (" + d.source.string() + "): " +
+                         seam_message(mod, *vs, world, wit_file.string(), dm_functions),
+                     b.node.file.string());
 }
 
 // --prove: the instance's harnesses against the module that ships.
@@ -103,7 +120,7 @@ Result<void> prove_instance(Build& b, const DriverInstance& d, const DriverModul
       !r)
     return r;
   auto pm = wasm::decode(read_bytes(proofs_wasm));
-  if (!pm) return located(pm.error(), proofs_wasm);
+  if (!pm) return located(pm.error(), d.proofs);
   // The proof's environment is the image's: this instance's window, lines
   // and memory region, and the seam of its world.
   auto wit = wit::parse_file(b.root / "wit" / "gust-hal.wit");
@@ -163,6 +180,8 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverMo
       dopts.keep_exports.insert(e.name);
   if (dopts.keep_exports.empty()) dopts.keep_exports.insert("");  // nothing called: keep no export
   dopts.memory_bytes = dm.region;
+  dopts.read_only_flash = b.read_only_flash;
+  if (!dissolve::read_only_data(mod, dopts).empty()) b.read_only_split = true;
   // gust audit does not yet read the bound of a moved check (one check of
   // the largest offset, or one before a counted loop): it refuses a store in
   // a hoisted loop of the C++ headers example as reaching past the region.
@@ -171,7 +190,7 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverMo
   dopts.widen_checks = false;
   dopts.hoist_checks = false;
   auto dis = dissolve::dissolve(mod, dopts);
-  if (!dis) return located(dis.error(), wasm_file);
+  if (!dis) return located(dis.error(), d.source);
   if (auto r = write_atomically(obj, dis->object.data(), dis->object.size()); !r) return r;
   auto facts = read_object(obj);
   if (!facts) return facts.error();
@@ -190,7 +209,7 @@ Result<void> build_drivers(Build& b) {
     if (!mod) return mod.error();
     dm.module = std::move(*mod);
     if (d.source.extension() == ".wat" || d.source.extension() == ".wasm") dm.region = region_bytes(d, dm.module);
-    if (auto r = check_instance(b, d, dm.module); !r) return r;
+    if (auto r = check_instance(b, d, dm.module, dm.functions); !r) return r;
     if (b.opts.prove)
       if (auto r = prove_instance(b, d, dm); !r) return r;
     b.modules.push_back(std::move(dm));
@@ -199,6 +218,10 @@ Result<void> build_drivers(Build& b) {
 }
 
 Result<void> dissolve_drivers(Build& b) {
+  // Again (audit_with_fallback): the instances' objects of the first time go.
+  std::erase_if(b.objects, [](const LinkedObject& o) { return o.kind == "wasm"; });
+  b.imports.clear();
+  b.read_only_split = false;
   for (size_t i = 0; i < b.node.drivers.size(); ++i)
     if (auto r = dissolve_instance(b, b.node.drivers[i], b.modules[i]); !r) return r;
   return {};

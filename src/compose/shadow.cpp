@@ -38,45 +38,6 @@ struct Frame {
   std::set<uint32_t> indirect;  // type indices of call_indirect
 };
 
-// The module's function names: from the "name" custom section when the
-// module has one, else its export names (clang's link runs wasm-opt, which
-// drops the name section), else "function N".
-std::map<uint32_t, std::string> function_names(const wasm::Module& m) {
-  std::map<uint32_t, std::string> names;
-  try {
-    wasm::Reader r(m.bytes, 8, m.bytes.size());
-    while (!r.at_end()) {
-      const uint8_t id = r.u8();
-      const uint32_t size = r.u32();
-      const size_t end = r.pos() + size;
-      if (end > m.bytes.size()) break;
-      if (id == 0) {
-        wasm::Reader s(m.bytes, r.pos(), end);
-        if (s.name() == "name") {
-          while (!s.at_end()) {
-            const uint8_t sub = s.u8();
-            const uint32_t len = s.u32();
-            const size_t sub_end = s.pos() + len;
-            if (sub == 1) {  // function names
-              for (uint32_t n = s.u32(); n; --n) {
-                const uint32_t idx = s.u32();
-                names[idx] = s.name();
-              }
-            }
-            s.seek(sub_end);
-          }
-        }
-      }
-      r.seek(end);
-    }
-  } catch (const Failure&) {
-    // A malformed name section only costs the names.
-  }
-  for (const auto& e : m.exports)
-    if (e.kind == wasm::ExternKind::Func && !names.count(e.index)) names[e.index] = "export " + e.name;
-  return names;
-}
-
 // The index of __stack_pointer: wasm-ld's first global, a mutable i32
 // defined by the module.
 std::optional<uint32_t> stack_pointer_global(const wasm::Module& m) {
@@ -219,6 +180,44 @@ Frame frame_of(const wasm::Module& m, const wasm::Function& f, uint32_t sp) {
 }
 
 }  // namespace
+
+// The module's function names: from the "name" custom section when the
+// module has one (gust's driver link keeps it), else its export names.
+std::map<uint32_t, std::string> function_names(const wasm::Module& m) {
+  std::map<uint32_t, std::string> names;
+  try {
+    wasm::Reader r(m.bytes, 8, m.bytes.size());
+    while (!r.at_end()) {
+      const uint8_t id = r.u8();
+      const uint32_t size = r.u32();
+      const size_t end = r.pos() + size;
+      if (end > m.bytes.size()) break;
+      if (id == 0) {
+        wasm::Reader s(m.bytes, r.pos(), end);
+        if (s.name() == "name") {
+          while (!s.at_end()) {
+            const uint8_t sub = s.u8();
+            const uint32_t len = s.u32();
+            const size_t sub_end = s.pos() + len;
+            if (sub == 1) {  // function names
+              for (uint32_t n = s.u32(); n; --n) {
+                const uint32_t idx = s.u32();
+                names[idx] = s.name();
+              }
+            }
+            s.seek(sub_end);
+          }
+        }
+      }
+      r.seek(end);
+    }
+  } catch (const Failure&) {
+    // A malformed name section only costs the names.
+  }
+  for (const auto& e : m.exports)
+    if (e.kind == wasm::ExternKind::Func && !names.count(e.index)) names[e.index] = "export " + e.name;
+  return names;
+}
 
 ShadowStack shadow_stack_depth(const wasm::Module& m, const std::vector<uint32_t>& roots) {
   ShadowStack out;
