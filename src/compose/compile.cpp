@@ -64,8 +64,9 @@ std::vector<std::string> wasm_flags(const fs::path& root, Language lang) {
 // data segments, and its --no-wasm-opt skips the link as well. Nor is the
 // output stripped: the dissolver reads the name section, the C++ functions'
 // names for messages and the data segments' names (.rodata) for read-only
-// data in flash. It optimises the module whole, so wasm-opt saves no flash;
-// the names are a custom section and never reach the image.
+// data in flash. It optimises the module whole, so wasm-opt saves little
+// (the thin driver dissolves to the same 116 B, the register example to 2 B
+// more); the names are a custom section and never reach the image.
 std::vector<std::string> wasm_link_flags(uint32_t stack) {
   return {"-Wl,--no-entry", "-Wl,--stack-first", "-Wl,-z,stack-size=" + std::to_string(stack)};
 }

@@ -103,7 +103,7 @@ Result<void> check_instance(Build& b, const DriverInstance& d, const wasm::Modul
   if (vs->empty()) return {};
   return Error::make(Error::Kind::Input,
                      "driver instance '" + d.instance + "' (" + d.source.string() + "): " +
-                         seam_message(mod, *vs, world, wit_file.string(), dm_functions),
+                         seam_message(mod, *vs, *w, wit_file.string(), dm_functions),
                      b.node.file.string());
 }
 

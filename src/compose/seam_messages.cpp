@@ -9,6 +9,7 @@
 #include <llvm/Support/MemoryBuffer.h>
 
 #include <algorithm>
+#include <set>
 
 #include "compose/stages.h"
 
@@ -42,14 +43,16 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-// The driver's function whose name is nearest `want`, within a quarter of
-// its length (at least 2 edits), or "" when none is that near.
-std::string nearest(const std::string& want, const std::vector<std::string>& candidates) {
+// The driver's function whose name is nearest `want`, within a fifth of
+// its length (at least 2 edits), or "" when none is that near; a name in
+// `taken` (a function the world's exports already use) is no candidate.
+std::string nearest(const std::string& want, const std::vector<std::string>& candidates,
+                    const std::set<std::string>& taken) {
   std::string best;
-  size_t best_d = std::max<size_t>(2, want.size() / 4) + 1;
+  size_t best_d = std::max<size_t>(2, want.size() / 5) + 1;
   for (const auto& c : candidates) {
     const std::string id = identifier(c);
-    if (id == want) continue;  // the same name is not a misspelling
+    if (id == want || taken.count(id)) continue;  // the same name is not a misspelling
     const size_t d = edit_distance(id, want);
     if (d < best_d) best_d = d, best = c;
   }
@@ -83,14 +86,22 @@ std::vector<std::string> defined_functions(const fs::path& wasm_object) {
   return out;
 }
 
-std::string seam_message(const wasm::Module& m, const std::vector<wit::SeamViolation>& vs, const std::string& world,
+std::string seam_message(const wasm::Module& m, const std::vector<wit::SeamViolation>& vs, const wit::World& w,
                          const std::string& wit_file, const std::vector<std::string>& driver_functions) {
+  const std::string& world = w.name;
   const auto names = function_names(m);
   auto cxx = [&](uint32_t f) -> std::string {
     auto it = names.find(f);
     if (it == names.end() || it->second.rfind("export ", 0) == 0) return "";
     return source_name(it->second);
   };
+  std::set<std::string> world_exports, taken;
+  for (const auto& f : w.exports) world_exports.insert(wit::export_name(f));
+  for (const auto& e : m.exports)
+    if (e.kind == wasm::ExternKind::Func && world_exports.count(e.name)) {
+      taken.insert(e.name);
+      taken.insert(identifier(cxx(e.index)));
+    }
   // One line per violation, as the seam check words it, with the C++
   // function first and the WIT item after.
   std::string msg = "the module does not fit world " + world + " of " + wit_file + ": " + std::to_string(vs.size()) +
@@ -98,8 +109,10 @@ std::string seam_message(const wasm::Module& m, const std::vector<wit::SeamViola
   for (const auto& v : vs) {
     std::string line = "\n  ";
     const std::string fn = v.func ? cxx(*v.func) : "";
+    std::string text = v.str();
+    if (v.offset) line += text.substr(0, 10), text = text.substr(10);  // "0000001d: " first
     if (!fn.empty()) line += "the C++ function " + fn + ", ";
-    line += v.str();
+    line += text;
     if (!v.wit_item.empty()) line += "; it should match " + v.wit_item;
     if (!v.export_name.empty() && v.found.empty()) {
       // Missing: the likely misspelling among the driver's exports and
@@ -108,7 +121,7 @@ std::string seam_message(const wasm::Module& m, const std::vector<wit::SeamViola
       std::vector<std::string> candidates = driver_functions;
       for (const auto& e : m.exports)
         if (e.kind == wasm::ExternKind::Func) candidates.push_back(e.name);
-      const std::string near = nearest(v.export_name, candidates);
+      const std::string near = nearest(v.export_name, candidates, taken);
       if (!near.empty()) line += "; the driver defines " + near + ": a misspelling of " + v.export_name + "?";
       line += "; define " + v.export_name + " as <gust/driver-" + world.substr(world.rfind('-') + 1) +
               ".h> declares it (that exports it as \"" + v.export_name + "\")";

@@ -85,7 +85,7 @@ std::map<uint32_t, std::string> function_names(const wasm::Module& m);
 std::vector<std::string> defined_functions(const fs::path& wasm_object);
 // The seam check's violations as one message naming the C++ functions and
 // the WIT items they should match (seam_messages.cpp).
-std::string seam_message(const wasm::Module& m, const std::vector<wit::SeamViolation>& vs, const std::string& world,
+std::string seam_message(const wasm::Module& m, const std::vector<wit::SeamViolation>& vs, const wit::World& w,
                          const std::string& wit_file, const std::vector<std::string>& driver_functions);
 
 std::vector<uint8_t> read_bytes(const fs::path& p);

@@ -159,6 +159,13 @@ void Checker::check_import(uint32_t index, const wasm::Import& im) {
     if (!fn) v.why += "; and " + unresolved;
   } else if (!fn) {
     v.why = unresolved;
+    // The WIT function it names, if the package has one the world lacks.
+    if (im.module.rfind(pkg.name + "/", 0) == 0)
+      if (const Interface* i = pkg.interface(im.module.substr(pkg.name.size() + 1)))
+        for (const auto& f : i->funcs)
+          if (f.name == im.name)
+            v.wit_item = wit_file + ":" + std::to_string(f.line) + ": " + im.module + " " + func_wit_text(f) +
+                         ", which world " + w.name + " does not import";
   } else if (im.func_type >= m.types.size()) {
     v.why = "wrong type";
   } else if (m.types[im.func_type] != *want) {
