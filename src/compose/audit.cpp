@@ -20,7 +20,7 @@ Result<void> audit(Build& b) {
   for (const auto& v : rep->violations) why += "\n  " + v.str();
   // The image is a scratch file, gone after the build: name the node.
   return Error::make(Error::Kind::Input,
-                     "the image " + b.elf.filename().string() + " fails the audit; no image built:" + why,
+                     "the image fails the audit (" + b.elf.filename().string() + "); no image built:" + why,
                      b.node.file.string());
 }
 

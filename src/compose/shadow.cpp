@@ -234,6 +234,12 @@ ShadowStack shadow_stack_depth(const wasm::Module& m, const std::vector<uint32_t
   const uint32_t nimp = m.imported(wasm::ExternKind::Func);
   std::vector<Frame> frames;
   for (const auto& f : m.functions) frames.push_back(frame_of(m, f, *sp));
+  // No function moves the pointer (wasm-ld keeps __stack_pointer even when
+  // nothing uses it): every path's depth is 0, recursion or not.
+  if (std::all_of(frames.begin(), frames.end(), [](const Frame& fr) { return fr.bytes == 0 && fr.unbounded.empty(); })) {
+    out.depth = 0;
+    return out;
+  }
   // The targets of call_indirect: the functions of the table's element
   // segments, by signature.
   std::map<uint32_t, std::set<uint32_t>> by_type;
