@@ -3,8 +3,10 @@
 // same source and run on an emulated Cortex-M3:
 //   gcc    arm-none-eabi-gcc -Os -mcpu=cortex-m3 -mthumb (newlib)
 //   clang  clang-19 -Oz --target=thumbv7m-none-eabi (newlib headers and library)
-//   gust   clang-19 --target=wasm32 with compose::compile_driver's flags, then
-//          gust dissolve (bounds checks on); gust-nochecks with them off
+//   gust   clang-19 --target=wasm32 as a driver is built (compose's wasm flags,
+//          gust's runtime/runtime.cpp for memcpy and friends, wasm-ld's name
+//          section kept), then gust dissolve (bounds checks on);
+//          gust-nochecks with them off
 // First every build must give the same outputs (rc_check over the seeds;
 // any difference is a failure, exit 1). Then per program: flash (.text +
 // .rodata + .data of the library, and the C library and libgcc routines it
@@ -275,38 +277,30 @@ class Bench {
     }
   }
 
-  // The wasm module: the library, the stand-in C library (libc/rc_libc.c,
-  // until drivers get one) and, for the run module, the glue. The flags are
-  // compose::compile_driver's, for C.
+  // The wasm module: the library and, for the run module, the glue, built
+  // as `gust build` builds a driver (compose's wasm_flags, gust's runtime,
+  // wasm_link_flags), with the program's exports and __data_end.
   std::optional<wasm::Module> build_wasm(const Program& p, const fs::path& dir, const std::string& what, bool glue,
                                          uint32_t stack, Layout& layout) {
     const fs::path out = dir / (what + ".wasm");
-    std::vector<std::string> argv = {"clang-19",
-                                     "--target=wasm32",
-                                     "-mcpu=mvp",
-                                     "-msign-ext",
-                                     "-Oz",
-                                     "-std=c11",
-                                     "-nostdlib",
-                                     "-ffreestanding",
-                                     "-Wall",
-                                     "-Werror",
-                                     "-isystem",
-                                     (src_ / "libc").string(),
-                                     "-I",
-                                     src_.string(),
-                                     "-Wl,--no-entry",
-                                     "-Wl,--strip-all",
-                                     "-Wl,--stack-first",
-                                     "-Wl,-z,stack-size=" + std::to_string(stack),
-                                     "-Wl,--export=__data_end"};
+    const std::vector<std::string> cflags = {"-Wall", "-Werror", "-I", src_.string()};
+    std::vector<compose::WasmObject> objs;
+    std::vector<fs::path> sources = {src_ / (p.name + ".c")};
+    if (glue) sources.push_back(src_ / (p.name + "_bench.c"));
+    for (const auto& source : sources) {
+      const fs::path obj = dir / (what + "-" + source.stem().string() + ".o.wasm");
+      if (auto r = compose::compile_wasm_object(root_, source, obj, cflags); !r) die(r.error().str());
+      objs.push_back({obj, source});
+    }
+    const fs::path rt = dir / "gust-runtime.o.wasm";
+    if (auto r = compose::compile_runtime(root_, rt); !r) die(r.error().str());
+    objs.push_back({rt, compose::runtime_source(root_)});
+    std::vector<std::string> lflags = compose::wasm_link_flags(stack);
+    lflags.push_back("-Wl,--export=__data_end");
     std::vector<std::string> exports = p.api;
     if (glue) exports.insert(exports.end(), {"rc_check", "rc_prepare", "rc_arg"});
-    for (const auto& e : exports) argv.push_back("-Wl,--export=" + e);
-    argv.insert(argv.end(),
-                {"-o", out.string(), (src_ / (p.name + ".c")).string(), (src_ / "libc/rc_libc.c").string()});
-    if (glue) argv.push_back((src_ / (p.name + "_bench.c")).string());
-    run_or_die(argv, p.name + " wasm32 (" + what + ")");
+    for (const auto& e : exports) lflags.push_back("-Wl,--export=" + e);
+    if (auto r = compose::link_wasm_module(root_, sources.front(), objs, out, lflags); !r) die(r.error().str());
     auto mod = wasm::decode(read_bytes(out));
     if (!mod) die(p.name + " " + what + ".wasm: " + mod.error().str());
     layout = take_layout(*mod);

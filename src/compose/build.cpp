@@ -108,8 +108,8 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
   Build b(node, opts);
   b.root = project_root(node.file.parent_path());
   using Stage = Result<void> (*)(Build&);
-  for (Stage stage : {plan, build_drivers, wire, generate, compile_natives, dissolve_drivers, link, audit, measure,
-                      stack, budget, install}) {
+  for (Stage stage : {plan, build_drivers, wire, generate, compile_natives, dissolve_drivers, link, audit_with_fallback,
+                      measure, stack, budget, install}) {
     if (auto r = stage(b); !r) {
       // Whatever fails removes the scratch folder and any old image.
       std::error_code ec;

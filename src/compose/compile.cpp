@@ -25,37 +25,56 @@ fs::path libc_headers() {
   return env && *env ? fs::path(env) : fs::path("/usr/include/wasm32-wasi");
 }
 
-// The flags of every C++ compile to wasm: MVP plus sign extension and
-// atomics (what the dissolver supports; without -matomics clang's single
+}  // namespace
+
+Language language_of(const fs::path& source) { return source.extension() == ".c" ? Language::C : Language::Cxx; }
+
+// The flags of every compile to wasm, in one place: MVP plus sign extension
+// and atomics (what the dissolver supports; without -matomics clang's single
 // thread model makes std::atomic plain accesses before it optimises, so a
-// loop polling an index an interrupt handler moves reads it once), -Oz, the C++ standard library's headers in place of
-// the host's, no exceptions or RTTI (drivers have neither: see the README),
-// and function-local statics without thread-safe guards (one core).
-std::vector<std::string> wasm_cxx_flags(const fs::path& root) {
+// loop polling an index an interrupt handler moves reads it once), -Oz, the freestanding C library's headers
+// (and, for C++, the C++ standard library's) in place of the host's; for C++
+// no exceptions or RTTI (drivers have neither: see the README) and
+// function-local statics without thread-safe guards (one core). A source
+// ending in .c is C (C11), anything else C++20.
+std::vector<std::string> wasm_flags(const fs::path& root, Language lang) {
   std::vector<std::string> f = {tool("GUST_CLANG", "clang-19"),
                                 "--target=wasm32-wasi",
                                 "-mcpu=mvp",
                                 "-msign-ext",
                                 "-matomics",
                                 "-Oz",
-                                "-std=c++20",
                                 "-nostdlib",
                                 "-nostdlibinc",
                                 "-ffreestanding",
-                                "-fno-exceptions",
-                                "-fno-rtti",
-                                "-fno-threadsafe-statics",
                                 "-I",
                                 (root / "include").string()};
+  if (lang == Language::Cxx)
+    f.insert(f.end(), {"-std=c++20", "-fno-exceptions", "-fno-rtti", "-fno-threadsafe-statics"});
+  else
+    f.push_back("-std=c11");
   std::error_code ec;
-  if (fs::is_directory(libcxx_headers(), ec)) f.insert(f.end(), {"-isystem", libcxx_headers().string()});
+  if (lang == Language::Cxx && fs::is_directory(libcxx_headers(), ec))
+    f.insert(f.end(), {"-isystem", libcxx_headers().string()});
   if (fs::is_directory(libc_headers(), ec)) f.insert(f.end(), {"-isystem", libc_headers().string()});
   return f;
 }
 
-std::vector<std::string> link_flags(uint32_t stack) {
+// The flags of every link of a driver module, in clang's -Wl, form: a
+// reactor (no entry) with the shadow stack below the data. wasm-ld runs
+// itself (link_wasm_module), not through clang: clang-19 runs wasm-opt after
+// wasm-ld whenever it finds it, which drops the name section and merges the
+// data segments, and its --no-wasm-opt skips the link as well. Nor is the
+// output stripped: the dissolver reads the name section, the C++ functions'
+// names for messages and the data segments' names (.rodata) for read-only
+// data in flash. It optimises the module whole, so wasm-opt saves little
+// (the thin driver dissolves to the same 116 B, the register example to 2 B
+// more); the names are a custom section and never reach the image.
+std::vector<std::string> wasm_link_flags(uint32_t stack) {
   return {"-Wl,--no-entry", "-Wl,--stack-first", "-Wl,-z,stack-size=" + std::to_string(stack)};
 }
+
+namespace {
 
 // The tool's output with the scratch paths of objects replaced by what they
 // came from, so that no message names a file that is gone after the build.
@@ -92,10 +111,14 @@ Error clang_error(const std::string& what, const fs::path& source, const ToolRun
   return e;
 }
 
-// gust's wasm runtime (runtime/runtime.cpp), as an object next to `near`.
+}  // namespace
+
+fs::path runtime_source(const fs::path& root) { return root / "runtime" / "runtime.cpp"; }
+
+// gust's wasm runtime (runtime/runtime.cpp), as an object at `out`.
 Result<fs::path> compile_runtime(const fs::path& root, const fs::path& out) {
-  const fs::path src = root / "runtime" / "runtime.cpp";
-  std::vector<std::string> argv = wasm_cxx_flags(root);
+  const fs::path src = runtime_source(root);
+  std::vector<std::string> argv = wasm_flags(root, Language::Cxx);
   // Bulk memory for memcpy, memmove and memset alone; no builtins, so that
   // clang does not turn a loop in memcmp into a call to memcmp.
   argv.insert(argv.end(), {"-mbulk-memory", "-fno-builtin", "-c", src.string(), "-o", out.string()});
@@ -104,9 +127,9 @@ Result<fs::path> compile_runtime(const fs::path& root, const fs::path& out) {
   return out;
 }
 
-Result<void> compile_object(const fs::path& root, const fs::path& source, const fs::path& obj,
-                            const std::vector<std::string>& flags) {
-  std::vector<std::string> argv = wasm_cxx_flags(root);
+Result<void> compile_wasm_object(const fs::path& root, const fs::path& source, const fs::path& obj,
+                                 const std::vector<std::string>& flags) {
+  std::vector<std::string> argv = wasm_flags(root, language_of(source));
   argv.insert(argv.end(), flags.begin(), flags.end());
   argv.insert(argv.end(), {"-c", source.string(), "-o", obj.string()});
   ToolRun r = run_tool(argv);
@@ -114,19 +137,33 @@ Result<void> compile_object(const fs::path& root, const fs::path& source, const 
   return {};
 }
 
-Result<void> link_module(const fs::path& root, const fs::path& source, const std::vector<fs::path>& objs,
-                         const fs::path& out, const std::vector<std::string>& flags) {
-  std::vector<std::string> argv = wasm_cxx_flags(root);
-  argv.insert(argv.end(), flags.begin(), flags.end());
+Result<void> link_wasm_module(const fs::path& root, const fs::path& source, const std::vector<WasmObject>& objs,
+                              const fs::path& out, const std::vector<std::string>& flags) {
+  (void)root;
+  std::vector<std::string> argv = {tool("GUST_WASM_LD", "wasm-ld-19"), "-m", "wasm32"};
+  // -Wl,a,b is clang's way to say a b to the linker; wasm-ld takes them bare.
+  for (const auto& f : flags) {
+    if (f.rfind("-Wl,", 0) != 0) {
+      argv.push_back(f);
+      continue;
+    }
+    std::string rest = f.substr(4);
+    for (size_t at; (at = rest.find(',')) != std::string::npos; rest = rest.substr(at + 1))
+      argv.push_back(rest.substr(0, at));
+    argv.push_back(rest);
+  }
   std::vector<std::pair<std::string, std::string>> paths;
-  for (const auto& o : objs) argv.push_back(o.string());
-  paths.push_back({objs.front().string(), source.string()});
-  if (objs.size() > 1) paths.push_back({objs.back().string(), (root / "runtime" / "runtime.cpp").string()});
+  for (const auto& o : objs) {
+    argv.push_back(o.object.string());
+    paths.push_back({o.object.string(), o.source.string()});
+  }
   argv.insert(argv.end(), {"-o", out.string()});
   ToolRun r = run_tool(argv);
   if (r.status != 0) return clang_error("wasm-ld (linking the driver)", source, r, paths);
   return {};
 }
+
+namespace {
 
 // An exported i32 global's value: wasm-ld's __data_end, when asked for.
 std::optional<uint32_t> exported_global(const wasm::Module& m, const std::string& name) {
@@ -182,25 +219,22 @@ std::vector<std::string> BuildFlags::clang_args() const {
 Result<void> compile_driver(const fs::path& source, const fs::path& wasm_out, uint32_t wasm_stack,
                             const std::vector<std::string>& extra_flags) {
   const fs::path root = project_root(source.parent_path());
-  const fs::path rt = wasm_out.string() + ".runtime.o";
-  auto rto = compile_runtime(root, rt);
-  if (!rto) return rto.error();
-  std::vector<std::string> argv = wasm_cxx_flags(root);
-  for (const auto& f : link_flags(wasm_stack)) argv.push_back(f);
-  argv.push_back("-Wl,--strip-all");
-  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-  argv.insert(argv.end(), {"-o", wasm_out.string(), source.string(), rt.string()});
-  ToolRun r = run_tool(argv);
+  const fs::path rt = wasm_out.string() + ".runtime.o", obj = wasm_out.string() + ".o";
+  std::vector<std::string> cflags, lflags = wasm_link_flags(wasm_stack);
+  for (const auto& f : extra_flags) (f.rfind("-Wl,", 0) == 0 ? lflags : cflags).push_back(f);
+  auto built = [&]() -> Result<void> {
+    if (auto r = compile_runtime(root, rt); !r) return r.error();
+    if (auto r = compile_wasm_object(root, source, obj, cflags); !r) return r;
+    return link_wasm_module(root, source, {{obj, source}, {rt, runtime_source(root)}}, wasm_out, lflags);
+  }();
   std::error_code ec;
   fs::remove(rt, ec);
-  if (r.status != 0)
-    return clang_error("clang-19 --target=wasm32", source, r,
-                       {{rt.string(), (root / "runtime" / "runtime.cpp").string()}});
-  return {};
+  fs::remove(obj, ec);
+  return built;
 }
 
-// Two links of one object: the first, with names and __data_end, to measure
-// the data and the stack; the second, stripped, with the stack that needs.
+// Two links of one object: the first, with __data_end, to measure the data
+// and the stack; the second with the stack that needs.
 Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path& wasm_out, const fs::path& work_dir,
                                          const std::vector<std::string>& flags, std::optional<uint32_t> wasm_stack,
                                          std::optional<uint32_t> memory) {
@@ -211,10 +245,10 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
   std::error_code ec;
   if (!fs::exists(rt, ec))
     if (auto r = compile_runtime(root, rt); !r) return r.error();
-  if (auto r = compile_object(root, source, obj, flags); !r) return r.error();
-  std::vector<std::string> lf = link_flags(0);
+  if (auto r = compile_wasm_object(root, source, obj, flags); !r) return r.error();
+  std::vector<std::string> lf = wasm_link_flags(0);
   lf.insert(lf.end(), {"-Wl,--export=__data_end", "-Wl,--export=_initialize"});
-  if (auto r = link_module(root, source, {obj, rt}, sizing, lf); !r) return r.error();
+  if (auto r = link_wasm_module(root, source, {{obj, source}, {rt, runtime_source(root)}}, sizing, lf); !r) return r.error();
   auto m = wasm::decode(read_bytes(sizing));
   if (!m) return Error::make(m.error().kind, m.error().message, source.string());
   SizedDriver out;
@@ -246,13 +280,12 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
                 std::to_string(out.stack) + " + " + std::to_string(*data_end) + " bytes): drop memory or raise it to " +
                 std::to_string(needed));
   out.region = memory ? *memory : needed;
-  lf = link_flags(out.stack);
-  lf.push_back("-Wl,--strip-all");
+  lf = wasm_link_flags(out.stack);
   if (out.has_ctors) lf.push_back("-Wl,--export=_initialize");
-  if (auto r = link_module(root, source, {obj, rt}, wasm_out, lf); !r) return r.error();
+  if (auto r = link_wasm_module(root, source, {{obj, source}, {rt, runtime_source(root)}}, wasm_out, lf); !r) return r.error();
   // The final link moved the data by the stack's size; its code must need
-  // no more stack than the measured one (wasm-opt, which clang runs after
-  // wasm-ld, could in principle decide differently on other constants).
+  // no more stack than the measured one (a check that costs one decode:
+  // wasm-ld relocates the same object, so it holds unless the link changes).
   if (ss.depth) {
     auto fm = wasm::decode(read_bytes(wasm_out));
     if (!fm) return Error::make(fm.error().kind, fm.error().message, wasm_out.string());
@@ -262,6 +295,7 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
                   (again.depth ? std::to_string(*again.depth) : again.why) + " against " + std::to_string(out.stack) +
                   " bytes); give wasm_stack");
   }
+  out.functions = defined_functions(obj);
   fs::remove(sizing, ec);
   fs::remove(obj, ec);
   return out;

@@ -120,6 +120,28 @@ std::string why_not_instance_name(const std::string& name);
 // The flags that give every native part gust compiles (bridge, boot, app)
 // wasm32's enum size and struct layout (compile.cpp says why).
 const std::vector<std::string>& native_abi_flags();
+// The wasm compile of drivers, in pieces (compile.cpp; bench/realcode builds
+// its gust programs with them, so that its figures are a driver's). A source
+// ending in .c is C11, anything else C++20.
+enum class Language { C, Cxx };
+Language language_of(const fs::path& source);
+// clang-19's flags for every compile to wasm32 of `lang` (the tool first).
+std::vector<std::string> wasm_flags(const fs::path& root, Language lang);
+// The flags of every link of a driver module with a shadow stack of `stack`
+// bytes: the output keeps wasm-ld's name section (no wasm-opt, no strip).
+std::vector<std::string> wasm_link_flags(uint32_t stack);
+fs::path runtime_source(const fs::path& root);
+// gust's wasm runtime (runtime/runtime.cpp) compiled to the object `out`.
+[[nodiscard]] Result<fs::path> compile_runtime(const fs::path& root, const fs::path& out);
+[[nodiscard]] Result<void> compile_wasm_object(const fs::path& root, const fs::path& source, const fs::path& obj,
+                                               const std::vector<std::string>& flags);
+// An object and the source it came from, which link errors name instead.
+struct WasmObject {
+  fs::path object, source;
+};
+[[nodiscard]] Result<void> link_wasm_module(const fs::path& root, const fs::path& source,
+                                            const std::vector<WasmObject>& objs, const fs::path& out,
+                                            const std::vector<std::string>& flags);
 // clang-19 --target=wasm32 with the flags every gust driver is built with:
 // MVP plus sign extension, -Oz, the freestanding C++ standard library
 // (libc++ for wasm32), gust's wasm runtime (runtime/runtime.cpp), the shadow
@@ -138,6 +160,7 @@ struct SizedDriver {
   uint64_t region = 0;     // bytes of linear memory the image gives it
   bool has_ctors = false;  // global constructors: boot calls its _initialize once
   std::string deepest;     // the deepest call path, for the report
+  std::vector<std::string> functions;  // the functions the source defines (C++ names), for messages
 };
 // The worst-case shadow-stack depth of a module from the given functions
 // (shadow.cpp): a depth, or why there is none (`why`), with the deepest path.

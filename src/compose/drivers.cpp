@@ -58,6 +58,7 @@ Result<void> source_to_wasm(Build& b, const DriverInstance& d, DriverModule& dm)
   dm.region = sized->region;
   dm.stack = sized->stack;
   dm.has_ctors = sized->has_ctors;
+  dm.functions = sized->functions;
   fprintf(stderr, "      shadow stack %u B (worst case %u B%s), data + bss %u B, region %llu B\n", sized->stack,
           sized->depth, sized->deepest.empty() ? "" : (": " + sized->deepest).c_str(), sized->data_end - sized->stack,
           (unsigned long long)sized->region);
@@ -67,23 +68,35 @@ Result<void> source_to_wasm(Build& b, const DriverInstance& d, DriverModule& dm)
 Result<wasm::Module> compile_to_module(Build& b, const DriverInstance& d, DriverModule& dm) {
   const fs::path& wasm_file = dm.wasm_file;
   if (auto r = source_to_wasm(b, d, dm); !r) return r.error();
+  // Errors name the driver's source (the module is a scratch file, gone
+  // after the build) and a function by its name where the module has one.
   auto mod = wasm::decode(read_bytes(wasm_file));
-  if (!mod) return located(mod.error(), wasm_file);
-  if (auto v = wasm::validate(*mod); !v) return located(v.error(), wasm_file);
+  if (!mod) return located(mod.error(), d.source);
+  auto named = [&](uint32_t f) {
+    const auto names = function_names(*mod);
+    auto it = names.find(f);
+    return it != names.end() ? it->second : "function " + std::to_string(f);
+  };
+  if (auto v = wasm::validate(*mod); !v) {
+    Error e = located(v.error(), d.source);
+    if (e.func) e.message = "in " + named(*e.func) + ": " + e.message;
+    return e;
+  }
   // The firmware runs no start function at boot, so a module that needs one
   // would run uninitialised; the prover says ERROR for it too.
   if (mod->start)
     return located(Error::make(Error::Kind::Unsupported,
-                               "the module has a start function (function " + std::to_string(*mod->start) +
+                               "the module has a start function (" + named(*mod->start) +
                                    "), which gust does not run at boot: initialise from an export the app calls"),
-                   wasm_file);
+                   d.source);
   return mod;
 }
 
 // The seam check: the node grants an instance the world its manifest names
 // (`world`, or thin -> driver-thin, ...), and nothing else reaches the
 // bridge; that world's seam interfaces are those its seam's bridge serves.
-Result<void> check_instance(Build& b, const DriverInstance& d, const wasm::Module& mod) {
+Result<void> check_instance(Build& b, const DriverInstance& d, const wasm::Module& mod,
+                            const std::vector<std::string>& dm_functions) {
   const fs::path wit_file = b.root / "wit" / "gust-hal.wit";
   auto pkg = wit::parse_file(wit_file);
   if (!pkg) return pkg.error();
@@ -91,24 +104,25 @@ Result<void> check_instance(Build& b, const DriverInstance& d, const wasm::Modul
     return Error::make(Error::Kind::Input, "driver instance '" + d.instance + "' (" + d.source.string() + "): " + why,
                        b.node.file.string());
   };
-  if (const wit::World* w = pkg->world(d.world)) {
-    static const std::map<std::string, std::set<std::string>> served = {
-        {"thin", {"mmio", "irq"}}, {"mid", {"uart-byte"}}, {"fat", {"uart-block"}}};
-    for (const auto& iface : w->imports)
-      if (!served.at(d.seam).count(iface))
-        return refuse("world " + d.world + " imports " + pkg->name + "/" + iface + ", which the " + d.seam +
-                      " seam's bridge does not serve");
-    for (const auto& l : w->links)
-      if (l.iface.package == pkg->name)
-        return refuse("world " + d.world + " imports " + l.module() + ", which the " + d.seam +
-                      " seam's bridge does not serve");
+  const wit::World* w = pkg->world(d.world);
+  if (!w) {
+    Error e = wit::check_seam(mod, *pkg, d.world, wit_file.string(), d.source.string()).error();  // says what there is
+    return refuse(e.message);
   }
-  auto r = wit::check_seam(mod, *pkg, d.world, wit_file.string(), d.source.string());
-  if (r) return {};
-  Error e = r.error();
-  e.message = "driver instance '" + d.instance + "' (" + d.source.string() + "): " + e.message;
-  e.where = b.node.file.string();
-  return e;
+  static const std::map<std::string, std::set<std::string>> served = {
+      {"thin", {"mmio", "irq"}}, {"mid", {"uart-byte"}}, {"fat", {"uart-block"}}};
+  for (const auto& iface : w->imports)
+    if (!served.at(d.seam).count(iface))
+      return refuse("world " + d.world + " imports " + pkg->name + "/" + iface + ", which the " + d.seam +
+                    " seam's bridge does not serve");
+  for (const auto& l : w->links)
+    if (l.iface.package == pkg->name)
+      return refuse("world " + d.world + " imports " + l.module() + ", which the " + d.seam +
+                    " seam's bridge does not serve");
+  auto vs = wit::seam_violations(mod, *pkg, *w, wit_file.string());
+  if (!vs) return vs.error();
+  if (vs->empty()) return {};
+  return refuse(seam_message(mod, *vs, *pkg, *w, wit_file.string(), dm_functions));
 }
 
 // --prove: the instance's harnesses against the module that ships.
@@ -127,7 +141,7 @@ Result<void> prove_instance(Build& b, const DriverInstance& d, const DriverModul
       !r)
     return r;
   auto pm = wasm::decode(read_bytes(proofs_wasm));
-  if (!pm) return located(pm.error(), proofs_wasm);
+  if (!pm) return located(pm.error(), d.proofs);
   // The proof's environment is the image's: this instance's window, lines
   // and memory region, and the seam of its world.
   auto wit = wit::parse_file(b.root / "wit" / "gust-hal.wit");
@@ -194,9 +208,11 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverMo
   // audit has no induction-variable reasoning, so a store left in a loop whose check moved before
   // it could not be proven (it would be refused, or counted as unbounded); see README "gust audit".
   dopts.widen_checks = true;
+  dopts.read_only_flash = b.read_only_flash;
+  if (!dissolve::read_only_data(mod, dopts).empty()) b.read_only_split = true;
   dopts.hoist_checks = false;
   auto dis = dissolve::dissolve(mod, dopts);
-  if (!dis) return located(dis.error(), wasm_file);
+  if (!dis) return located(dis.error(), d.source);
   if (auto r = write_atomically(obj, dis->object.data(), dis->object.size()); !r) return r;
   auto facts = read_object(obj);
   if (!facts) return facts.error();
@@ -230,7 +246,7 @@ Result<void> build_drivers(Build& b) {
     if (!mod) return mod.error();
     dm.module = std::move(*mod);
     if (d.source.extension() == ".wat" || d.source.extension() == ".wasm") dm.region = region_bytes(d, dm.module);
-    if (auto r = check_instance(b, d, dm.module); !r) return r;
+    if (auto r = check_instance(b, d, dm.module, dm.functions); !r) return r;
     auto handlers = irq_handlers(b.node, d, b.chip.peripherals.at(d.peripheral), dm.module);
     if (!handlers) return handlers.error();
     dm.wasm_handlers = std::move(*handlers);
@@ -253,6 +269,10 @@ Result<void> build_drivers(Build& b) {
 }
 
 Result<void> dissolve_drivers(Build& b) {
+  // Again (audit_with_fallback): the instances' objects of the first time go.
+  std::erase_if(b.objects, [](const LinkedObject& o) { return o.kind == "wasm"; });
+  b.imports.clear();
+  b.read_only_split = false;
   // The app first: what it calls decides what each instance keeps.
   if (b.app)
     if (auto r = dissolve_instance(b, app_instance(b.node), *b.app, true); !r) return r;

@@ -18,6 +18,7 @@
 
 #include "compose/compose.h"
 #include "wasm/reader.h"
+#include "compose/stages.h"
 
 namespace gust::compose {
 
@@ -55,40 +56,11 @@ std::string demangled(const std::string& name) {
 
 // The module's function names: from the "name" custom section when the
 // module has one (C++ names demangled), else its export names (clang's link
-// runs wasm-opt, which drops the name section), else none ("function N").
+// ran wasm-opt, which dropped the name section), else none ("function N").
 std::map<uint32_t, std::string> wasm_function_names(const wasm::Module& m) {
-  std::map<uint32_t, std::string> names;
-  try {
-    wasm::Reader r(m.bytes, 8, m.bytes.size());
-    while (!r.at_end()) {
-      const uint8_t id = r.u8();
-      const uint32_t size = r.u32();
-      const size_t end = r.pos() + size;
-      if (end > m.bytes.size()) break;
-      if (id == 0) {
-        wasm::Reader s(m.bytes, r.pos(), end);
-        if (s.name() == "name") {
-          while (!s.at_end()) {
-            const uint8_t sub = s.u8();
-            const uint32_t len = s.u32();
-            const size_t sub_end = s.pos() + len;
-            if (sub == 1) {  // function names
-              for (uint32_t n = s.u32(); n; --n) {
-                const uint32_t idx = s.u32();
-                names[idx] = demangled(s.name());
-              }
-            }
-            s.seek(sub_end);
-          }
-        }
-      }
-      r.seek(end);
-    }
-  } catch (const Failure&) {
-    // A malformed name section only costs the names.
-  }
-  for (const auto& e : m.exports)
-    if (e.kind == wasm::ExternKind::Func && !names.count(e.index)) names[e.index] = "export " + e.name;
+  auto names = function_names(m);
+  for (auto& [index, name] : names)
+    if (name.rfind("export ", 0) != 0) name = demangled(name);
   return names;
 }
 
@@ -240,6 +212,44 @@ Frame frame_of(const wasm::Module& m, const wasm::Function& f, uint32_t sp) {
 
 }  // namespace
 
+// The module's function names: from the "name" custom section when the
+// module has one (gust's driver link keeps it), else its export names.
+std::map<uint32_t, std::string> function_names(const wasm::Module& m) {
+  std::map<uint32_t, std::string> names;
+  try {
+    wasm::Reader r(m.bytes, 8, m.bytes.size());
+    while (!r.at_end()) {
+      const uint8_t id = r.u8();
+      const uint32_t size = r.u32();
+      const size_t end = r.pos() + size;
+      if (end > m.bytes.size()) break;
+      if (id == 0) {
+        wasm::Reader s(m.bytes, r.pos(), end);
+        if (s.name() == "name") {
+          while (!s.at_end()) {
+            const uint8_t sub = s.u8();
+            const uint32_t len = s.u32();
+            const size_t sub_end = s.pos() + len;
+            if (sub == 1) {  // function names
+              for (uint32_t n = s.u32(); n; --n) {
+                const uint32_t idx = s.u32();
+                names[idx] = s.name();
+              }
+            }
+            s.seek(sub_end);
+          }
+        }
+      }
+      r.seek(end);
+    }
+  } catch (const Failure&) {
+    // A malformed name section only costs the names.
+  }
+  for (const auto& e : m.exports)
+    if (e.kind == wasm::ExternKind::Func && !names.count(e.index)) names[e.index] = "export " + e.name;
+  return names;
+}
+
 ShadowStack shadow_stack_depth(const wasm::Module& m, const std::vector<uint32_t>& roots) {
   ShadowStack out;
   const auto names = wasm_function_names(m);
@@ -255,6 +265,12 @@ ShadowStack shadow_stack_depth(const wasm::Module& m, const std::vector<uint32_t
   const uint32_t nimp = m.imported(wasm::ExternKind::Func);
   std::vector<Frame> frames;
   for (const auto& f : m.functions) frames.push_back(frame_of(m, f, *sp));
+  // No function moves the pointer (wasm-ld keeps __stack_pointer even when
+  // nothing uses it): every path's depth is 0, recursion or not.
+  if (std::all_of(frames.begin(), frames.end(), [](const Frame& fr) { return fr.bytes == 0 && fr.unbounded.empty(); })) {
+    out.depth = 0;
+    return out;
+  }
   // The targets of call_indirect: every function that can reach a table,
   // by signature. A table holds only what the element segments give and what
   // ref.func makes (in a global's initialiser or in code), so those are all

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "compose/compose.h"
+#include "wit/wit.h"
 
 namespace gust::compose {
 
@@ -28,6 +29,7 @@ struct DriverModule {
   uint64_t region = 0;     // bytes of linear memory: shadow stack, data, bss
   uint32_t stack = 0;      // of which the shadow stack
   bool has_ctors = false;  // boot calls <instance>__initialize once
+  std::vector<std::string> functions;  // the functions its source defines (C++ names), for messages
   std::set<uint32_t> wasm_handlers;  // granted lines whose vector entry calls irq_handler_<k>
 };
 
@@ -57,6 +59,9 @@ struct Build {
   Wiring wiring;
   fs::path elf, map, bin;
   bool overflowed = false;  // the linker found the image larger than a region
+  // Read-only data in flash for the instances (dissolve_drivers), and
+  // whether any instance's module took it (audit_with_fallback).
+  bool read_only_flash = true, read_only_split = false;
   Report report;
 
   void progress(const std::string& msg);
@@ -72,6 +77,10 @@ struct Build {
 [[nodiscard]] Result<void> dissolve_drivers(Build& b);  // wasm -> Thumb-2, after the natives
 [[nodiscard]] Result<void> link(Build& b);
 [[nodiscard]] Result<void> audit(Build& b);
+// The audit; if it refuses an image in which an instance keeps read-only
+// data in flash, the instances are dissolved and linked again with that
+// data in SRAM and audited once more (audit.cpp says why).
+[[nodiscard]] Result<void> audit_with_fallback(Build& b);
 [[nodiscard]] Result<void> measure(Build& b);
 [[nodiscard]] Result<void> stack(Build& b);
 [[nodiscard]] Result<void> budget(Build& b);
@@ -89,6 +98,18 @@ extern const char* const kIrqHandlerPrefix;
                                                       const wasm::Module& m);
 
 // Small file helpers shared by the stages.
+// The module's function names by index (shadow.cpp): the name section's,
+// else "export NAME" for an export without one.
+std::map<uint32_t, std::string> function_names(const wasm::Module& m);
+// The functions a wasm object defines, as the C++ source names them
+// (demangled), for messages (seam_messages.cpp).
+std::vector<std::string> defined_functions(const fs::path& wasm_object);
+// The seam check's violations as one message naming the C++ functions and
+// the WIT items they should match (seam_messages.cpp).
+std::string seam_message(const wasm::Module& m, const std::vector<wit::SeamViolation>& vs, const wit::Package& pkg,
+                         const wit::World& w,
+                         const std::string& wit_file, const std::vector<std::string>& driver_functions);
+
 std::vector<uint8_t> read_bytes(const fs::path& p);
 std::string read_text(const fs::path& p);
 [[nodiscard]] Result<void> write_file(const fs::path& p, const std::string& text);

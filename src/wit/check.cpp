@@ -160,7 +160,13 @@ void Checker::check_import(uint32_t index, const wasm::Import& im) {
   std::string unresolved;
   const Func* fn = resolve(im, unresolved);
   std::optional<wasm::FuncType> want;
+  if (im.kind == wasm::ExternKind::Func) {
+    uint32_t f = 0;
+    for (uint32_t i = 0; i < index; ++i) f += m.imports[i].kind == wasm::ExternKind::Func;
+    v.func = f;
+  }
   if (fn) {
+    v.wit_item = wit_file + ":" + std::to_string(fn->line) + ": " + im.module + " " + func_wit_text(*fn);
     auto core = lower(*fn, wit_file);
     if (!core) throw Failure{core.error()};
     want = core->type();
@@ -173,6 +179,13 @@ void Checker::check_import(uint32_t index, const wasm::Import& im) {
     if (!fn) v.why += "; and " + unresolved;
   } else if (!fn) {
     v.why = unresolved;
+    // The WIT function it names, if the package has one the world lacks.
+    if (im.module.rfind(pkg.name + "/", 0) == 0)
+      if (const Interface* i = pkg.interface(im.module.substr(pkg.name.size() + 1)))
+        for (const auto& f : i->funcs)
+          if (f.name == im.name)
+            v.wit_item = wit_file + ":" + std::to_string(f.line) + ": " + im.module + " " + func_wit_text(f) +
+                         ", which world " + w.name + " does not import";
   } else if (im.func_type >= m.types.size()) {
     v.why = "wrong type";
   } else if (m.types[im.func_type] != *want) {
@@ -198,6 +211,8 @@ void Checker::exports() {
     SeamViolation v;
     v.what = "export " + quoted(name);
     v.expected = func_text(want);
+    v.export_name = name;
+    v.wit_item = wit_file + ":" + std::to_string(f.line) + ": world " + w.name + " export " + func_wit_text(f);
     const wasm::Export* e = nullptr;
     for (const auto& x : m.exports)
       if (x.name == name) e = &x;
@@ -207,6 +222,7 @@ void Checker::exports() {
       continue;
     }
     v.found = export_text(m, *e);
+    if (e->kind == wasm::ExternKind::Func) v.func = e->index;
     if (e->kind != wasm::ExternKind::Func) {
       v.why = std::string("a ") + wasm::name(e->kind) + ", not a function";
       out.push_back(v);
@@ -218,6 +234,14 @@ void Checker::exports() {
 }
 
 }  // namespace
+
+std::string func_wit_text(const Func& f) {
+  std::string s = f.name + ": func(";
+  for (size_t i = 0; i < f.params.size(); ++i) s += (i ? ", " : "") + f.params[i].name + ": " + f.params[i].type.str();
+  s += ")";
+  if (!f.results.empty()) s += " -> " + f.results[0].str();
+  return s;
+}
 
 std::string SeamViolation::str() const {
   std::string s;

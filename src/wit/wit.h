@@ -123,8 +123,14 @@ struct SeamViolation {
   std::string found;             // wasm text of what the module has, if it has one
   std::string why;               // one short reason
   std::optional<size_t> offset;  // the import entry's byte offset
+  std::optional<uint32_t> func;  // the module's function (its index) that imports or exports, if one does
+  std::string export_name;       // for an export: the name the world declares
+  std::string wit_item;          // the WIT item it should match, with its file:line ("" if it names none)
   std::string str() const;
 };
+
+// A WIT function in WIT syntax: uart-tx-byte: func(byte: u8).
+std::string func_wit_text(const Func& f);
 
 // The seam check: every import of `m` is a function of an interface that
 // world `w` imports, from module `<package>/<interface>`, with exactly the
