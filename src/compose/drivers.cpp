@@ -45,7 +45,7 @@ Result<void> source_to_wasm(Build& b, const DriverInstance& d, DriverModule& dm)
   b.progress(step + " (clang-19 --target=wasm32)");
   std::vector<std::string> flags = b.node.flags.clang_args();
   for (const auto& f : d.flags.clang_args()) flags.push_back(f);
-  auto sized = compile_sized_driver(d.source, wasm_file, b.scratch, flags, d.wasm_stack, d.memory);
+  auto sized = compile_sized_driver(d.source, wasm_file, b.scratch, flags, d.wasm_stack, d.memory, b.opts.debug);
   if (!sized) {
     Error e = sized.error();
     e.message = "driver instance '" + d.instance + "': " + e.message;
@@ -54,6 +54,7 @@ Result<void> source_to_wasm(Build& b, const DriverInstance& d, DriverModule& dm)
   dm.region = sized->region;
   dm.stack = sized->stack;
   dm.has_ctors = sized->has_ctors;
+  dm.source_map = sized->source_map;
   fprintf(stderr, "      shadow stack %u B (worst case %u B%s), data + bss %u B, region %llu B\n", sized->stack,
           sized->depth, sized->deepest.empty() ? "" : (": " + sized->deepest).c_str(), sized->data_end - sized->stack,
           (unsigned long long)sized->region);
@@ -163,6 +164,16 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverMo
       dopts.keep_exports.insert(e.name);
   if (dopts.keep_exports.empty()) dopts.keep_exports.insert("");  // nothing called: keep no export
   dopts.memory_bytes = dm.region;
+  dopts.debug_info = b.opts.debug;
+  // The module now keeps its name section (for the C++ names), which would
+  // switch the read-only-data lever on for the first time in gust build; the
+  // audit does not yet accept its split region (drivers/examples/global is
+  // refused), so images keep the lever off, as they had it in effect before.
+  dopts.read_only_flash = false;
+  if (dopts.debug_info && !dm.source_map.empty()) {
+    dopts.source_map = read_text(dm.source_map);
+    dopts.source_map_where = d.source.string();
+  }
   // gust audit does not yet read the bound of a moved check (one check of
   // the largest offset, or one before a counted loop): it refuses a store in
   // a hoisted loop of the C++ headers example as reaching past the region.

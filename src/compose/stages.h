@@ -26,6 +26,7 @@ struct DriverModule {
   uint64_t region = 0;     // bytes of linear memory: shadow stack, data, bss
   uint32_t stack = 0;      // of which the shadow stack
   bool has_ctors = false;  // boot calls <instance>__initialize once
+  fs::path source_map;     // with debug: the module's C++ lines, for the dissolver
 };
 
 struct Build {

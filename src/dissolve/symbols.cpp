@@ -2,6 +2,9 @@
 // the region, tables, signatures. Each namespace is disjoint from the others
 // (see dissolve.h), so that no name a module chooses reaches a symbol it was
 // not given: another instance's, the bridge's, gust's own.
+#include <llvm/Demangle/Demangle.h>
+
+#include <cstdlib>
 #include <set>
 
 #include "dissolve/dissolve.h"
@@ -114,6 +117,36 @@ std::string table_symbol(uint32_t index, const std::string& prefix) {
 }
 
 std::string start_symbol(const std::string& prefix) { return prefix + "gust_start"; }
+
+std::string readable_name(const std::string& name) {
+  if (name.rfind("_Z", 0) != 0) return name;
+  llvm::ItaniumPartialDemangler d;
+  if (d.partialDemangle(name.c_str())) return name;  // true: not a mangled name after all
+  if (d.isFunction()) {
+    char* fn = d.getFunctionName(nullptr, nullptr);
+    if (fn) {
+      std::string out(fn);
+      std::free(fn);
+      return out;
+    }
+  }
+  return llvm::demangle(name);
+}
+
+std::string function_symbol(uint32_t index, const std::string& name, const std::string& prefix) {
+  std::string sym = prefix + "gust_f" + std::to_string(index);
+  if (name.empty()) return sym;
+  std::string tail;
+  for (char c : readable_name(name)) {
+    if (lower_letter(c) || (c >= 'A' && c <= 'Z') || digit(c))
+      tail += c;
+    else if (!tail.empty() && tail.back() != '_')
+      tail += '_';
+    if (tail.size() >= 64) break;
+  }
+  while (!tail.empty() && tail.back() == '_') tail.pop_back();
+  return tail.empty() ? sym : sym + "_" + tail;
+}
 
 std::vector<uint8_t> signature_bytes(const wasm::FuncType& type) {
   std::vector<uint8_t> out{0x60};
