@@ -64,6 +64,8 @@ std::optional<TrapWatch> start_trap_watch(const fs::path& elf, int port) {
                                          "-ex",
                                          "set confirm off",
                                          "-ex",
+                                         "set filename-display absolute",
+                                         "-ex",
                                          "target remote localhost:" + std::to_string(port),
                                          "-ex",
                                          "break *gust_trap",

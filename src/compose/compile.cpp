@@ -248,7 +248,11 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
   if (!fs::exists(rt, ec))
     if (auto r = compile_runtime(root, rt); !r) return r.error();
   std::vector<std::string> cflags = flags;
-  if (debug) cflags.push_back("-g");  // the only flag debug adds: clang's DWARF, no change to the code
+  // clang's DWARF, which changes no code; with "/" as the compilation folder
+  // clang keeps every path absolute (it writes a file below its compilation
+  // folder relative to it, and only .debug_info, not the line table, says
+  // where that is).
+  if (debug) cflags.insert(cflags.end(), {"-g", "-fdebug-compilation-dir=/"});
   if (auto r = compile_object(root, source, obj, cflags); !r) return r.error();
   std::vector<std::string> lf = link_flags(0);
   lf.insert(lf.end(), {"-Wl,--export=__data_end", "-Wl,--export=_initialize"});

@@ -151,14 +151,17 @@ std::string table_symbol(uint32_t index, const std::string& prefix = "");
 // module needs it: <prefix>gust_start, to call before the instance is used.
 std::string start_symbol(const std::string& prefix = "");
 
-// A function's C++ name as a reader wants it: an Itanium-mangled name
-// demangled, without its parameters ("usart::decide"); any other as is.
+// A function's C++ name as a reader wants it: demangled (wasm-ld writes
+// demangled names; an Itanium-mangled one is demangled here), without its
+// parameters: "(anonymous namespace)::send(unsigned char)" ->
+// "(anonymous namespace)::send".
 std::string readable_name(const std::string& name);
 // The local symbol of defined function `index`: <prefix>gust_f<index>, and
 // with a name from the name section "_" and that name's readable form with
 // every run of other characters than letters and digits one '_' (so that it
-// holds no "__" and no import's or export's symbol is ever one):
-//   console_gust_f3_usart_decide
+// holds no "__" and no import's or export's symbol is ever one), without
+// "(anonymous namespace)::":
+//   console_gust_f3_usart_decide, console_gust_f5_send
 // The index keeps it unique; <prefix>gust_f<index> is its prefix, which
 // [stack_bounds] accepts for it.
 std::string function_symbol(uint32_t index, const std::string& name, const std::string& prefix = "");

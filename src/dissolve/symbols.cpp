@@ -118,26 +118,37 @@ std::string table_symbol(uint32_t index, const std::string& prefix) {
 
 std::string start_symbol(const std::string& prefix) { return prefix + "gust_start"; }
 
-std::string readable_name(const std::string& name) {
-  if (name.rfind("_Z", 0) != 0) return name;
-  llvm::ItaniumPartialDemangler d;
-  if (d.partialDemangle(name.c_str())) return name;  // true: not a mangled name after all
-  if (d.isFunction()) {
-    char* fn = d.getFunctionName(nullptr, nullptr);
-    if (fn) {
-      std::string out(fn);
-      std::free(fn);
-      return out;
-    }
+namespace {
+
+// "ns::f(int) const" -> "ns::f": the parameters and what follows them, from
+// the ')' that ends the name back to its '('.
+std::string without_parameters(const std::string& name) {
+  const size_t close = name.rfind(')');
+  if (close == std::string::npos) return name;
+  int depth = 0;
+  for (size_t i = close + 1; i-- > 0;) {
+    if (name[i] == ')') ++depth;
+    if (name[i] == '(' && --depth == 0) return i == 0 ? name : name.substr(0, i);
   }
-  return llvm::demangle(name);
+  return name;
+}
+
+}  // namespace
+
+std::string readable_name(const std::string& name) {
+  // wasm-ld writes demangled names into the name section; a module from
+  // elsewhere may carry mangled ones.
+  std::string n = name.rfind("_Z", 0) == 0 ? llvm::demangle(name) : name;
+  return without_parameters(n);
 }
 
 std::string function_symbol(uint32_t index, const std::string& name, const std::string& prefix) {
   std::string sym = prefix + "gust_f" + std::to_string(index);
   if (name.empty()) return sym;
-  std::string tail;
-  for (char c : readable_name(name)) {
+  std::string tail, readable = readable_name(name);
+  for (size_t at; (at = readable.find("(anonymous namespace)::")) != std::string::npos;)
+    readable.erase(at, 23);
+  for (char c : readable) {
     if (lower_letter(c) || (c >= 'A' && c <= 'Z') || digit(c))
       tail += c;
     else if (!tail.empty() && tail.back() != '_')

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <cstring>
 #include <map>
 
@@ -212,8 +213,9 @@ struct Reader {
   }
 
   static std::string join(const std::string& dir, const std::string& name) {
-    if (name.empty() || name[0] == '/' || dir.empty()) return name;
-    return dir.back() == '/' ? dir + name : dir + "/" + name;
+    std::filesystem::path p = name;
+    if (!name.empty() && name[0] != '/' && !dir.empty()) p = std::filesystem::path(dir) / name;
+    return p.lexically_normal().string();
   }
 
   uint32_t file_id(const std::string& path) {
@@ -517,6 +519,13 @@ Result<LineTable> read_source_map(const Module& m, const std::string& text, cons
     rows.push_back(r);
   }
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.at < b.at; });
+  // binaryen writes an expression's row at its first byte, which is its
+  // first operand's, before its operands' own rows: of several rows at one
+  // offset the first is the outermost expression's (a call's, say, whose
+  // opcode comes after its operands and gets no row of its own), and the
+  // one that stands for the bytes up to the next offset.
+  rows.erase(std::unique(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.at == b.at; }),
+             rows.end());
   for (size_t i = 0; i < rows.size(); ++i) {
     if (!rows[i].has_src) continue;
     const size_t begin = size_t(rows[i].at);
