@@ -5,10 +5,10 @@
 
 #include <fstream>
 #include <map>
-#include <set>
-#include <tuple>
 #include <regex>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 #include "base/tools.h"
 #include "compose/compose.h"
@@ -148,8 +148,8 @@ TEST(Debug, Addr2lineAnswersTheThinDriversFileAndTheFunctionsLines) {
       const bool last = start == s->addr + s->size - 2;  // searched backwards, the others forwards
       for (uint32_t at = start; at >= s->addr && at < s->addr + s->size; at = last ? at - 2 : at + 2) {
         snprintf(hex, sizeof hex, "0x%08x", at);
-        auto r = compose::run_tool({compose::tool("GUST_ARM_ADDR2LINE", "arm-none-eabi-addr2line"), "-i", "-e",
-                                    rep->elf.string(), hex});
+        auto r = compose::run_tool(
+            {compose::tool("GUST_ARM_ADDR2LINE", "arm-none-eabi-addr2line"), "-i", "-e", rep->elf.string(), hex});
         ASSERT_EQ(r.status, 0) << r.output;
         std::istringstream out(r.output);
         for (std::string l; std::getline(out, l);)
@@ -201,7 +201,8 @@ TEST(Debug, InternalFunctionsAreNamedByTheirCxxNames) {
            "  return s;\n"
            "}\n"
            "}  // namespace hw\n"
-           "extern \"C\" __attribute__((export_name(\"run\"))) int run(int x) { return hw::twice(x) + hw::twice(x + 1); }\n"
+           "extern \"C\" __attribute__((export_name(\"run\"))) int run(int x) { return hw::twice(x) + hw::twice(x + "
+           "1); }\n"
            "extern \"C\" __attribute__((export_name(\"go\"))) int go(int x) { return hw::twice(x * 3); }\n";
   }
   auto sized = compose::compile_sized_driver(dir / "n.cpp", dir / "n.wasm", dir, {}, std::nullopt, std::nullopt, true);
@@ -268,7 +269,8 @@ TEST(Debug, TheLineTableSurvivesItsSourceMap) {
   ASSERT_TRUE(lines) << lines.error().str();
   ASSERT_FALSE(lines->empty());
   bool in_uart_cpp = false;
-  for (const auto& f : lines->files) in_uart_cpp = in_uart_cpp || f.find("drivers/uart-thin/uart.cpp") != std::string::npos;
+  for (const auto& f : lines->files)
+    in_uart_cpp = in_uart_cpp || f.find("drivers/uart-thin/uart.cpp") != std::string::npos;
   EXPECT_TRUE(in_uart_cpp);
   auto back = wasm::read_source_map(*m, wasm::source_map(*lines), "t.map");
   ASSERT_TRUE(back) << back.error().str();

@@ -118,7 +118,8 @@ Result<void> listen_ports(Ports& ports, const fs::path& dir) {
 // QEMU halted at reset (-S) with its gdb server on localhost:port.
 std::vector<std::string> gdb_server(int port) { return {"-S", "-gdb", "tcp:127.0.0.1:" + std::to_string(port)}; }
 
-std::vector<std::string> qemu_argv(const fs::path& elf, const Ports& ports, const std::vector<std::string>& extra = {}) {
+std::vector<std::string> qemu_argv(const fs::path& elf, const Ports& ports,
+                                   const std::vector<std::string>& extra = {}) {
   std::vector<std::string> argv = {compose::tool("GUST_QEMU", "qemu-system-arm"),
                                    "-M",
                                    "stm32vldiscovery",
@@ -230,7 +231,8 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
   // its next boot; it is not watched.
   const bool reset_policy = node.on_trap == compose::OnTrap::Reset;
   const bool watch_traps = !reset_policy && !gdb_program().empty();
-  if (!watch_traps && !reset_policy) fprintf(stderr, "gust: no gdb-multiarch: a trap is not reported at its source line\n");
+  if (!watch_traps && !reset_policy)
+    fprintf(stderr, "gust: no gdb-multiarch: a trap is not reported at its source line\n");
   pid_t pid = spawn(qemu_argv(elf, ports, watch_traps ? gdb_server(port) : std::vector<std::string>{}), to_qemu[0],
                     from_qemu[1]);
   std::optional<TrapWatch> watch;
@@ -359,9 +361,9 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
     const bool exited = waitpid(pid, &status, WNOHANG) == pid;
     const double after = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fprintf(stderr, "\ngust: QEMU exited after %.1f s (%s), before %s; captured %zu bytes:\n%s\n", after,
-            !exited                ? "still stopping"
-            : WIFEXITED(status)    ? ("status " + std::to_string(WEXITSTATUS(status))).c_str()
-                                   : "killed by a signal",
+            !exited             ? "still stopping"
+            : WIFEXITED(status) ? ("status " + std::to_string(WEXITSTATUS(status))).c_str()
+                                : "killed by a signal",
             a.expect.empty() ? "the timeout" : ("\"" + a.expect + "\" appeared").c_str(), captured.size(),
             captured.c_str());
     qemu_reaped = exited;
@@ -406,7 +408,8 @@ int run_node(const RunArgs& a) {
   const bool any_port = std::any_of(ports->begin(), ports->end(), [](const Port& p) { return p.used(); });
   if (a.gdb) {
     if (!a.expect.empty() || !a.send.empty() || any_port)
-      return report(Error::make(Error::Kind::Input, "--gdb runs QEMU on the terminal: no --expect, --send, --input or --output"));
+      return report(
+          Error::make(Error::Kind::Input, "--gdb runs QEMU on the terminal: no --expect, --send, --input or --output"));
     return run_attached(elf, a.timeout, a.gdb);
   }
   if (a.expect.empty() && a.send.empty() && !any_port) return run_attached(elf, a.timeout);

@@ -146,8 +146,7 @@ std::string function_symbol(uint32_t index, const std::string& name, const std::
   std::string sym = prefix + "gust_f" + std::to_string(index);
   if (name.empty()) return sym;
   std::string tail, readable = readable_name(name);
-  for (size_t at; (at = readable.find("(anonymous namespace)::")) != std::string::npos;)
-    readable.erase(at, 23);
+  for (size_t at; (at = readable.find("(anonymous namespace)::")) != std::string::npos;) readable.erase(at, 23);
   for (char c : readable) {
     if (lower_letter(c) || (c >= 'A' && c <= 'Z') || digit(c))
       tail += c;

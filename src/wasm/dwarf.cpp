@@ -3,12 +3,11 @@
 // machine, one sequence at a time, into ranges of file offsets.
 #include "wasm/dwarf.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 
 namespace gust::wasm {
 
@@ -301,9 +300,9 @@ struct Reader {
         for (size_t i = 0; i + 1 < seq.size(); ++i) {
           const Row& r = seq[i];
           if (seq[i + 1].address <= r.address || r.address >= 0xfffffffe) continue;
-          const uint32_t fid =
-              r.file < files.size() ? files[r.file] : file_id("<file " + std::to_string(r.file) + ">");
-          ranges.push_back({code + size_t(r.address), code + size_t(seq[i + 1].address),
+          const uint32_t fid = r.file < files.size() ? files[r.file] : file_id("<file " + std::to_string(r.file) + ">");
+          ranges.push_back({code + size_t(r.address),
+                            code + size_t(seq[i + 1].address),
                             {fid, uint32_t(r.line), uint32_t(r.column)}});
         }
       reset();
@@ -403,8 +402,8 @@ std::optional<SourceLine> LineTable::at(size_t at) const {
 }
 
 std::optional<LineTable::Extent> LineTable::extent(size_t begin, size_t end) const {
-  auto it = std::upper_bound(ranges_.begin(), ranges_.end(), begin,
-                             [](size_t a, const Range& r) { return a < r.begin; });
+  auto it =
+      std::upper_bound(ranges_.begin(), ranges_.end(), begin, [](size_t a, const Range& r) { return a < r.begin; });
   if (it != ranges_.begin() && std::prev(it)->end > begin) --it;
   std::optional<Extent> out;
   for (; it != ranges_.end() && it->begin < end; ++it) {
@@ -446,7 +445,8 @@ std::string source_map(const LineTable& t) {
     std::copy(cur, cur + 4, prev);
   }
   // In this order: binaryen reads "sources" before "mappings".
-  nlohmann::ordered_json j = {{"version", 3}, {"sources", t.files}, {"names", nlohmann::json::array()}, {"mappings", mappings}};
+  nlohmann::ordered_json j = {
+      {"version", 3}, {"sources", t.files}, {"names", nlohmann::json::array()}, {"mappings", mappings}};
   return j.dump();
 }
 

@@ -54,7 +54,6 @@ class LineTable {
 std::string source_map(const LineTable& t);
 // A source map's rows as a LineTable over module m: each row covers the
 // bytes up to the next row, within the function body that holds it.
-[[nodiscard]] Result<LineTable> read_source_map(const Module& m, const std::string& json,
-                                                const std::string& where);
+[[nodiscard]] Result<LineTable> read_source_map(const Module& m, const std::string& json, const std::string& where);
 
 }  // namespace gust::wasm
