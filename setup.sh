@@ -17,6 +17,8 @@ packages=(
   zlib1g-dev libzstd-dev libffi-dev libxml2-dev libedit-dev libncurses-dev
   # the target toolchain and the emulator
   gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+  # gust run --gdb, and a trap's source line read from the halted core
+  gdb-multiarch
   # wasm tools, the solver, the emulated core, and libraries
   wabt binaryen libz3-dev libgmp-dev libunicorn-dev libcapstone-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libgtest-dev googletest libyaml-cpp-dev

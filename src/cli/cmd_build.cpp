@@ -22,7 +22,7 @@ namespace {
 
 struct BuildArgs {
   std::string manifest, out;
-  bool json = false, prove = false;
+  bool json = false, prove = false, no_debug = false;
   uint32_t unwind = 8;
 };
 
@@ -33,6 +33,7 @@ int run_build(const BuildArgs& a) {
   opts.out_root = a.out.empty() ? default_out_root() : fs::path(a.out);
   opts.prove = a.prove;
   opts.unwind = a.unwind;
+  opts.debug = !a.no_debug;
   auto rep = compose::build(*node, opts);
   if (!rep) return report(rep.error());
   if (a.json)
@@ -53,6 +54,9 @@ void add_build(CLI::App& app) {
   c->add_flag("--json", a->json, "Print the report as one JSON object");
   c->add_flag("--prove", a->prove, "Run every driver's proof harnesses first; no image unless all succeed");
   c->add_option("--unwind", a->unwind, "Loop bound for --prove");
+  c->add_flag("--no-debug", a->no_debug,
+              "Leave the debug information out of the image (the DWARF of the drivers' C++ lines and of the native "
+              "parts); the loaded bytes are the same");
   c->callback([a] { exit_status = run_build(*a); });
 }
 

@@ -137,6 +137,9 @@ void add_dissolve(CLI::App& app) {
   c->add_flag("--no-read-only-flash", a->no_read_only_flash,
               "Copy the read-only data segments (.rodata) into the SRAM region with the rest, instead of leaving "
               "them in flash (for measurement)");
+  c->add_flag("-g,--debug", a->opts.debug_info,
+              "Carry the module's DWARF line table (clang -g) into the object's DWARF: every instruction its C++ "
+              "file, line and column, every function its C++ name; the loadable code is the same");
   c->add_option("--dump", a->dump, "Also print the optimised IR (ir) or the disassembly (obj)")
       ->check(CLI::IsMember({"ir", "obj"}));
   c->add_flag("--json", a->json, "Print sizes and symbols as JSON");

@@ -17,6 +17,7 @@
 #include <iterator>
 
 #include "cli/cli.h"
+#include "cli/run_gdb.h"
 #include "compose/compose.h"
 
 namespace gust::cli {
@@ -33,7 +34,12 @@ struct RunArgs {
   std::vector<std::string> inputs, outputs;  // "usartN=FILE"
   double timeout = 0;
   bool no_build = false;
+  std::optional<int> gdb;  // --gdb [PORT]: QEMU halted, waiting for gdb
 };
+
+// Exit status of a run whose node trapped, locked up or stopped early:
+// distinct from 1, a failed --expect.
+constexpr int kTrapped = 3;
 
 // A USART other than the console, fed from a file and/or recorded to one,
 // through a Unix socket that QEMU connects to as the USART's chardev.
@@ -109,7 +115,11 @@ Result<void> listen_ports(Ports& ports, const fs::path& dir) {
   return {};
 }
 
-std::vector<std::string> qemu_argv(const fs::path& elf, const Ports& ports) {
+// QEMU halted at reset (-S) with its gdb server on localhost:port.
+std::vector<std::string> gdb_server(int port) { return {"-S", "-gdb", "tcp:127.0.0.1:" + std::to_string(port)}; }
+
+std::vector<std::string> qemu_argv(const fs::path& elf, const Ports& ports,
+                                   const std::vector<std::string>& extra = {}) {
   std::vector<std::string> argv = {compose::tool("GUST_QEMU", "qemu-system-arm"),
                                    "-M",
                                    "stm32vldiscovery",
@@ -120,6 +130,7 @@ std::vector<std::string> qemu_argv(const fs::path& elf, const Ports& ports) {
                                    "none",
                                    "-kernel",
                                    elf.string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
   int last = 1;
   for (int n = 2; n <= kUsarts; ++n)
     if (ports[size_t(n)].used()) last = n;
@@ -156,8 +167,14 @@ int stop(pid_t pid) {
 }
 
 // Interactive: QEMU owns the terminal until it exits or the timeout passes.
-int run_attached(const fs::path& elf, double timeout) {
-  pid_t pid = spawn(qemu_argv(elf, Ports{}), -1, -1);
+int run_attached(const fs::path& elf, double timeout, std::optional<int> gdb_port = std::nullopt) {
+  std::vector<std::string> extra;
+  if (gdb_port) {
+    extra = gdb_server(*gdb_port);
+    fprintf(stderr, "gust: QEMU is halted at reset, its gdb server on localhost:%d; attach with\n  %s\n", *gdb_port,
+            gdb_attach_command(elf, *gdb_port).c_str());
+  }
+  pid_t pid = spawn(qemu_argv(elf, Ports{}, extra), -1, -1);
   const auto start = std::chrono::steady_clock::now();
   for (;;) {
     int status = 0;
@@ -205,10 +222,21 @@ Result<void> save_outputs(const Ports& ports) {
 // the timeout or QEMU's exit). Other USARTs are fed and recorded meanwhile;
 // their input, like --send, starts once USART1 has printed its first line,
 // because QEMU drops bytes that arrive before the firmware enables a USART.
-int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports) {
+int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose::Node& node) {
   int to_qemu[2], from_qemu[2];
   if (pipe(to_qemu) != 0 || pipe(from_qemu) != 0) return report(Error::make(Error::Kind::Tool, "cannot create pipes"));
-  pid_t pid = spawn(qemu_argv(elf, ports), to_qemu[0], from_qemu[1]);
+  // The trap watch: QEMU starts halted for gdb, which lets it run.
+  const int port = free_port();
+  // A node with on_trap = "reset" recovers by itself and reports the trap at
+  // its next boot; it is not watched.
+  const bool reset_policy = node.on_trap == compose::OnTrap::Reset;
+  const bool watch_traps = !reset_policy && !gdb_program().empty();
+  if (!watch_traps && !reset_policy)
+    fprintf(stderr, "gust: no gdb-multiarch: a trap is not reported at its source line\n");
+  pid_t pid = spawn(qemu_argv(elf, ports, watch_traps ? gdb_server(port) : std::vector<std::string>{}), to_qemu[0],
+                    from_qemu[1]);
+  std::optional<TrapWatch> watch;
+  if (watch_traps) watch = start_trap_watch(elf, port);
   close(to_qemu[0]);
   close(from_qemu[1]);
   signal(SIGPIPE, SIG_IGN);
@@ -216,8 +244,41 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports) {
   bool sent = a.send.empty(), console_started = false, qemu_open = true;
   const double timeout = a.timeout > 0 ? a.timeout : 20;
   const auto start = std::chrono::steady_clock::now();
+  auto end_watch = [&] {
+    if (!watch) return;
+    kill(watch->pid, SIGTERM);
+    waitpid(watch->pid, nullptr, 0);
+    close(watch->fd);
+    watch.reset();
+  };
+  // Reads what the watch printed; once gdb has exited, the trap's report.
+  auto read_watch = [&](int wait_ms) -> std::optional<std::string> {
+    if (!watch) return std::nullopt;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    for (;;) {
+      char buf[1024];
+      const ssize_t n = read(watch->fd, buf, sizeof buf);
+      if (n > 0) {
+        watch->output.append(buf, size_t(n));
+        continue;
+      }
+      if (n == 0) break;  // gdb exited
+      if (std::chrono::steady_clock::now() >= until) return std::nullopt;
+      usleep(10000);
+    }
+    auto r = trap_report(watch->output, elf, node);
+    waitpid(watch->pid, nullptr, 0);
+    close(watch->fd);
+    const std::string said = watch->output;
+    watch.reset();
+    if (!r && said.find("gust-trap-code") == std::string::npos && qemu_open)
+      fprintf(stderr, "gust: the trap watch stopped early:\n%s\n", said.c_str());
+    return r;
+  };
+  bool qemu_reaped = false;
   auto finish = [&](int status) {
-    stop(pid);
+    end_watch();
+    if (!qemu_reaped) stop(pid);
     for (auto& p : ports) {
       if (p.fd >= 0) close(p.fd);
       if (p.listen_fd >= 0) close(p.listen_fd);
@@ -234,6 +295,10 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports) {
   while (qemu_open) {
     const double left = timeout - std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (left <= 0) break;
+    if (auto trapped = read_watch(0)) {
+      fprintf(stderr, "\n%s\n", trapped->c_str());
+      return finish(kTrapped);
+    }
     std::vector<pollfd> fds{{from_qemu[0], POLLIN, 0}};
     std::vector<Port*> owners{nullptr};
     for (auto& p : ports) {
@@ -285,9 +350,32 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports) {
       }
     }
   }
+  // QEMU gone before its time: a trap the watch saw (gdb may still be
+  // printing), or an early exit, reported as such rather than as a timeout.
+  if (!qemu_open) {
+    if (auto trapped = read_watch(5000)) {
+      fprintf(stderr, "\n%s\n", trapped->c_str());
+      return finish(kTrapped);
+    }
+    int status = 0;
+    const bool exited = waitpid(pid, &status, WNOHANG) == pid;
+    const double after = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    fprintf(stderr, "\ngust: QEMU exited after %.1f s (%s), before %s; captured %zu bytes:\n%s\n", after,
+            !exited             ? "still stopping"
+            : WIFEXITED(status) ? ("status " + std::to_string(WEXITSTATUS(status))).c_str()
+                                : "killed by a signal",
+            a.expect.empty() ? "the timeout" : ("\"" + a.expect + "\" appeared").c_str(), captured.size(),
+            captured.c_str());
+    qemu_reaped = exited;
+    return finish(kTrapped);
+  }
+  if (auto trapped = read_watch(0)) {
+    fprintf(stderr, "\n%s\n", trapped->c_str());
+    return finish(kTrapped);
+  }
   if (a.expect.empty()) {
-    fprintf(stderr, "\ngust: %s after %.0f s\n", qemu_open ? "stopped QEMU" : "QEMU exited", timeout);
-    return finish(qemu_open ? 0 : 1);
+    fprintf(stderr, "\ngust: stopped QEMU after %.0f s\n", timeout);
+    return finish(0);
   }
   fprintf(stderr, "\ngust: \"%s\" did not appear on USART1 within %.0f s%s; captured %zu bytes:\n%s\n",
           a.expect.c_str(), timeout, sent ? "" : " (nothing was sent: no first line)", captured.size(),
@@ -306,7 +394,11 @@ int run_node(const RunArgs& a) {
     compose::BuildOptions opts;
     opts.out_root = out_root;
     auto rep = compose::build(*node, opts);
-    if (!rep) return report(rep.error());
+    if (!rep) {
+      // The build wrote nothing: an image built before is still in place.
+      if (fs::exists(elf)) fprintf(stderr, "gust: the image built before is still at %s\n", elf.c_str());
+      return report(rep.error());
+    }
     elf = rep->elf;
   } else if (!fs::exists(elf)) {
     return report(Error::make(Error::Kind::Input, "no image at " + elf.string() + ": run gust build first"));
@@ -314,12 +406,18 @@ int run_node(const RunArgs& a) {
   fprintf(stderr, "gust: booting %s in qemu-system-arm -M stm32vldiscovery (USART1 on this terminal)\n",
           elf.filename().c_str());
   const bool any_port = std::any_of(ports->begin(), ports->end(), [](const Port& p) { return p.used(); });
+  if (a.gdb) {
+    if (!a.expect.empty() || !a.send.empty() || any_port)
+      return report(
+          Error::make(Error::Kind::Input, "--gdb runs QEMU on the terminal: no --expect, --send, --input or --output"));
+    return run_attached(elf, a.timeout, a.gdb);
+  }
   if (a.expect.empty() && a.send.empty() && !any_port) return run_attached(elf, a.timeout);
   std::error_code ec;
   const fs::path dir = fs::temp_directory_path() / ("gust-run-" + std::to_string(getpid()));
   fs::create_directories(dir, ec);
   if (auto l = listen_ports(*ports, dir); !l) return report(l.error());
-  const int status = run_gated(elf, a, *ports);
+  const int status = run_gated(elf, a, *ports, *node);
   fs::remove_all(dir, ec);
   return status;
 }
@@ -341,7 +439,16 @@ void add_run(CLI::App& app) {
   c->add_option("--output", a->outputs, "usartN=FILE: write what USART N (2 or 3) transmits to FILE, when QEMU stops")
       ->type_name("USART=FILE");
   c->add_flag("--no-build", a->no_build, "Boot the image already built");
-  c->callback([a] { exit_status = run_node(*a); });
+  auto gdb_port = std::make_shared<int>(1234);
+  CLI::Option* gdb = c->add_option("--gdb", *gdb_port,
+                                   "Start QEMU halted with its gdb server on localhost:PORT (default 1234) and print "
+                                   "the gdb-multiarch command that attaches to it")
+                         ->expected(0, 1)
+                         ->type_name("[PORT]");
+  c->callback([a, gdb, gdb_port] {
+    if (gdb->count()) a->gdb = *gdb_port;
+    exit_status = run_node(*a);
+  });
 }
 
 }  // namespace gust::cli

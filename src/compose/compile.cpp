@@ -7,6 +7,7 @@
 
 #include "base/ctext.h"
 #include "compose/stages.h"
+#include "wasm/dwarf.h"
 #include "wasm/reader.h"
 
 namespace gust::compose {
@@ -131,9 +132,12 @@ Result<void> compile_wasm_object(const fs::path& root, const fs::path& source, c
                                  const std::vector<std::string>& flags) {
   std::vector<std::string> argv = wasm_flags(root, language_of(source));
   argv.insert(argv.end(), flags.begin(), flags.end());
-  argv.insert(argv.end(), {"-c", source.string(), "-o", obj.string()});
+  // The source by its absolute path, so that the DWARF names it wherever the
+  // image is debugged from; messages name it as given.
+  const fs::path absolute = fs::absolute(source).lexically_normal();
+  argv.insert(argv.end(), {"-c", absolute.string(), "-o", obj.string()});
   ToolRun r = run_tool(argv);
-  if (r.status != 0) return clang_error("clang-19 --target=wasm32", source, r, {});
+  if (r.status != 0) return clang_error("clang-19 --target=wasm32", source, r, {{absolute.string(), source.string()}});
   return {};
 }
 
@@ -160,6 +164,41 @@ Result<void> link_wasm_module(const fs::path& root, const fs::path& source, cons
   argv.insert(argv.end(), {"-o", out.string()});
   ToolRun r = run_tool(argv);
   if (r.status != 0) return clang_error("wasm-ld (linking the driver)", source, r, paths);
+  return {};
+}
+
+// wasm-opt -Oz, as clang runs it after wasm-ld, but with -g, so that the
+// name section stays (the dissolver's symbols and read-only data need it).
+// DWARF in its input would make wasm-opt skip the passes that cannot update
+// it (the code would differ with debug information), so the DWARF is
+// stripped and the lines travel as a source map, which every pass carries
+// without changing what it does: with `map`, the linked module's DWARF
+// lines go in as one and the optimised module's come out at `map`.
+Result<void> final_optimise(const fs::path& source, const fs::path& in, const fs::path& out, const fs::path& map) {
+  std::vector<std::string> argv = {tool("GUST_WASM_OPT", "wasm-opt"), in.string(), "--strip-dwarf"};
+  const fs::path in_map = in.string() + ".map";
+  if (!map.empty()) {
+    auto m = wasm::decode(read_bytes(in));
+    if (!m) return Error::make(m.error().kind, m.error().message, in.string());
+    auto lines = wasm::read_line_table(*m);
+    if (!lines) return Error::make(lines.error().kind, lines.error().str(), source.string());
+    if (!lines->empty()) {  // wasm-opt refuses a map without rows
+      if (auto w = write_file(in_map, wasm::source_map(*lines)); !w) return w.error();
+      argv.insert(argv.end(), {"--input-source-map", in_map.string()});
+    }
+  }
+  argv.insert(argv.end(), {"-Oz", "-g", "-o", out.string()});
+  if (!map.empty()) argv.insert(argv.end(), {"--output-source-map", map.string()});
+  ToolRun r = run_tool(argv);
+  std::error_code ec;
+  fs::remove(in_map, ec);
+  if (r.status != 0) {
+    Error e;
+    e.kind = Error::Kind::Tool;
+    e.message = "wasm-opt (optimising the driver " + source.string() + ") failed (exit " + std::to_string(r.status) +
+                "):\n" + r.output;
+    return e;
+  }
   return {};
 }
 
@@ -237,7 +276,7 @@ Result<void> compile_driver(const fs::path& source, const fs::path& wasm_out, ui
 // and the stack; the second with the stack that needs.
 Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path& wasm_out, const fs::path& work_dir,
                                          const std::vector<std::string>& flags, std::optional<uint32_t> wasm_stack,
-                                         std::optional<uint32_t> memory) {
+                                         std::optional<uint32_t> memory, bool debug) {
   const fs::path root = project_root(source.parent_path());
   const std::string stem = wasm_out.stem().string();
   const fs::path obj = work_dir / (stem + ".o.wasm"), rt = work_dir / "gust-runtime.o.wasm";
@@ -245,7 +284,13 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
   std::error_code ec;
   if (!fs::exists(rt, ec))
     if (auto r = compile_runtime(root, rt); !r) return r.error();
-  if (auto r = compile_wasm_object(root, source, obj, flags); !r) return r.error();
+  std::vector<std::string> cflags = flags;
+  // clang's DWARF, which changes no code; with "/" as the compilation folder
+  // clang keeps every path absolute (it writes a file below its compilation
+  // folder relative to it, and only .debug_info, not the line table, says
+  // where that is).
+  if (debug) cflags.insert(cflags.end(), {"-g", "-fdebug-compilation-dir=/"});
+  if (auto r = compile_wasm_object(root, source, obj, cflags); !r) return r.error();
   std::vector<std::string> lf = wasm_link_flags(0);
   lf.insert(lf.end(), {"-Wl,--export=__data_end", "-Wl,--export=_initialize"});
   if (auto r = link_wasm_module(root, source, {{obj, source}, {rt, runtime_source(root)}}, sizing, lf); !r) return r.error();
@@ -282,7 +327,14 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
   out.region = memory ? *memory : needed;
   lf = wasm_link_flags(out.stack);
   if (out.has_ctors) lf.push_back("-Wl,--export=_initialize");
-  if (auto r = link_wasm_module(root, source, {{obj, source}, {rt, runtime_source(root)}}, wasm_out, lf); !r) return r.error();
+  // The final link keeps the name section and, with debug, the DWARF; gust
+  // then runs wasm-opt itself (final_optimise), which keeps the names.
+  const fs::path linked = work_dir / (stem + ".linked.wasm");
+  if (auto r = link_wasm_module(root, source, {{obj, source}, {rt, runtime_source(root)}}, linked, lf); !r)
+    return r.error();
+  if (debug) out.source_map = work_dir / (stem + ".map");
+  if (auto r = final_optimise(source, linked, wasm_out, out.source_map); !r) return r.error();
+  fs::remove(linked, ec);
   // The final link moved the data by the stack's size; its code must need
   // no more stack than the measured one (a check that costs one decode:
   // wasm-ld relocates the same object, so it holds unless the link changes).
@@ -351,6 +403,7 @@ Result<void> compile_natives(Build& b) {
                                      "-o",
                                      obj.string()};
     argv.insert(argv.begin() + 1, native_abi_flags().begin(), native_abi_flags().end());
+    if (b.opts.debug) argv.insert(argv.begin() + 1, "-g");  // DWARF only: gcc's code is the same
     ToolRun r = run_tool(argv);
     if (r.status != 0) return b.tool_error("arm-none-eabi-gcc (" + n.file.filename().string() + ")", r);
     b.objects.push_back({obj, n.component, n.kind});

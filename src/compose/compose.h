@@ -152,7 +152,9 @@ struct WasmObject {
 // A driver compiled with its linear memory sized from its own code: the
 // shadow stack is the worst-case depth of __stack_pointer over the call graph
 // (shadow.cpp), or `wasm_stack` when given and not below it; the region holds
-// that stack, then the data and the zero-initialised globals.
+// that stack, then the data and the zero-initialised globals. With `debug`,
+// the module carries clang's DWARF (-g) for the dissolver; the code is the
+// same without.
 struct SizedDriver {
   uint32_t stack = 0;      // the shadow stack the module was linked with
   uint32_t depth = 0;      // the computed worst-case depth (0 with an override and no bound)
@@ -161,6 +163,7 @@ struct SizedDriver {
   bool has_ctors = false;  // global constructors: boot calls its _initialize once
   std::string deepest;     // the deepest call path, for the report
   std::vector<std::string> functions;  // the functions the source defines (C++ names), for messages
+  fs::path source_map;     // with debug: the module's lines (wasm::read_source_map)
 };
 // The worst-case shadow-stack depth of a module from the given functions
 // (shadow.cpp): a depth, or why there is none (`why`), with the deepest path.
@@ -182,7 +185,7 @@ ShadowStack shadow_stack_with_handlers(const wasm::Module& m);
 [[nodiscard]] Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path& wasm_out,
                                                        const fs::path& work_dir, const std::vector<std::string>& flags,
                                                        std::optional<uint32_t> wasm_stack,
-                                                       std::optional<uint32_t> memory);
+                                                       std::optional<uint32_t> memory, bool debug = false);
 
 struct Component {
   std::string name, kind;  // kind: wasm, trusted, boot, app (native), runtime (libgcc, libc)
@@ -211,6 +214,10 @@ struct BuildOptions {
   bool verbose = false;
   bool prove = false;  // run every driver's proofs; refuse the image unless all succeed
   uint32_t unwind = 8;
+  // Debug information in the image (DWARF in non-loaded sections: driver
+  // lines through the dissolver, -g for the native parts); the loaded
+  // bytes are the same without.
+  bool debug = true;
 };
 
 // The whole pipeline for one node. Progress goes to stderr.

@@ -48,7 +48,7 @@ Result<void> source_to_wasm(Build& b, const DriverInstance& d, DriverModule& dm)
   b.progress(step + " (clang-19 --target=wasm32)");
   std::vector<std::string> flags = b.node.flags.clang_args();
   for (const auto& f : d.flags.clang_args()) flags.push_back(f);
-  auto sized = compile_sized_driver(d.source, wasm_file, b.scratch, flags, d.wasm_stack, d.memory);
+  auto sized = compile_sized_driver(d.source, wasm_file, b.scratch, flags, d.wasm_stack, d.memory, b.opts.debug);
   if (!sized) {
     Error e = sized.error();
     e.message = (b.node.app_wasm && d.instance == kAppInstance ? "the app" : "driver instance '" + d.instance + "'") +
@@ -59,6 +59,7 @@ Result<void> source_to_wasm(Build& b, const DriverInstance& d, DriverModule& dm)
   dm.stack = sized->stack;
   dm.has_ctors = sized->has_ctors;
   dm.functions = sized->functions;
+  dm.source_map = sized->source_map;
   fprintf(stderr, "      shadow stack %u B (worst case %u B%s), data + bss %u B, region %llu B\n", sized->stack,
           sized->depth, sized->deepest.empty() ? "" : (": " + sized->deepest).c_str(), sized->data_end - sized->stack,
           (unsigned long long)sized->region);
@@ -210,6 +211,11 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverMo
   dopts.widen_checks = true;
   dopts.read_only_flash = b.read_only_flash;
   if (!dissolve::read_only_data(mod, dopts).empty()) b.read_only_split = true;
+  dopts.debug_info = b.opts.debug;
+  if (dopts.debug_info && !dm.source_map.empty()) {
+    dopts.source_map = read_text(dm.source_map);
+    dopts.source_map_where = d.source.string();
+  }
   dopts.hoist_checks = false;
   auto dis = dissolve::dissolve(mod, dopts);
   if (!dis) return located(dis.error(), d.source);

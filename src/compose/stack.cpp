@@ -688,7 +688,16 @@ void Oracle::unbounded(const std::string& why) {
 bool Oracle::bound_names(const std::string& key, const Function& f) const {
   const size_t colon = key.find(':');
   const std::string name = colon == std::string::npos ? key : key.substr(colon + 1);
-  if (std::find(f.names.begin(), f.names.end(), name) == f.names.end()) return false;
+  // <instance>_gust_f<N> also names the function that the dissolver calls
+  // <instance>_gust_f<N>_<C++ name> (dissolve::function_symbol).
+  auto names = [&](const std::string& n) {
+    if (n == name) return true;
+    const size_t f_at = name.rfind("gust_f");
+    return f_at != std::string::npos && f_at + 6 < name.size() &&
+           name.find_first_not_of("0123456789", f_at + 6) == std::string::npos && n.size() > name.size() &&
+           n.compare(0, name.size(), name) == 0 && n[name.size()] == '_';
+  };
+  if (std::none_of(f.names.begin(), f.names.end(), names)) return false;
   if (colon == std::string::npos) return true;
   const std::string q = key.substr(0, colon);
   const size_t at = f.component.find('@');

@@ -30,6 +30,7 @@ struct DriverModule {
   uint32_t stack = 0;      // of which the shadow stack
   bool has_ctors = false;  // boot calls <instance>__initialize once
   std::vector<std::string> functions;  // the functions its source defines (C++ names), for messages
+  fs::path source_map;     // with debug: the module's C++ lines, for the dissolver
   std::set<uint32_t> wasm_handlers;  // granted lines whose vector entry calls irq_handler_<k>
 };
 

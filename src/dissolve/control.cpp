@@ -37,6 +37,7 @@ void Lowering::trap(unsigned code) {
   if (!bb) {
     bb = BasicBlock::Create(ctx_, "trap" + std::to_string(code), fn_);
     llvm::IRBuilder<> tb(bb);
+    tb.SetCurrentDebugLocation(b_.getCurrentDebugLocation());  // the first site's, with debug information
     tb.CreateCall(trap_fn_, {tb.getInt32(code)});
     tb.CreateUnreachable();
   }

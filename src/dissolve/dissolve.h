@@ -58,6 +58,14 @@ struct Options {
   // Exports to keep; empty keeps all. The others become internal, so the
   // optimiser may inline or drop them.
   std::set<std::string> keep_exports;
+  // Debug information: the module's DWARF line table (clang -g) carried to
+  // the object's DWARF, every function a DISubprogram under its C++ name.
+  // The loadable code is the same either way.
+  bool debug_info = false;
+  // With debug_info, the lines from this source map (wasm::read_source_map:
+  // what gust build's wasm-opt leaves) instead of the module's DWARF;
+  // source_map_where names it in messages.
+  std::string source_map, source_map_where;
 };
 
 // The symbols beside a linkable memory's or table's own (see Options::
@@ -114,7 +122,8 @@ std::vector<std::string> data_segment_names(const wasm::Module& m);
 //   Pgust_x_<hex>              exports whose names are not C identifiers
 //   Pgust_<what>               gust's own: Pgust_memory, Pgust_table<N> and
 //                              their size symbols, Pgust_start, and local
-//                              ones (Pgust_f<N>, Pgust_global<N>, ...)
+//                              ones (Pgust_f<N>, Pgust_f<N>_<C++ name>,
+//                              Pgust_global<N>, ...)
 //   gust_sig_<hex>             signature objects, shared by all instances
 //   gust_trap, gust_isr_<N>    the bridge's and the boot's
 bool valid_prefix(const std::string& prefix);
@@ -147,6 +156,21 @@ std::string table_symbol(uint32_t index, const std::string& prefix = "");
 // What instantiation does at run time (see Lowering::define_start), when the
 // module needs it: <prefix>gust_start, to call before the instance is used.
 std::string start_symbol(const std::string& prefix = "");
+
+// A function's C++ name as a reader wants it: demangled (wasm-ld writes
+// demangled names; an Itanium-mangled one is demangled here), without its
+// parameters: "(anonymous namespace)::send(unsigned char)" ->
+// "(anonymous namespace)::send".
+std::string readable_name(const std::string& name);
+// The local symbol of defined function `index`: <prefix>gust_f<index>, and
+// with a name from the name section "_" and that name's readable form with
+// every run of other characters than letters and digits one '_' (so that it
+// holds no "__" and no import's or export's symbol is ever one), without
+// "(anonymous namespace)::":
+//   console_gust_f3_usart_decide, console_gust_f5_send
+// The index keeps it unique; <prefix>gust_f<index> is its prefix, which
+// [stack_bounds] accepts for it.
+std::string function_symbol(uint32_t index, const std::string& name, const std::string& prefix = "");
 
 // The read-only object whose address is a signature's identity at
 // call_indirect: gust_sig_ and the function type's binary encoding in hex

@@ -525,8 +525,9 @@ void Lowering::declare_functions() {
       f = mod_->getFunction(sym);
       if (!f) f = llvm::Function::Create(fn_type(ft), llvm::GlobalValue::ExternalLinkage, sym, *mod_);
     } else {
-      f = llvm::Function::Create(fn_type(ft), llvm::GlobalValue::InternalLinkage, local_name("f" + std::to_string(i)),
-                                 *mod_);
+      const std::string name = i < func_names_.size() ? func_names_[i] : "";
+      f = llvm::Function::Create(fn_type(ft), llvm::GlobalValue::InternalLinkage,
+                                 function_symbol(i, name, o_.prefix), *mod_);
     }
     f->addFnAttr(llvm::Attribute::NoUnwind);
     funcs_.push_back(f);

@@ -43,6 +43,7 @@ std::unique_ptr<llvm::Module> Lowering::run() {
   trap->addFnAttr(llvm::Attribute::Cold);
   trap_fn_ = trap;
   func_names_ = name_map(m_, 1, m_.num_funcs());
+  begin_debug();
   declare_functions();
   define_memory();
   define_globals();
@@ -50,8 +51,10 @@ std::unique_ptr<llvm::Module> Lowering::run() {
   define_segments();
   const uint32_t base = m_.imported(ExternKind::Func);
   for (uint32_t i = 0; i < m_.functions.size(); ++i) lower_function(base + i);
+  b_.SetCurrentDebugLocation(llvm::DebugLoc());
   export_symbols();
   define_start();
+  if (debug_) debug_->finish();
   if (!warnings_.empty()) {
     llvm::NamedMDNode* md = mod_->getOrInsertNamedMetadata(kWarningsMetadata);
     for (const auto& w : warnings_) md->addOperand(llvm::MDNode::get(ctx_, {llvm::MDString::get(ctx_, w)}));
@@ -79,6 +82,10 @@ void Lowering::lower_function(uint32_t index) {
   fn_->addFnAttr(llvm::Attribute::StrictFP);
   BasicBlock* entry = BasicBlock::Create(ctx_, "entry", fn_);
   b_.SetInsertPoint(entry);
+  if (debug_) {
+    debug_->function(fn_, cxx_name(index), fn_->hasLocalLinkage(), f.body_begin, f.body_end);
+    b_.SetCurrentDebugLocation(debug_->entry());
+  }
   local_types_ = ftype_->params;
   local_types_.insert(local_types_.end(), f.locals.begin(), f.locals.end());
   locals_.clear();
@@ -103,6 +110,7 @@ void Lowering::lower_function(uint32_t index) {
     read_instr(r, in, true);
     at_ = in.offset;
     op_ = in.op;
+    if (debug_) b_.SetCurrentDebugLocation(debug_->at(in.offset));
     try {
       lower_instr(in);
     } catch (Failure& fail) {
@@ -110,6 +118,26 @@ void Lowering::lower_function(uint32_t index) {
       throw;
     }
   }
+}
+
+// The line table, when asked for and present; a malformed one is a
+// warning, as custom sections never make a module invalid.
+void Lowering::begin_debug() {
+  if (!o_.debug_info) return;
+  auto lines = o_.source_map.empty() ? read_line_table(m_) : read_source_map(m_, o_.source_map, o_.source_map_where);
+  if (!lines) {
+    warnings_.push_back("warning: no debug information: " + lines.error().str());
+    return;
+  }
+  if (lines->empty()) return;
+  debug_ = std::make_unique<DebugInfo>(*mod_, std::move(*lines));
+}
+
+std::string Lowering::cxx_name(uint32_t func) const {
+  if (func < func_names_.size() && !func_names_[func].empty()) return readable_name(func_names_[func]);
+  for (const auto& e : m_.exports)
+    if (e.kind == ExternKind::Func && e.index == func) return e.name;
+  return "wasm-function[" + std::to_string(func) + "]";
 }
 
 void Lowering::lower_instr(const Instr& in) {

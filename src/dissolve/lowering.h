@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "dissolve/debug.h"
 #include "dissolve/lower.h"
 #include "wasm/reader.h"
 
@@ -190,6 +191,9 @@ class Lowering {
                                                                                  : "";
   }
   llvm::FunctionCallee trap_fn_;
+  std::unique_ptr<DebugInfo> debug_;  // with Options::debug_info and a line table
+  void begin_debug();
+  std::string cxx_name(uint32_t func) const;  // for the function's DISubprogram
 
   // Per function.
   llvm::Function* fn_ = nullptr;

@@ -2,6 +2,9 @@
 // the region, tables, signatures. Each namespace is disjoint from the others
 // (see dissolve.h), so that no name a module chooses reaches a symbol it was
 // not given: another instance's, the bridge's, gust's own.
+#include <llvm/Demangle/Demangle.h>
+
+#include <cstdlib>
 #include <set>
 
 #include "dissolve/dissolve.h"
@@ -114,6 +117,46 @@ std::string table_symbol(uint32_t index, const std::string& prefix) {
 }
 
 std::string start_symbol(const std::string& prefix) { return prefix + "gust_start"; }
+
+namespace {
+
+// "ns::f(int) const" -> "ns::f": the parameters and what follows them, from
+// the ')' that ends the name back to its '('.
+std::string without_parameters(const std::string& name) {
+  const size_t close = name.rfind(')');
+  if (close == std::string::npos) return name;
+  int depth = 0;
+  for (size_t i = close + 1; i-- > 0;) {
+    if (name[i] == ')') ++depth;
+    if (name[i] == '(' && --depth == 0) return i == 0 ? name : name.substr(0, i);
+  }
+  return name;
+}
+
+}  // namespace
+
+std::string readable_name(const std::string& name) {
+  // wasm-ld writes demangled names into the name section; a module from
+  // elsewhere may carry mangled ones.
+  std::string n = name.rfind("_Z", 0) == 0 ? llvm::demangle(name) : name;
+  return without_parameters(n);
+}
+
+std::string function_symbol(uint32_t index, const std::string& name, const std::string& prefix) {
+  std::string sym = prefix + "gust_f" + std::to_string(index);
+  if (name.empty()) return sym;
+  std::string tail, readable = readable_name(name);
+  for (size_t at; (at = readable.find("(anonymous namespace)::")) != std::string::npos;) readable.erase(at, 23);
+  for (char c : readable) {
+    if (lower_letter(c) || (c >= 'A' && c <= 'Z') || digit(c))
+      tail += c;
+    else if (!tail.empty() && tail.back() != '_')
+      tail += '_';
+    if (tail.size() >= 64) break;
+  }
+  while (!tail.empty() && tail.back() == '_') tail.pop_back();
+  return tail.empty() ? sym : sym + "_" + tail;
+}
 
 std::vector<uint8_t> signature_bytes(const wasm::FuncType& type) {
   std::vector<uint8_t> out{0x60};

@@ -1,0 +1,159 @@
+// gust run and gdb: the gdb server, the attach command, and the trap watch
+// (see run_gdb.h). The watch adds nothing to the image: the breakpoint is
+// QEMU's, and the call stack is gdb's reading of the image's DWARF.
+#include "cli/run_gdb.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <regex>
+#include <sstream>
+
+#include "base/tools.h"
+#include "gust/trap.h"
+#include "image/elf.h"
+
+namespace gust::cli {
+
+namespace fs = std::filesystem;
+
+int free_port() {
+  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (s < 0) return 1234;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t n = sizeof a;
+  int port = 1234;
+  if (bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      getsockname(s, reinterpret_cast<sockaddr*>(&a), &n) == 0)
+    port = ntohs(a.sin_port);
+  close(s);
+  return port;
+}
+
+std::string gdb_program() {
+  const std::string gdb = base::tool("GUST_GDB", "gdb-multiarch");
+  if (gdb.find('/') != std::string::npos) return access(gdb.c_str(), X_OK) == 0 ? gdb : "";
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "");
+  for (std::string d; std::getline(dirs, d, ':');)
+    if (!d.empty() && access((d + "/" + gdb).c_str(), X_OK) == 0) return gdb;
+  return "";
+}
+
+std::string gdb_attach_command(const fs::path& elf, int port) {
+  return "gdb-multiarch " + elf.string() + " -ex 'target remote localhost:" + std::to_string(port) + "'";
+}
+
+std::optional<TrapWatch> start_trap_watch(const fs::path& elf, int port) {
+  const std::string gdb = gdb_program();
+  if (gdb.empty()) return std::nullopt;
+  int out[2];
+  if (pipe(out) != 0) return std::nullopt;
+  const std::vector<std::string> argv = {gdb,
+                                         "-q",
+                                         "-nx",
+                                         "-batch",
+                                         elf.string(),
+                                         "-ex",
+                                         "set pagination off",
+                                         "-ex",
+                                         "set confirm off",
+                                         "-ex",
+                                         "set filename-display absolute",
+                                         "-ex",
+                                         "target remote localhost:" + std::to_string(port),
+                                         "-ex",
+                                         "break *gust_trap",
+                                         "-ex",
+                                         "continue",
+                                         "-ex",
+                                         "printf \"gust-trap-code %u\\n\", $r0",
+                                         "-ex",
+                                         "bt 16"};
+  const pid_t pid = fork();
+  if (pid < 0) return std::nullopt;
+  if (pid == 0) {
+    dup2(out[1], 1);
+    dup2(out[1], 2);
+    close(out[0]);
+    const int null = open("/dev/null", O_RDONLY);
+    if (null >= 0) dup2(null, 0);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  close(out[1]);
+  fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+  return TrapWatch{pid, out[0], ""};
+}
+
+namespace {
+
+const char* trap_meaning(unsigned code) {
+  switch (code) {
+#define GUST_TRAP_CASE(c, name, msg) \
+  case c:                            \
+    return msg;
+    GUST_TRAPS(GUST_TRAP_CASE)
+#undef GUST_TRAP_CASE
+    default:
+      return "unknown trap code";
+  }
+}
+
+std::string same_file(const fs::path& p) {
+  std::error_code ec;
+  fs::path c = fs::weakly_canonical(p, ec);
+  return (ec ? p : c).lexically_normal().string();
+}
+
+// A path as the user is likely to read it: relative to the current folder
+// when it lies below it.
+std::string shown(const fs::path& p) {
+  std::error_code ec;
+  const fs::path rel = fs::relative(p, fs::current_path(), ec);
+  if (ec || rel.empty() || rel.native().rfind("..", 0) == 0) return p.string();
+  return rel.string();
+}
+
+}  // namespace
+
+std::optional<std::string> trap_report(const std::string& out, const fs::path& elf, const compose::Node& node) {
+  static const std::regex code_re(R"(gust-trap-code (\d+))");
+  std::smatch m;
+  if (!std::regex_search(out, m, code_re)) return std::nullopt;
+  const unsigned code = unsigned(std::stoul(m[1]));
+  std::string line = "gust: trap " + std::to_string(code) + " (" + trap_meaning(code) + ")";
+  auto image = image::read_elf(elf);
+  // The frames, innermost first: "#N  [0xPC in ]FUNCTION (ARGS) at FILE:LINE".
+  static const std::regex frame_re(R"(^#(\d+)\s+(?:0x([0-9a-fA-F]+) in )?(.+?) \(.*\) at (.+):(\d+)\s*$)");
+  std::istringstream lines(out);
+  std::optional<std::string> caller;  // the first frame outside gust_trap, for a trap that no driver frame explains
+  for (std::string l; std::getline(lines, l);) {
+    std::smatch f;
+    if (!std::regex_match(l, f, frame_re) || f[1] == "0") continue;
+    const std::string file = same_file(f[4].str());
+    const uint32_t pc = f[2].matched ? uint32_t(std::stoul(f[2].str(), nullptr, 16)) : 0;
+    if (!caller) caller = " in " + f[3].str() + " at " + shown(f[4].str()) + ":" + f[5].str();
+    for (const auto& d : node.drivers) {
+      if (same_file(d.source) != file) continue;
+      // One source may serve several instances: the image's symbol for the
+      // call site (the return address less one) says whose code it is.
+      if (image && pc) {
+        const image::Symbol* s = image->function_at((pc & ~1u) - 1);
+        if (!s || s->name.rfind(d.instance + "_", 0) != 0) continue;
+      }
+      return line + " in " + d.instance + "." + f[3].str() + " at " + shown(f[4].str()) + ":" + f[5].str();
+    }
+  }
+  return line + (caller ? *caller : std::string(" (no source line: was the image built with --no-debug?)"));
+}
+
+}  // namespace gust::cli
