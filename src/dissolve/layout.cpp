@@ -121,7 +121,7 @@ ReadOnlyData read_only_data(const Module& m, const Options& o) {
     begin = std::min(begin, at);
     end = std::max(end, at + d.bytes.size());
   }
-  if (end < begin + kMinReadOnly || end > size) return ro;
+  if (end < begin + o.read_only_min || end > size) return ro;
   // Any other segment inside the hull is writable data there: keep it all.
   for (size_t i = 0; i < m.datas.size(); ++i) {
     const auto& d = m.datas[i];
