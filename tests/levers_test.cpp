@@ -383,9 +383,9 @@ TEST(ReadOnlyFlash, TheProverTrapsAStoreToReadOnlyDataAsTheImageDoes) {
 typedef unsigned int u32;
 __attribute__((import_module("gust:prove"), import_name("any-u32"))) u32 gust_any_u32(void);
 __attribute__((import_module("gust:prove"), import_name("assert"))) void gust_assert(_Bool c, u32 id);
-static const u32 table[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+static const u32 table[128] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};  // 512 B: the lever's rule
 __attribute__((noinline)) u32 get(u32 i) { return table[i & 15]; }
-__attribute__((noinline)) void set(u32 i, u32 v) { ((volatile u32*)table)[i & 15] = v; }
+__attribute__((noinline)) void set(u32 i, u32 v) { ((volatile u32*)table)[i & 127] = v; }
 __attribute__((export_name("gust_proof_read"))) void read(void) {
   u32 i = gust_any_u32();
   gust_assert(get(i) == (i & 15) + 1, 1);
@@ -393,7 +393,7 @@ __attribute__((export_name("gust_proof_read"))) void read(void) {
 __attribute__((export_name("gust_proof_write"))) void write(void) { set(gust_any_u32(), 0); }
 )");
   const dissolve::ReadOnlyData ro = dissolve::read_only_data(m, {});
-  ASSERT_EQ(ro.end - ro.begin, 64u);
+  ASSERT_EQ(ro.end - ro.begin, 512u);
   auto im = prove::image_memory(m, std::nullopt, std::nullopt);
   ASSERT_TRUE(im);
   EXPECT_EQ(im->ro_begin, ro.begin);
