@@ -17,6 +17,7 @@
 #include <set>
 
 #include "compose/compose.h"
+#include "dissolve/dissolve.h"
 #include "wasm/reader.h"
 #include "compose/stages.h"
 
@@ -216,35 +217,9 @@ Frame frame_of(const wasm::Module& m, const wasm::Function& f, uint32_t sp) {
 // module has one (gust's driver link keeps it), else its export names.
 std::map<uint32_t, std::string> function_names(const wasm::Module& m) {
   std::map<uint32_t, std::string> names;
-  try {
-    wasm::Reader r(m.bytes, 8, m.bytes.size());
-    while (!r.at_end()) {
-      const uint8_t id = r.u8();
-      const uint32_t size = r.u32();
-      const size_t end = r.pos() + size;
-      if (end > m.bytes.size()) break;
-      if (id == 0) {
-        wasm::Reader s(m.bytes, r.pos(), end);
-        if (s.name() == "name") {
-          while (!s.at_end()) {
-            const uint8_t sub = s.u8();
-            const uint32_t len = s.u32();
-            const size_t sub_end = s.pos() + len;
-            if (sub == 1) {  // function names
-              for (uint32_t n = s.u32(); n; --n) {
-                const uint32_t idx = s.u32();
-                names[idx] = s.name();
-              }
-            }
-            s.seek(sub_end);
-          }
-        }
-      }
-      r.seek(end);
-    }
-  } catch (const Failure&) {
-    // A malformed name section only costs the names.
-  }
+  const std::vector<std::string> by_index = dissolve::function_names(m);
+  for (uint32_t i = 0; i < by_index.size(); ++i)
+    if (!by_index[i].empty()) names[i] = by_index[i];
   for (const auto& e : m.exports)
     if (e.kind == wasm::ExternKind::Func && !names.count(e.index)) names[e.index] = "export " + e.name;
   return names;

@@ -114,6 +114,9 @@ ReadOnlyData read_only_data(const wasm::Module& m, const Options& opts);
 // by segment index; none when the section is absent or malformed (custom
 // sections never make a module invalid).
 std::vector<std::string> data_segment_names(const wasm::Module& m);
+// The functions' names from the same section (subsection 1), by function
+// index, under the same rules.
+std::vector<std::string> function_names(const wasm::Module& m);
 
 // Every symbol an object defines or references lies in one of these
 // namespaces, so that no name a module chooses can reach a symbol it was not

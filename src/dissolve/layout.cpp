@@ -96,6 +96,8 @@ std::vector<std::string> name_map(const Module& m, uint8_t want, size_t count) {
 
 std::vector<std::string> data_segment_names(const Module& m) { return name_map(m, 9, m.datas.size()); }
 
+std::vector<std::string> function_names(const Module& m) { return name_map(m, 1, m.num_funcs()); }
+
 ReadOnlyData read_only_data(const Module& m, const Options& o) {
   ReadOnlyData ro;
   if (!o.read_only_flash || o.linkable || m.num_memories() == 0 || m.import_of(ExternKind::Memory, 0)) return ro;

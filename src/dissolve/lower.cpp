@@ -42,7 +42,7 @@ std::unique_ptr<llvm::Module> Lowering::run() {
   trap->addFnAttr(llvm::Attribute::NoUnwind);
   trap->addFnAttr(llvm::Attribute::Cold);
   trap_fn_ = trap;
-  func_names_ = name_map(m_, 1, m_.num_funcs());
+  func_names_ = function_names(m_);
   begin_debug();
   declare_functions();
   define_memory();
