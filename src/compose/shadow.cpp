@@ -8,7 +8,7 @@
 // descriptors).
 // Recursion, and a pointer moved by an amount known only at run time (alloca,
 // a variable-length array), leave the depth unbounded, and say where.
-#include <cxxabi.h>
+#include <llvm/Demangle/Demangle.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -45,23 +45,14 @@ struct Frame {
   std::set<uint32_t> refs;      // functions its ref.func names
 };
 
-std::string demangled(const std::string& name) {
-  int status = 0;
-  char* d = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
-  std::string out = status == 0 && d ? d : name;
-  std::free(d);
-  return out;
-}
-
 }  // namespace
 
-// The module's function names: from the "name" custom section when the
-// module has one (C++ names demangled), else its export names (clang's link
-// ran wasm-opt, which dropped the name section), else none ("function N").
+// function_names with the C++ names demangled (as the seam messages
+// demangle them), "export NAME" where the name section gives none.
 std::map<uint32_t, std::string> wasm_function_names(const wasm::Module& m) {
   auto names = function_names(m);
   for (auto& [index, name] : names)
-    if (name.rfind("export ", 0) != 0) name = demangled(name);
+    if (name.rfind("export ", 0) != 0) name = llvm::demangle(name);
   return names;
 }
 
