@@ -167,6 +167,8 @@ Result<void> link_wasm_module(const fs::path& root, const fs::path& source, cons
   return {};
 }
 
+namespace {
+
 // wasm-opt -Oz, as clang runs it after wasm-ld, but with -g, so that the
 // name section stays (the dissolver's symbols and read-only data need it).
 // DWARF in its input would make wasm-opt skip the passes that cannot update
@@ -201,8 +203,6 @@ Result<void> final_optimise(const fs::path& source, const fs::path& in, const fs
   }
   return {};
 }
-
-namespace {
 
 // An exported i32 global's value: wasm-ld's __data_end, when asked for.
 std::optional<uint32_t> exported_global(const wasm::Module& m, const std::string& name) {
@@ -258,17 +258,21 @@ std::vector<std::string> BuildFlags::clang_args() const {
 Result<void> compile_driver(const fs::path& source, const fs::path& wasm_out, uint32_t wasm_stack,
                             const std::vector<std::string>& extra_flags) {
   const fs::path root = project_root(source.parent_path());
-  const fs::path rt = wasm_out.string() + ".runtime.o", obj = wasm_out.string() + ".o";
+  const fs::path rt = wasm_out.string() + ".runtime.o", obj = wasm_out.string() + ".o",
+                 linked = wasm_out.string() + ".linked.wasm";
   std::vector<std::string> cflags, lflags = wasm_link_flags(wasm_stack);
   for (const auto& f : extra_flags) (f.rfind("-Wl,", 0) == 0 ? lflags : cflags).push_back(f);
+  // The same steps as a shipped driver's final link (compile_sized_driver),
+  // so that a harness and a test see the code the image gets.
   auto built = [&]() -> Result<void> {
     if (auto r = compile_runtime(root, rt); !r) return r.error();
     if (auto r = compile_wasm_object(root, source, obj, cflags); !r) return r;
-    return link_wasm_module(root, source, {{obj, source}, {rt, runtime_source(root)}}, wasm_out, lflags);
+    if (auto r = link_wasm_module(root, source, {{obj, source}, {rt, runtime_source(root)}}, linked, lflags); !r)
+      return r;
+    return final_optimise(source, linked, wasm_out, {});
   }();
   std::error_code ec;
-  fs::remove(rt, ec);
-  fs::remove(obj, ec);
+  for (const auto& f : {rt, obj, linked}) fs::remove(f, ec);
   return built;
 }
 
