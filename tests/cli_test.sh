@@ -111,6 +111,17 @@ check prove-gate 1 "does not pass its proofs" -- "$gust" build "$work/nodes/muta
 [ ! -e "$work/out/mutant" ] && echo "ok   prove-gate-leaves-no-image" && passed=$((passed + 1)) ||
   { echo "FAIL prove-gate-leaves-no-image"; failed=$((failed + 1)); }
 check mutant-builds-without-prove 0 "mutant" -- "$gust" build "$work/nodes/mutant.toml" --out "$work/out"
+# A failed build leaves the last good image in place, byte for byte, and no scratch folder.
+good=$(cd "$work/out/mutant" && find . -type f | sort | xargs sha256sum)
+check prove-gate-again 1 "does not pass its proofs" -- "$gust" build "$work/nodes/mutant.toml" --prove --out "$work/out"
+now=$(cd "$work/out/mutant" 2>/dev/null && find . -type f | sort | xargs sha256sum)
+if [ -n "$good" ] && [ "$good" = "$now" ] && ! ls -A "$work/out" | grep -q "partial-\|previous-"; then
+  echo "ok   failed-build-keeps-the-last-good-image"
+  passed=$((passed + 1))
+else
+  echo "FAIL failed-build-keeps-the-last-good-image: $(ls -A "$work/out")"
+  failed=$((failed + 1))
+fi
 check prove-passes 0 '"status": "VERIFICATION SUCCESSFUL"' -- "$gust" build "$root/nodes/f100-uart-thin.toml" --prove --json --out "$work/out"
 
 # gust prove without a node states what it assumed; options give the facts.

@@ -95,10 +95,20 @@ Result<void> plan(Build& b) {
 
 // The accepted image moves from the scratch folder into its place.
 Result<void> install(Build& b) {
+  // The previous image steps aside first and goes only once the new one is
+  // in place, so that no moment leaves the folder half written.
   std::error_code ec;
-  fs::remove_all(b.out, ec);
-  fs::rename(b.scratch, b.out, ec);
-  if (ec) return Error::make(Error::Kind::Input, "cannot move the image into " + b.out.string() + ": " + ec.message());
+  fs::path old = b.opts.out_root / ("." + b.node.name + ".previous-" + std::to_string(getpid()));
+  fs::remove_all(old, ec);
+  bool had_old = fs::exists(b.out, ec);
+  if (had_old) fs::rename(b.out, old, ec);
+  if (!ec) fs::rename(b.scratch, b.out, ec);
+  if (ec) {
+    std::error_code ignored;
+    if (had_old && !fs::exists(b.out, ignored)) fs::rename(old, b.out, ignored);
+    return Error::make(Error::Kind::Input, "cannot move the image into " + b.out.string() + ": " + ec.message());
+  }
+  fs::remove_all(old, ec);
   b.report.elf = b.out / b.elf.filename();
   b.report.bin = b.out / b.bin.filename();
   return {};
@@ -111,10 +121,10 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
   for (Stage stage : {plan, build_drivers, wire, generate, compile_natives, dissolve_drivers, link, audit_with_fallback,
                       measure, stack, budget, install}) {
     if (auto r = stage(b); !r) {
-      // Whatever fails removes the scratch folder and any old image.
+      // Whatever fails removes the scratch folder; the last good image, if
+      // any, stays where it was, byte for byte.
       std::error_code ec;
       if (!b.scratch.empty()) fs::remove_all(b.scratch, ec);
-      if (!b.out.empty()) fs::remove_all(b.out, ec);
       return r.error();
     }
   }
