@@ -83,4 +83,12 @@ void gust_trap_report(uint32_t usart);
   void inst##_irq_handler_##line(void);         \
   void gust_isr_##irqn(void) { inst##_irq_handler_##line(); }
 
+/* A core exception granted as `line` of `inst` (SysTick, exception 15), served
+ * by the driver's irq_handler_<line>: boot's vector entry gust_exc_<n> calls
+ * it. The NVIC has no say: the peripheral's own register (SysTick CTRL.TICKINT)
+ * enables the exception, inside the driver's window. */
+#define GUST_EXCEPTION_WASM_HANDLER(inst, line, n) \
+  void inst##_irq_handler_##line(void);           \
+  void gust_exc_##n(void) { inst##_irq_handler_##line(); }
+
 #endif

@@ -32,6 +32,10 @@ struct Peripheral {
   std::string name;
   uint32_t base = 0, size = 0;
   std::vector<uint32_t> irqs;
+  // Core exceptions granted with the window (SysTick, 15): the instance's
+  // lines after its NVIC lines, served only by a wasm handler (no latch, no
+  // NVIC enable: the peripheral's own register enables it).
+  std::vector<uint32_t> exceptions;
   std::optional<std::pair<uint32_t, uint32_t>> clock;  // RCC register offset, bit
 };
 
@@ -84,6 +88,8 @@ struct PriorityDecl {
 
 // The instance prefix of an app compiled to wasm: app_run, app_memory.
 inline constexpr const char* kAppInstance = "app";
+// The one core exception a chip may grant with a window (boot.c's gust_exc_15).
+inline constexpr uint32_t kSysTickException = 15;
 // The export of an app's world that boot calls: `run: func()`.
 inline constexpr const char* kAppEntry = "run";
 

@@ -97,6 +97,13 @@ std::string bridge_source(const Node& n, const Chip& c, const std::set<std::stri
                                                                           : "GUST_IRQ_HANDLER(")
             << d.instance << ", " << k << ", " << p.irqs[k] << ")\n";
       }
+      // A core exception has no latch: only a wasm handler serves it, and
+      // without one its vector stays boot's default.
+      const auto h = wasm_handlers.find(d.instance);
+      for (size_t k = 0; k < p.exceptions.size(); ++k)
+        if (h != wasm_handlers.end() && h->second.count(uint32_t(p.irqs.size() + k)))
+          s << "GUST_EXCEPTION_WASM_HANDLER(" << d.instance << ", " << p.irqs.size() + k << ", " << p.exceptions[k]
+            << ")\n";
     } else if (d.seam == "mid") {
       s << "GUST_HOST_DECLARE_UART_BYTE(" << d.instance << ")\n";
       s << "GUST_UART_BYTE(" << d.instance << ", " << hex32(p.base) << "u)\n";

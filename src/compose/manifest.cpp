@@ -388,6 +388,15 @@ Result<Chip> load_chip(const fs::path& file, const std::string* text) {
             per.irqs.push_back(uint32_t(**i.as_integer()));
           }
         }
+        if (const toml::array* exc = node.as_table()->get_as<toml::array>("exceptions")) {
+          for (const auto& i : *exc) {
+            // Boot's vector table gives only SysTick a handler a node may
+            // override (gust_exc_15); the other system exceptions stay boot's.
+            if (!i.is_integer() || **i.as_integer() != kSysTickException)
+              throw Failure{at(file, i.source(), "a grantable core exception is 15 (SysTick)")};
+            per.exceptions.push_back(uint32_t(**i.as_integer()));
+          }
+        }
         if (node.as_table()->get("clock")) {
           Fields clk{file, p.table("clock")};
           per.clock = std::make_pair(clk.u32("reg"), clk.u32("bit"));
