@@ -37,6 +37,14 @@ struct Peripheral {
   // NVIC enable: the peripheral's own register enables it).
   std::vector<uint32_t> exceptions;
   std::optional<std::pair<uint32_t, uint32_t>> clock;  // RCC register offset, bit
+  // The pins the peripheral's signals leave on, and the 4 configuration bits
+  // each needs (RM0041 7.2.1: CNF << 2 | MODE, 0xB alternate function
+  // push-pull): the bridge sets them up at start-up, after the port's clock.
+  struct Pin {
+    std::string port;  // a peripheral of the chip: its window holds CRL/CRH
+    uint32_t pin = 0, cfg = 0;
+  };
+  std::vector<Pin> pins;
 };
 
 struct Chip {
