@@ -103,9 +103,8 @@ std::string bridge_source(const Node& n, const Chip& c, const std::set<std::stri
       // (SysTick CTRL.TICKINT), is a trap under the node's policy.
       const auto h = wasm_handlers.find(d.instance);
       for (size_t k = 0; k < p.exceptions.size(); ++k)
-        s << (h != wasm_handlers.end() && h->second.count(uint32_t(p.irqs.size() + k))
-                  ? "GUST_EXCEPTION_WASM_HANDLER("
-                  : "GUST_EXCEPTION_TRAP(")
+        s << (h != wasm_handlers.end() && h->second.count(uint32_t(p.irqs.size() + k)) ? "GUST_EXCEPTION_WASM_HANDLER("
+                                                                                       : "GUST_EXCEPTION_TRAP(")
           << d.instance << ", " << p.irqs.size() + k << ", " << p.exceptions[k] << ")\n";
     } else if (d.seam == "mid") {
       s << "GUST_HOST_DECLARE_UART_BYTE(" << d.instance << ")\n";
@@ -126,8 +125,7 @@ std::string bridge_source(const Node& n, const Chip& c, const std::set<std::stri
         init << "  rcc_enable(" << hex32(port.clock->first) << "u, " << port.clock->second << "); /* " << port.name
              << " clock */\n";
       init << "  gpio_pin_config(" << hex32(port.base) << "u, " << pin.pin << ", 0x" << std::hex << pin.cfg << std::dec
-           << "u); /* " << p.name << ": " << port.name << " pin " << pin.pin
-           << " */\n";
+           << "u); /* " << p.name << ": " << port.name << " pin " << pin.pin << " */\n";
     }
     if (d.seam != "mid")
       for (auto i : p.irqs) enables << "  nvic_enable(" << i << ");\n";
