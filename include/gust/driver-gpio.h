@@ -33,7 +33,6 @@ GUST_IMPORT("gust:hal/mmio", "write32") void gust_hal_mmio__write32(uint32_t off
 GUST_IMPORT("gust:hal/mmio", "read8") uint8_t gust_hal_mmio__read8(uint32_t offset);
 GUST_IMPORT("gust:hal/mmio", "write8") void gust_hal_mmio__write8(uint32_t offset, uint8_t value);
 
-// interface irq
 // exports: the driver defines these
 GUST_EXPORT("gpio_configure") void gpio_configure(uint32_t pin, uint8_t mode);
 GUST_EXPORT("gpio_set") void gpio_set(uint32_t pin);

@@ -21,6 +21,7 @@ GUST_SEAM_LAYOUT_ASSERT(sizeof(int) == 4 && __alignof__(uint64_t) == 8,
 #endif
 GUST_SEAM_LAYOUT_ASSERT(sizeof(bool) == 1, "bool is 1 byte on wasm32");
 GUST_SEAM_LAYOUT_ASSERT(sizeof(uint32_t) == 4, "uint32_t is 4 bytes on wasm32");
+GUST_SEAM_LAYOUT_ASSERT(sizeof(uint8_t) == 1, "uint8_t is 1 byte on wasm32");
 
 #ifdef __cplusplus
 extern "C" {
