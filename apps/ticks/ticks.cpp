@@ -26,14 +26,13 @@ void print(const char* s) {
   while (*s) console::uart_tx_byte(static_cast<uint8_t>(*s++));
 }
 
+// Decimal, most significant digit first, without a digit buffer: a local
+// array lives on the shadow stack, whose indexed stores the audit does not
+// accept yet.
 void print_u32(uint32_t v) {
-  char digits[10];
-  int n = 0;
-  do {
-    digits[n++] = char('0' + v % 10);
-    v /= 10;
-  } while (v);
-  while (n) console::uart_tx_byte(static_cast<uint8_t>(digits[--n]));
+  uint32_t d = 1;
+  while (v / d >= 10) d *= 10;
+  for (; d; d /= 10) console::uart_tx_byte(static_cast<uint8_t>('0' + v / d % 10));
 }
 
 struct Console {
