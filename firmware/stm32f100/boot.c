@@ -1,6 +1,6 @@
 /* Boot for the STM32F100 (Cortex-M3): the vector table and the reset handler.
- * Every interrupt line has a weak handler gust_isr_<n>; the node's generated
- * bridge file overrides the lines it grants to drivers. */
+ * Every interrupt line has a weak handler gust_isr_<n>, and SysTick one named
+ * gust_exc_15; the node's generated bridge file overrides those it grants. */
 #include <stdint.h>
 
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
@@ -37,6 +37,9 @@ WEAK_ISR(0)
 WEAK_ISR(1) WEAK_ISR(2) WEAK_ISR(3) WEAK_ISR(4) WEAK_ISR(5) WEAK_ISR(6) WEAK_ISR(7) WEAK_ISR(8) WEAK_ISR(9) ISR10(1)
     ISR10(2) ISR10(3) ISR10(4) ISR10(5) WEAK_ISR(60)
 
+/* SysTick, the one core exception a node may grant (bridge.h). */
+void gust_exc_15(void) __attribute__((weak, alias("gust_default_isr")));
+
 #define V(n) gust_isr_##n,
 #define V10(t) V(t##0) V(t##1) V(t##2) V(t##3) V(t##4) V(t##5) V(t##6) V(t##7) V(t##8) V(t##9)
 
@@ -58,5 +61,5 @@ WEAK_ISR(1) WEAK_ISR(2) WEAK_ISR(3) WEAK_ISR(4) WEAK_ISR(5) WEAK_ISR(6) WEAK_ISR
         gust_default_isr, /* DebugMonitor */
         0,
         gust_default_isr, /* PendSV */
-        gust_default_isr, /* SysTick */
+        gust_exc_15,      /* SysTick: a timer driver's handler when the node grants it */
         V(0) V(1) V(2) V(3) V(4) V(5) V(6) V(7) V(8) V(9) V10(1) V10(2) V10(3) V10(4) V10(5) V(60)};

@@ -16,6 +16,14 @@
 static inline void nvic_enable(uint32_t irqn) { NVIC_ISER[irqn >> 5] = 1u << (irqn & 31); }
 static inline void nvic_disable(uint32_t irqn) { NVIC_ICER[irqn >> 5] = 1u << (irqn & 31); }
 static inline void rcc_enable(uint32_t reg, uint32_t bit) { *(volatile uint32_t*)(RCC_BASE + reg) |= 1u << bit; }
+/* A pin's 4 bits (CNF << 2 | MODE) of its port's CRL (pins 0-7, offset 0x0) or
+ * CRH (8-15, 0x4), RM0041 7.2.1-2: the alternate-function set-up that a
+ * granted peripheral's pins need, from the chip description. */
+static inline void gpio_pin_config(uint32_t port, uint32_t pin, uint32_t cfg) {
+  volatile uint32_t* cr = (volatile uint32_t*)(port + (pin < 8 ? 0x0u : 0x4u));
+  const uint32_t shift = (pin & 7u) * 4u;
+  *cr = (*cr & ~(0xFu << shift)) | (cfg << shift);
+}
 
 /* The trap policies (bridge.c); the node's generated gust_trap calls one.
  * halt: after gust_trap has disabled the granted lines, interrupts masked
@@ -82,5 +90,18 @@ void gust_trap_report(uint32_t usart);
 #define GUST_IRQ_WASM_HANDLER(inst, line, irqn) \
   void inst##_irq_handler_##line(void);         \
   void gust_isr_##irqn(void) { inst##_irq_handler_##line(); }
+
+/* A core exception granted as `line` of `inst` (SysTick, exception 15), served
+ * by the driver's irq_handler_<line>: boot's vector entry gust_exc_<n> calls
+ * it. The NVIC has no say: the peripheral's own register (SysTick CTRL.TICKINT)
+ * enables the exception, inside the driver's window. */
+#define GUST_EXCEPTION_WASM_HANDLER(inst, line, n) \
+  void inst##_irq_handler_##line(void);           \
+  void gust_exc_##n(void) { inst##_irq_handler_##line(); }
+
+/* The same exception granted to a driver that exports no handler for it: a
+ * trap (an irq line not served), under the node's policy, not boot's BKPT. */
+#define GUST_EXCEPTION_TRAP(inst, line, n) \
+  void gust_exc_##n(void) { gust_trap(GUST_TRAP_IRQ_LINE); }
 
 #endif

@@ -67,9 +67,11 @@ static Result<void> check_grants(const Node& node, const Chip& chip) {
                     "': a peripheral serves one instance");
     if (d.seam != "thin" && d.peripheral.rfind("usart", 0) != 0)
       return refuse("the " + d.seam + " seam's bridge drives a USART, and " + d.peripheral + " is not one");
-    if (p->second.base >= 0xE0000000u)
+    // A core peripheral is grantable only with its exception (SysTick), whose
+    // vector the bridge then owns: the driver's handler, or a trap.
+    if (p->second.base >= 0xE0000000u && p->second.exceptions.empty())
       return refuse(d.peripheral + " lies in the core's system space (" + hex32(p->second.base) +
-                    "): core peripherals cannot be granted to a driver yet");
+                    "): core peripherals other than SysTick cannot be granted to a driver yet");
   }
   return {};
 }

@@ -32,7 +32,19 @@ struct Peripheral {
   std::string name;
   uint32_t base = 0, size = 0;
   std::vector<uint32_t> irqs;
+  // Core exceptions granted with the window (SysTick, 15): the instance's
+  // lines after its NVIC lines, served only by a wasm handler (no latch, no
+  // NVIC enable: the peripheral's own register enables it).
+  std::vector<uint32_t> exceptions;
   std::optional<std::pair<uint32_t, uint32_t>> clock;  // RCC register offset, bit
+  // The pins the peripheral's signals leave on, and the 4 configuration bits
+  // each needs (RM0041 7.2.1: CNF << 2 | MODE, 0xB alternate function
+  // push-pull): the bridge sets them up at start-up, after the port's clock.
+  struct Pin {
+    std::string port;  // a peripheral of the chip: its window holds CRL/CRH
+    uint32_t pin = 0, cfg = 0;
+  };
+  std::vector<Pin> pins;
 };
 
 struct Chip {
@@ -84,6 +96,8 @@ struct PriorityDecl {
 
 // The instance prefix of an app compiled to wasm: app_run, app_memory.
 inline constexpr const char* kAppInstance = "app";
+// The one core exception a chip may grant with a window (boot.c's gust_exc_15).
+inline constexpr uint32_t kSysTickException = 15;
 // The export of an app's world that boot calls: `run: func()`.
 inline constexpr const char* kAppEntry = "run";
 

@@ -81,6 +81,7 @@ std::string bridge_source(const Node& n, const Chip& c, const std::set<std::stri
   for (const auto& seam : seams) s << "#include \"host-" << seam << ".h\"\n";
   s << "\n";
   std::ostringstream init, enables;
+  std::set<std::string> ports_on;  // GPIO ports whose clock is on
   for (const auto& d : n.drivers) {
     const Peripheral& p = c.peripherals.at(d.peripheral);
     s << "/* " << d.instance << " -> " << p.name << ", " << d.seam << " seam */\n";
@@ -97,6 +98,14 @@ std::string bridge_source(const Node& n, const Chip& c, const std::set<std::stri
                                                                           : "GUST_IRQ_HANDLER(")
             << d.instance << ", " << k << ", " << p.irqs[k] << ")\n";
       }
+      // A core exception has no latch: a wasm handler serves it, and without
+      // one the exception, which the driver may still enable in its window
+      // (SysTick CTRL.TICKINT), is a trap under the node's policy.
+      const auto h = wasm_handlers.find(d.instance);
+      for (size_t k = 0; k < p.exceptions.size(); ++k)
+        s << (h != wasm_handlers.end() && h->second.count(uint32_t(p.irqs.size() + k)) ? "GUST_EXCEPTION_WASM_HANDLER("
+                                                                                       : "GUST_EXCEPTION_TRAP(")
+          << d.instance << ", " << p.irqs.size() + k << ", " << p.exceptions[k] << ")\n";
     } else if (d.seam == "mid") {
       s << "GUST_HOST_DECLARE_UART_BYTE(" << d.instance << ")\n";
       s << "GUST_UART_BYTE(" << d.instance << ", " << hex32(p.base) << "u)\n";
@@ -108,6 +117,16 @@ std::string bridge_source(const Node& n, const Chip& c, const std::set<std::stri
     if (p.clock)
       init << "  rcc_enable(" << hex32(p.clock->first) << "u, " << p.clock->second << "); /* " << p.name
            << " clock */\n";
+    // Its pins, as the chip description has them: the port's clock (once), then
+    // the pin's 4 bits of CRL/CRH.
+    for (const auto& pin : p.pins) {
+      const Peripheral& port = c.peripherals.at(pin.port);
+      if (ports_on.insert(pin.port).second)
+        init << "  rcc_enable(" << hex32(port.clock->first) << "u, " << port.clock->second << "); /* " << port.name
+             << " clock */\n";
+      init << "  gpio_pin_config(" << hex32(port.base) << "u, " << pin.pin << ", 0x" << std::hex << pin.cfg << std::dec
+           << "u); /* " << p.name << ": " << port.name << " pin " << pin.pin << " */\n";
+    }
     if (d.seam != "mid")
       for (auto i : p.irqs) enables << "  nvic_enable(" << i << ");\n";
     s << "\n";

@@ -3,7 +3,9 @@
 // for its k-th granted line call that export directly (bridge.h,
 // GUST_IRQ_WASM_HANDLER), with no latch and no poll on that line. A handler
 // for a line the node does not grant the instance, or of another type, is
-// refused here, before anything is dissolved.
+// refused here, before anything is dissolved. A peripheral's core
+// exceptions (SysTick) are its lines after the NVIC ones: irq_handler_0 of a
+// SysTick instance is the SysTick exception's handler.
 #include "compose/stages.h"
 
 namespace gust::compose {
@@ -13,6 +15,16 @@ const char* const kIrqHandlerPrefix = "irq_handler_";
 Result<std::set<uint32_t>> irq_handlers(const Node& n, const DriverInstance& d, const Peripheral& p,
                                         const wasm::Module& m) {
   std::set<uint32_t> lines;
+  // The latch (irq.poll, irq.enable) serves NVIC lines only: without one,
+  // the bridge has no such function for the instance to link against.
+  if (d.seam == "thin" && p.irqs.empty())
+    for (const auto& i : m.imports)
+      if (i.module == "gust:hal/irq")
+        return Error::make(Error::Kind::Input,
+                           "driver instance '" + d.instance + "' (" + d.source.string() + ") imports gust:hal/irq \"" +
+                               i.name + "\", but " + p.name + " has no NVIC line to latch" +
+                               (p.exceptions.empty() ? "" : " (its exception is served by irq_handler_0)"),
+                           n.file.string());
   const std::string prefix = kIrqHandlerPrefix;
   for (const auto& e : m.exports) {
     if (e.name.rfind(prefix, 0) != 0) continue;
@@ -30,10 +42,10 @@ Result<std::set<uint32_t>> irq_handlers(const Node& n, const DriverInstance& d, 
     if (e.kind != wasm::ExternKind::Func) return refuse("an interrupt handler is a function");
     if (d.seam != "thin")
       return refuse("only a thin-seam driver is granted interrupt lines ('" + d.seam + "' seam: the bridge owns them)");
-    if (line >= p.irqs.size())
+    const size_t granted = p.irqs.size() + p.exceptions.size();
+    if (line >= granted)
       return refuse("a handler for line " + std::to_string(line) + ", but the node grants it " +
-                    std::to_string(p.irqs.size()) + " interrupt line" + (p.irqs.size() == 1 ? "" : "s") + " (" +
-                    p.name + ")");
+                    std::to_string(granted) + " interrupt line" + (granted == 1 ? "" : "s") + " (" + p.name + ")");
     const uint32_t imported = m.imported(wasm::ExternKind::Func);
     if (e.index < imported) return refuse("an interrupt handler is the driver's own function, not an import");
     const wasm::FuncType& ft = m.types.at(m.functions.at(e.index - imported).type);

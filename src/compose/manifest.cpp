@@ -388,12 +388,40 @@ Result<Chip> load_chip(const fs::path& file, const std::string* text) {
             per.irqs.push_back(uint32_t(**i.as_integer()));
           }
         }
+        if (const toml::array* exc = node.as_table()->get_as<toml::array>("exceptions")) {
+          for (const auto& i : *exc) {
+            // Boot's vector table gives only SysTick a handler a node may
+            // override (gust_exc_15); the other system exceptions stay boot's.
+            if (!i.is_integer() || **i.as_integer() != kSysTickException)
+              throw Failure{at(file, i.source(), "a grantable core exception is 15 (SysTick)")};
+            per.exceptions.push_back(uint32_t(**i.as_integer()));
+          }
+        }
         if (node.as_table()->get("clock")) {
           Fields clk{file, p.table("clock")};
           per.clock = std::make_pair(clk.u32("reg"), clk.u32("bit"));
         }
+        if (const toml::array* pins = node.as_table()->get_as<toml::array>("pins")) {
+          for (const auto& i : *pins) {
+            if (!i.is_table()) throw Failure{at(file, i.source(), "a pin is a table {port, pin, cfg}")};
+            Fields pf{file, *i.as_table()};
+            Peripheral::Pin pin{pf.str("port"), pf.u32("pin"), pf.u32("cfg")};
+            if (pin.pin > 15 || pin.cfg > 15)
+              throw Failure{at(file, i.source(), "a pin is 0..15 and its configuration 4 bits (0..15)")};
+            per.pins.push_back(pin);
+          }
+        }
         c.peripherals[per.name] = per;
       }
+      // A pin's port is a peripheral of the chip, whose clock the bridge enables.
+      for (const auto& [name, per] : c.peripherals)
+        for (const auto& pin : per.pins) {
+          auto port = c.peripherals.find(pin.port);
+          if (port == c.peripherals.end() || !port->second.clock || port->second.size < 8)
+            throw Failure{at(file, ps->get(name)->source(),
+                             "peripheral '" + name + "': pin port '" + pin.port +
+                                 "' is not a GPIO port of the chip (a peripheral with a clock and CRL/CRH)")};
+        }
     }
     return c;
   } catch (Failure& fail) {
