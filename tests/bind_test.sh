@@ -26,7 +26,7 @@ for world in thin mid fat; do
   done
 done
 # The app worlds of wit/gust-apps.wit (named imports of gust:drivers/uart).
-for world in echo relay; do
+for world in echo relay ccsds-relay; do
   golden=$root/include/gust/app-$world.h
   if [ "$update" = --update ]; then
     "$gust" bind "$root/wit/gust-apps.wit" --world "$world" --side guest -o "$golden" && echo "updated $golden"

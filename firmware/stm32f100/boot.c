@@ -29,6 +29,7 @@ void gust_default_isr(void) {
 }
 
 #define WEAK_ISR(n) void gust_isr_##n(void) __attribute__((weak, alias("gust_default_isr")));
+WEAK_ISR(systick)
 #define ISR10(t)                                                                                           \
   WEAK_ISR(t##0)                                                                                           \
   WEAK_ISR(t##1) WEAK_ISR(t##2) WEAK_ISR(t##3) WEAK_ISR(t##4) WEAK_ISR(t##5) WEAK_ISR(t##6) WEAK_ISR(t##7) \
@@ -58,5 +59,5 @@ WEAK_ISR(1) WEAK_ISR(2) WEAK_ISR(3) WEAK_ISR(4) WEAK_ISR(5) WEAK_ISR(6) WEAK_ISR
         gust_default_isr, /* DebugMonitor */
         0,
         gust_default_isr, /* PendSV */
-        gust_default_isr, /* SysTick */
+        gust_isr_systick, /* SysTick: the bridge's when a node grants it (GUST_SYSTICK_TRAPS) */
         V(0) V(1) V(2) V(3) V(4) V(5) V(6) V(7) V(8) V(9) V10(1) V10(2) V10(3) V10(4) V10(5) V(60)};

@@ -83,4 +83,10 @@ void gust_trap_report(uint32_t usart);
   void inst##_irq_handler_##line(void);         \
   void gust_isr_##irqn(void) { inst##_irq_handler_##line(); }
 
+/* SysTick granted to `inst` as a window (no line): its exception is no
+ * line of the instance, so a driver that set CSR.TICKINT traps here, under
+ * the node's trap policy, instead of reaching gust_default_isr. */
+#define GUST_SYSTICK_TRAPS(inst) \
+  void gust_isr_systick(void) { gust_trap(GUST_TRAP_IRQ_LINE); }
+
 #endif

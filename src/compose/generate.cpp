@@ -87,6 +87,7 @@ std::string bridge_source(const Node& n, const Chip& c, const std::set<std::stri
     if (d.seam == "thin") {
       s << "GUST_HOST_DECLARE_MMIO(" << d.instance << ")\nGUST_HOST_DECLARE_IRQ(" << d.instance << ")\n";
       s << "GUST_MMIO_WINDOW(" << d.instance << ", " << hex32(p.base) << "u, " << hex32(p.size) << "u)\n";
+      if (p.name == "systick") s << "GUST_SYSTICK_TRAPS(" << d.instance << ")\n";
       if (!p.irqs.empty()) {
         s << "GUST_IRQ_LINES(" << d.instance << ", " << p.irqs.size();
         for (auto i : p.irqs) s << ", " << i;
