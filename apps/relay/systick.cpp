@@ -1,15 +1,18 @@
 // A millisecond time base on SysTick (gust:drivers/timer, world driver-timer),
-// the relay node's `clock`: the core's 24-bit down-counter free-running at
-// the core clock, read through the granted window, with no interrupt (the
-// driver never sets CSR.TICKINT; the bridge traps if anything does). Minimal
-// on purpose: the relay needs 300 ms of idle and nothing more; a full timer
-// driver (drivers/timer) can take this instance's place with the same
-// exports.
+// the relay node's `clock`: the core's 24-bit down-counter reloaded every
+// millisecond of the core clock, read through the granted window, with no
+// interrupt (the driver never sets CSR.TICKINT; the bridge traps if anything
+// does). Minimal on purpose: the relay needs 300 ms of idle and nothing more;
+// a full timer driver (drivers/timer) can take this instance's place with
+// the same exports.
 //
-// timer_now_ms adds the cycles the counter went down since its last call, so
-// it is right as long as it is called at least once per counter period
-// (2^24 cycles: 699 ms at 24 MHz); a longer gap loses whole periods, which
-// shifts every later reading alike and so never shortens a measured wait.
+// timer_now_ms counts the reloads it sees (CSR.COUNTFLAG, which reading CSR
+// clears), so it counts every millisecond only while it is called at least
+// once a millisecond, as the relay's idle loop does; a longer gap loses
+// milliseconds, which makes a wait longer, never shorter. No division but
+// timer_init's: a 64-bit one would link libgcc's 756 B __aeabi_uldivmod, and
+// a running 32-bit one (free-running count, cycles / cycles per ms) left the
+// prover unfinished after 5 minutes on two readings.
 #include <gust/abi.h>
 
 #include <cstdint>
@@ -24,35 +27,35 @@ namespace {
 // SysTick's registers (ARMv7-M ARM B3.3), relative to the window at 0xE000E010.
 constexpr uint32_t CSR = 0x0, RVR = 0x4, CVR = 0x8;
 constexpr uint32_t CSR_ENABLE = 1u << 0, CSR_CLKSOURCE = 1u << 2;  // the core clock; TICKINT (bit 1) stays 0
-constexpr uint32_t kCounterMask = 0xFFFFFF;                        // 24 bits
+constexpr uint32_t CSR_COUNTFLAG = 1u << 16;                       // reloaded since CSR was last read
+constexpr uint32_t kReloadMax = 0xFFFFFF;                          // RVR is 24 bits
 
-uint32_t cycles_per_ms = 0;  // 0 until timer_init
-uint32_t last_count = 0;     // CVR at the last reading
-uint64_t cycles = 0;         // counted since timer_init (2^64 cycles: 24,000 years at 24 MHz)
+bool running = false;
+uint32_t now_ms = 0;
 
 }  // namespace
 
 extern "C" {
 
 GUST_EXPORT("timer_init") void timer_init(uint32_t core_hz) {
-  cycles_per_ms = core_hz >= 1000 ? core_hz / 1000 : 1;
-  gust_hal_mmio__write32(RVR, kCounterMask);
+  const uint32_t per_ms = core_hz / 1000;
+  const uint32_t reload = per_ms == 0 ? 0 : per_ms - 1 > kReloadMax ? kReloadMax : per_ms - 1;
+  gust_hal_mmio__write32(RVR, reload);
   gust_hal_mmio__write32(CVR, 0);  // any write clears the counter (and COUNTFLAG)
   gust_hal_mmio__write32(CSR, CSR_ENABLE | CSR_CLKSOURCE);
-  last_count = gust_hal_mmio__read32(CVR) & kCounterMask;
-  cycles = 0;
+  running = true;
+  now_ms = 0;
 }
 
 GUST_EXPORT("timer_now_ms") uint32_t timer_now_ms() {
-  if (cycles_per_ms == 0) return 0;  // not initialised: no time passes
-  const uint32_t count = gust_hal_mmio__read32(CVR) & kCounterMask;
-#ifdef GUST_TIMER_MUTANT_NO_WRAP  // wrong: a reading past the wrap adds ~2^32 cycles (tests/relay_node_test.cpp)
-  cycles += last_count - count;
+  if (!running) return 0;  // not initialised: no time passes
+  const uint32_t csr = gust_hal_mmio__read32(CSR);
+#ifdef GUST_TIMER_MUTANT_ANY_CSR  // wrong: counts a millisecond on every reading (tests/relay_node_test.cpp)
+  if (csr != 0) ++now_ms;
 #else
-  cycles += (last_count - count) & kCounterMask;  // it counts down, and wraps at 2^24
+  if (csr & CSR_COUNTFLAG) ++now_ms;
 #endif
-  last_count = count;
-  return uint32_t(cycles / cycles_per_ms);
+  return now_ms;
 }
 
 GUST_EXPORT("timer_expired") bool timer_expired(uint32_t deadline_ms) {
