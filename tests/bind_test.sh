@@ -42,7 +42,7 @@ for world in timer gpio spi; do
   fi
 done
 # The app worlds of wit/gust-apps.wit (named imports of gust:drivers interfaces).
-for world in echo relay ticks gateway; do
+for world in echo relay ticks gateway ccsds-relay; do
   golden=$root/include/gust/app-$world.h
   if [ "$update" = --update ]; then
     "$gust" bind "$root/wit/gust-apps.wit" --world "$world" --side guest -o "$golden" && echo "updated $golden"

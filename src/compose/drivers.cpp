@@ -120,6 +120,13 @@ Result<void> check_instance(Build& b, const DriverInstance& d, const wasm::Modul
     if (l.iface.package == pkg->name)
       return refuse("world " + d.world + " imports " + l.module() + ", which the " + d.seam +
                     " seam's bridge does not serve");
+  // The irq interface serves the peripheral's lines; one with none (SysTick)
+  // leaves nothing to poll or enable.
+  if (d.seam == "thin" && b.chip.peripherals.at(d.peripheral).irqs.empty())
+    for (const auto& im : mod.imports)
+      if (im.module == pkg->name + "/irq")
+        return refuse("imports " + im.module + " \"" + im.name + "\", but " + d.peripheral +
+                      " grants no interrupt line: a driver on it uses mmio only");
   auto vs = wit::seam_violations(mod, *pkg, *w, wit_file.string());
   if (!vs) return vs.error();
   if (vs->empty()) return {};
