@@ -40,8 +40,7 @@ TEST_P(ClockProof, SucceedsOnTheShippedTimer) {
 }
 
 INSTANTIATE_TEST_SUITE_P(RelayClock, ClockProof,
-                         ::testing::Values("timer_counts_the_reloads_it_sees",
-                                           "timer_before_init_reads_nothing"),
+                         ::testing::Values("timer_counts_the_reloads_it_sees", "timer_before_init_reads_nothing"),
                          [](const ::testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
 
 TEST(RelayClockMutant, ATimerCountingEveryReadingFailsWithACounterexample) {
@@ -67,8 +66,7 @@ TEST(CcsdsRelay, TheNodesNativeSideIsTheBridgeAndBootOnly) {
   EXPECT_EQ(rep->tcb_native, (std::vector<std::string>{"bridge", "boot"})) << rep->table();
   for (const char* link : {"app -> rx_ccsds_push", "app -> rx_uart_rx", "app -> clock_timer_now_ms",
                            "app -> clock_timer_expired", "app -> console_uart_tx_byte"})
-    EXPECT_NE(std::find(rep->links.begin(), rep->links.end(), link), rep->links.end()) << link << "\n"
-                                                                                          << rep->table();
+    EXPECT_NE(std::find(rep->links.begin(), rep->links.end(), link), rep->links.end()) << link << "\n" << rep->table();
   bool clock = false;
   for (const auto& c : rep->components) clock = clock || c.name.find("@clock") != std::string::npos;
   EXPECT_TRUE(clock) << rep->table();

@@ -40,8 +40,8 @@ GUST_PROOF(timer_counts_the_reloads_it_sees) {
   gust_assert(gust_trace_len() == 3, 2);
   const uint32_t per_ms = core_hz / 1000;
   const uint32_t reload = per_ms == 0 ? 0 : per_ms - 1 > 0xFFFFFF ? 0xFFFFFF : per_ms - 1;
-  gust_assert(
-      gust_trace_call(0) == GUST_SEAM_MMIO_WRITE32 && gust_trace_arg(0) == RVR && gust_trace_value(0) == reload, 3);
+  gust_assert(gust_trace_call(0) == GUST_SEAM_MMIO_WRITE32 && gust_trace_arg(0) == RVR && gust_trace_value(0) == reload,
+              3);
   gust_assert(gust_trace_call(1) == GUST_SEAM_MMIO_WRITE32 && gust_trace_arg(1) == CVR, 4);
   gust_assert(gust_trace_call(2) == GUST_SEAM_MMIO_WRITE32 && gust_trace_arg(2) == CSR && gust_trace_value(2) == 5, 5);
   uint32_t ms = 0;
@@ -61,6 +61,4 @@ GUST_PROOF(timer_counts_the_reloads_it_sees) {
 }
 
 // Before timer_init no time passes and the window is not touched.
-GUST_PROOF(timer_before_init_reads_nothing) {
-  gust_assert(timer_now_ms() == 0 && gust_trace_len() == 0, 20);
-}
+GUST_PROOF(timer_before_init_reads_nothing) { gust_assert(timer_now_ms() == 0 && gust_trace_len() == 0, 20); }
