@@ -64,8 +64,9 @@ const char* const kNotChecked[] = {
     "a store into the instance's own data at an offset the flow cannot bound (a loop counter checked for "
     "equality) is counted as unbounded, not refused: for those the rule is provenance only",
     "loads are not checked",
-    "the flow has no induction-variable reasoning: a store in a loop is proven only by a check in the loop "
-    "(gust build keeps check hoisting off for this)",
+    "a loop's stepped registers are related only through the iteration count: a bound that is a sum of two "
+    "registers (a check hoisted before the loop, or of dst + i for a store to (base + dst) + i) leaves the store "
+    "counted as unbounded (gust build keeps check hoisting off for this)",
     "which function a call_indirect reaches is not checked beyond its signature word",
     "the stack's depth (the SRAM oracle bounds it)",
 };
@@ -331,7 +332,7 @@ Value meet_value(const Value& a, const Value& b, bool widen) {
 }
 
 // What a loop's stepped registers hold before each instruction of the loop (instruction index ->
-// register, value), from induction-variable reasoning (src/audit/induction.cpp).
+// register, value), from induction-variable reasoning (induction(), below).
 using Overrides = std::map<size_t, std::vector<std::pair<int, Value>>>;
 
 struct ValueFlow {
@@ -544,7 +545,7 @@ struct ValueFlow {
     } else if (b.kind == Value::Pointer) {
       lo = uint64_t(b.base) + b.lo;
       hi = uint64_t(b.base) + b.v;
-    } else if (b.kind == Value::Bounded) {  // an absolute range (a stepped pointer, src/audit/induction.cpp)
+    } else if (b.kind == Value::Bounded) {  // an absolute range (a loop's stepped pointer, induction())
       lo = lo_of(b);
       hi = b.v;
     } else if (b.kind == Value::Based) {
