@@ -538,6 +538,9 @@ TEST(Audit, ProvesAStepPointerFromTheCheckOfItsCounter) {
            // The counter counts down from 64 to the check that it is not zero (a CBZ out).
            {"loop_countdown", "ldr r2, =console_memory\n movs r3, #64\n1: cbz r3, 2f\n strb r5, [r2], #1\n"
                               " subs r3, #1\n b 1b\n2: bx lr\n .ltorg"},
+           // The count-down's SUBS sets the flags its BNE tests.
+           {"loop_subs_bne", "ldr r2, =console_memory\n movs r3, #64\n1: strb r5, [r2], #1\n"
+                             " subs r3, #1\n bne 1b\n bx lr\n .ltorg"},
            // No counter: the pointer compared with the region's end after each store.
            {"loop_pointer_end", "ldr r2, =console_memory\n ldr r4, =console_memory + 64\n"
                                 "1: strb r5, [r2], #1\n cmp r2, r4\n bne 1b\n bx lr\n .ltorg"}}) {
@@ -596,6 +599,17 @@ TEST(Audit, RefusesHostileCountedStoreLoops) {
                  "ldr r2, =console_memory\n movs r3, #65\n1: cbz r3, 2f\n strb r5, [r2], #1\n"
                  " subs r3, #1\n b 1b\n2: bx lr\n .ltorg",
                  "store", "not inside");
+  // SUBS and BNE from a count of 65.
+  expect_refused("loop_subs_bne_long",
+                 "ldr r2, =console_memory\n movs r3, #65\n1: strb r5, [r2], #1\n subs r3, #1\n bne 1b\n"
+                 " bx lr\n .ltorg",
+                 "store", "not inside");
+  // A branch lands on the loop's test with flags of its own (a compare of another register): the
+  // compare before the test does not speak for that path.
+  expect_refused("loop_test_entered",
+                 kAtBase + std::string("\n movs r3, #0\n cmp r6, #0\n b 2f\n1: strb r5, [r2], #1\n"
+                                       " adds r3, #1\n cmp r3, #64\n2: bne 1b\n bx lr\n .ltorg"),
+                 "store", "not a checked address");
   // A call in the loop may change the counter (r3 does not survive it).
   expect_refused("loop_call_clobbers",
                  counted(kAtBase, "cmp r3, #63\n bhi 9f", "strb r5, [r2], #1\n bl console_gust_hal_mmio__read32"),

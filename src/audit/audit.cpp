@@ -678,8 +678,29 @@ struct ValueFlow {
   // The CMP whose flags the conditional branch i tests, in the same straight line, its registers not
   // written between the two; nullptr for none.
   const Insn* compare_of(size_t i) const { return c.insns[i].op == Op::Bcc ? compare_before(i) : nullptr; }
+  // The ADDS/SUBS rC, #k whose Z flag the BEQ/BNE i tests, in the same straight line, rC not
+  // written between the two: the new rC compared with zero.
+  std::optional<size_t> flag_step_before(size_t i) const {
+    const Insn& x = c.insns[i];
+    if (x.op != Op::Bcc || (x.cond != image::Cond::EQ && x.cond != image::Cond::NE) || c.targets.count(x.addr))
+      return std::nullopt;
+    int f = int(i) - 1;
+    while (f >= 0 && !c.insns[size_t(f)].sets_flags && c.insns[size_t(f)].op != Op::Cmp &&
+           c.insns[size_t(f)].flow == Flow::Next && !c.targets.count(c.insns[size_t(f) + 1].addr))
+      --f;
+    if (f < 0) return std::nullopt;
+    const Insn& s = c.insns[size_t(f)];
+    if (s.op == Op::Cmp || !s.sets_flags || !s.has_imm || s.in_it ||
+        (s.alu != image::AluOp::Add && s.alu != image::AluOp::Sub) || s.rd != s.rn || s.rd < 0 ||
+        s.rd >= image::kSP || s.writes != reg_bit(s.rd))
+      return std::nullopt;
+    for (size_t k = size_t(f) + 1; k < i; ++k)
+      if (c.insns[k].writes & reg_bit(s.rd)) return std::nullopt;
+    return size_t(f);
+  }
   // The same for the flags that instruction i (a Bcc, an IT) finds.
   const Insn* compare_before(size_t i) const {
+    if (c.targets.count(c.insns[i].addr)) return nullptr;  // a branch may bring other flags
     int f = int(i) - 1;
     while (f >= 0 && !c.insns[size_t(f)].sets_flags && c.insns[size_t(f)].op != Op::Cmp &&
            c.insns[size_t(f)].flow == Flow::Next && !c.targets.count(c.insns[size_t(f) + 1].addr))
@@ -942,12 +963,15 @@ Overrides ValueFlow::induction(const std::vector<std::optional<State>>& in) cons
       size_t at = e;
       if (x.op == Op::Cbz) {
         a = x.rn, b_imm = 0;
-      } else if ((cmp = compare_of(e))) {
+      } else if ((cmp = compare_of(e)) && cmp->alu == image::AluOp::Cmp && !cmp->in_it) {
         a = cmp->rn;
         if (cmp->has_imm) b_imm = uint32_t(cmp->imm);
         else if (cmp->shift_amount == 0) b = cmp->rm;
         at = c.at.at(cmp->addr);
         if (!body[at]) continue;
+      } else if (auto f = flag_step_before(e); f && body[*f]) {
+        // `subs rC, #k; bne` (or adds, beq): the stepped value tested against zero.
+        a = c.insns[*f].rd, b_imm = 0, at = *f + 1;
       } else {
         continue;
       }
