@@ -691,8 +691,8 @@ struct ValueFlow {
     if (f < 0) return std::nullopt;
     const Insn& s = c.insns[size_t(f)];
     if (s.op == Op::Cmp || !s.sets_flags || !s.has_imm || s.in_it ||
-        (s.alu != image::AluOp::Add && s.alu != image::AluOp::Sub) || s.rd != s.rn || s.rd < 0 ||
-        s.rd >= image::kSP || s.writes != reg_bit(s.rd))
+        (s.alu != image::AluOp::Add && s.alu != image::AluOp::Sub) || s.rd != s.rn || s.rd < 0 || s.rd >= image::kSP ||
+        s.writes != reg_bit(s.rd))
       return std::nullopt;
     for (size_t k = size_t(f) + 1; k < i; ++k)
       if (c.insns[k].writes & reg_bit(s.rd)) return std::nullopt;
@@ -784,23 +784,35 @@ enum class Holds { Ne, Lt, Le, Gt, Ge };
 std::optional<Holds> holds_of(image::Cond cond, bool cond_true) {
   using image::Cond;
   switch (cond) {
-    case Cond::EQ: return cond_true ? std::nullopt : std::optional{Holds::Ne};
-    case Cond::NE: return cond_true ? std::optional{Holds::Ne} : std::nullopt;
-    case Cond::HI: return cond_true ? Holds::Gt : Holds::Le;
-    case Cond::LS: return cond_true ? Holds::Le : Holds::Gt;
-    case Cond::CS: return cond_true ? Holds::Ge : Holds::Lt;
-    case Cond::CC: return cond_true ? Holds::Lt : Holds::Ge;
-    default: return std::nullopt;
+    case Cond::EQ:
+      return cond_true ? std::nullopt : std::optional{Holds::Ne};
+    case Cond::NE:
+      return cond_true ? std::optional{Holds::Ne} : std::nullopt;
+    case Cond::HI:
+      return cond_true ? Holds::Gt : Holds::Le;
+    case Cond::LS:
+      return cond_true ? Holds::Le : Holds::Gt;
+    case Cond::CS:
+      return cond_true ? Holds::Ge : Holds::Lt;
+    case Cond::CC:
+      return cond_true ? Holds::Lt : Holds::Ge;
+    default:
+      return std::nullopt;
   }
 }
 
 Holds swapped(Holds h) {
   switch (h) {
-    case Holds::Lt: return Holds::Gt;
-    case Holds::Le: return Holds::Ge;
-    case Holds::Gt: return Holds::Lt;
-    case Holds::Ge: return Holds::Le;
-    default: return h;
+    case Holds::Lt:
+      return Holds::Gt;
+    case Holds::Le:
+      return Holds::Ge;
+    case Holds::Gt:
+      return Holds::Lt;
+    case Holds::Ge:
+      return Holds::Le;
+    default:
+      return h;
   }
 }
 
@@ -822,8 +834,7 @@ std::optional<int64_t> jmax(Holds h, int64_t step, int64_t v0l, int64_t v0h, int
     if (h == Holds::Gt && xl + 1 >= s && v0h > xl) j = (v0h - xl - 1) / s;
     if (h == Holds::Ge && xl >= s && v0h >= xl) j = (v0h - xl) / s;
     if (h == Holds::Ne && s == 1 && v0l >= xh) j = v0h - xl - 1;
-    if (h == Holds::Ne && s > 1 && v0l == v0h && xl == xh && v0l >= xl && (v0l - xl) % s == 0)
-      j = (v0l - xl) / s - 1;
+    if (h == Holds::Ne && s > 1 && v0l == v0h && xl == xh && v0l >= xl && (v0l - xl) % s == 0) j = (v0l - xl) / s - 1;
   }
   if (j && *j < 0) return std::nullopt;
   return j;
@@ -836,14 +847,15 @@ std::optional<int64_t> step_of(const Insn& x, int r) {
   const bool clobbered = call && (r <= 3 || r == 12 || r == 14);
   if (!(x.writes & reg_bit(r)) && !clobbered) return 0;
   if (x.in_it || clobbered) return std::nullopt;
-  if (x.has_imm && (x.alu == image::AluOp::Add || x.alu == image::AluOp::Sub) && x.op != Op::AddSubSp &&
-      x.rd == r && x.rn == r && x.writes == reg_bit(r))
+  if (x.has_imm && (x.alu == image::AluOp::Add || x.alu == image::AluOp::Sub) && x.op != Op::AddSubSp && x.rd == r &&
+      x.rn == r && x.writes == reg_bit(r))
     return x.alu == image::AluOp::Add ? x.imm : -x.imm;
   const bool single = x.op == Op::Str || x.op == Op::Strd || x.op == Op::Ldr || x.op == Op::Ldrd;
   if (single && (x.writeback || x.post_index) && x.rn == r && !x.reg_offset && x.rd != r && x.ra != r &&
       (x.is_load() || x.writes == reg_bit(r)))
     return x.imm;
-  if ((x.op == Op::Stm || x.op == Op::Ldm) && x.writeback && x.rn == r && !(x.op == Op::Ldm && (x.reglist & reg_bit(r))))
+  if ((x.op == Op::Stm || x.op == Op::Ldm) && x.writeback && x.rn == r &&
+      !(x.op == Op::Ldm && (x.reglist & reg_bit(r))))
     return (x.imm < 0 ? -4 : 4) * int64_t(std::popcount(x.reglist));
   return std::nullopt;
 }
@@ -965,8 +977,10 @@ Overrides ValueFlow::induction(const std::vector<std::optional<State>>& in) cons
         a = x.rn, b_imm = 0;
       } else if ((cmp = compare_of(e)) && cmp->alu == image::AluOp::Cmp && !cmp->in_it) {
         a = cmp->rn;
-        if (cmp->has_imm) b_imm = uint32_t(cmp->imm);
-        else if (cmp->shift_amount == 0) b = cmp->rm;
+        if (cmp->has_imm)
+          b_imm = uint32_t(cmp->imm);
+        else if (cmp->shift_amount == 0)
+          b = cmp->rm;
         at = c.at.at(cmp->addr);
         if (!body[at]) continue;
       } else if (auto f = flag_step_before(e); f && body[*f]) {
