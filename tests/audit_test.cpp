@@ -509,6 +509,139 @@ TEST(Audit, RefusesAStorePastACheckedFrame) {
   EXPECT_EQ(rep->instances[0].unbounded_stores, 1u) << rep->text();
 }
 
+// Counted store loops (induction variables, src/audit/audit.cpp): the pointer a post- or
+// pre-indexed store steps, with the check on the loop's counter (the wasm address, as gust emits
+// one per iteration) or on the pointer itself. `store` is the loop's store through r2, `check`
+// the compare and branch to the trap that bound the counter r3 on every iteration.
+std::string counted(const std::string& start, const std::string& check, const std::string& store,
+                    const std::string& step = "adds r3, #1") {
+  return start + "\n movs r3, #0\n1: " + check + "\n " + store + "\n " + step +
+         "\n cmp r3, r4\n bne 1b\n bx lr\n9: movs r0, #6\n bl gust_trap\n .ltorg";
+}
+const char* kAtBase = "ldr r2, =console_memory";
+
+TEST(Audit, ProvesAStepPointerFromTheCheckOfItsCounter) {
+  for (const auto& [name, body] : std::vector<std::pair<std::string, std::string>>{
+           // 64 bytes, one a time: the counter checked <= 63 every iteration.
+           {"loop_strb_post", counted(kAtBase, "cmp r3, #63\n bhi 9f", "strb r5, [r2], #1")},
+           // The check on the other side of the compare, against a register the loop leaves alone.
+           {"loop_strb_post_swapped",
+            counted(kAtBase + std::string("\n movs r6, #63"), "cmp r6, r3\n bcc 9f", "strb r5, [r2], #1")},
+           // Halfwords and doublewords.
+           {"loop_strh_post", counted(kAtBase, "cmp r3, #31\n bhi 9f", "strh r5, [r2], #2")},
+           {"loop_strd_post", counted(kAtBase, "cmp r3, #7\n bhi 9f", "strd r5, r6, [r2], #8")},
+           // STM with writeback: a word a time, 16 words.
+           {"loop_stm", counted(kAtBase, "cmp r3, #15\n bhi 9f", "stmia r2!, {r5}")},
+           {"loop_stm_two", counted(kAtBase, "cmp r3, #7\n bhi 9f", "stmia r2!, {r5, r6}")},
+           // Pre-indexed: the pointer starts a byte below the region and steps before each store.
+           {"loop_strb_pre", counted("ldr r2, =console_memory - 1", "cmp r3, #63\n bhi 9f", "strb r5, [r2, #1]!")},
+           // The counter counts down from 64 to the check that it is not zero (a CBZ out).
+           {"loop_countdown", "ldr r2, =console_memory\n movs r3, #64\n1: cbz r3, 2f\n strb r5, [r2], #1\n"
+                              " subs r3, #1\n b 1b\n2: bx lr\n .ltorg"},
+           // The count-down's SUBS sets the flags its BNE tests.
+           {"loop_subs_bne", "ldr r2, =console_memory\n movs r3, #64\n1: strb r5, [r2], #1\n"
+                             " subs r3, #1\n bne 1b\n bx lr\n .ltorg"},
+           // No counter: the pointer compared with the region's end after each store.
+           {"loop_pointer_end", "ldr r2, =console_memory\n ldr r4, =console_memory + 64\n"
+                                "1: strb r5, [r2], #1\n cmp r2, r4\n bne 1b\n bx lr\n .ltorg"}}) {
+    auto rep = audit_asm(name, body);
+    ASSERT_TRUE(rep) << rep.error().message;
+    EXPECT_TRUE(rep->ok()) << name << ":\n" << rep->text();
+    ASSERT_EQ(rep->instances.size(), 1u);
+    EXPECT_EQ(rep->instances[0].unbounded_stores, 0u) << name << ":\n" << rep->text();
+  }
+}
+
+TEST(Audit, RefusesHostileCountedStoreLoops) {
+  // The check lets the counter reach 64: the 65th byte is past the region.
+  expect_refused("loop_past_bound", counted(kAtBase, "cmp r3, #64\n bhi 9f", "strb r5, [r2], #1"), "store",
+                 "not inside");
+  // A do-while whose pointer goes one past the end before the compare stops it.
+  expect_refused("loop_pointer_past_end",
+                 "ldr r2, =console_memory\n ldr r4, =console_memory + 65\n"
+                 "1: strb r5, [r2], #1\n cmp r2, r4\n bne 1b\n bx lr\n .ltorg",
+                 "store", "not inside");
+  // The bound compared with is a register the loop changes: no bound.
+  expect_refused("loop_bound_moves",
+                 counted(kAtBase + std::string("\n movs r6, #63"), "cmp r6, r3\n bcc 9f\n adds r6, #1",
+                         "strb r5, [r2], #1"),
+                 "store", "not a checked address");
+  // The check is on a register the loop does not step: nothing bounds the pointer.
+  expect_refused("loop_check_other", counted(kAtBase, "cmp r6, #63\n bhi 9f", "strb r5, [r2], #1"), "store",
+                 "not a checked address");
+  // The check bounds the counter, but the writeback steps the pointer four bytes a count.
+  expect_refused("loop_writeback_wider", counted(kAtBase, "cmp r3, #63\n bhi 9f", "strb r5, [r2], #4"), "store",
+                 "not inside");
+  // The base changed again after the check, on every iteration.
+  expect_refused("loop_base_moved",
+                 counted(kAtBase, "cmp r3, #63\n bhi 9f", "adds r2, #1\n strb r5, [r2], #1"), "store", "not inside");
+  // The base written by something that is no step (a load): no induction, no bound.
+  expect_refused("loop_base_reloaded",
+                 counted(kAtBase, "cmp r3, #63\n bhi 9f", "strb r5, [r2], #1\n ldr r2, [r7]"), "store",
+                 "not a checked address");
+  // A negative step from the region's start: below it from the second store on.
+  expect_refused("loop_negative_step", counted(kAtBase, "cmp r3, #63\n bhi 9f", "strb r5, [r2], #-1"), "store",
+                 "not inside");
+  // The counter steps on one path around the loop only: no one step per iteration.
+  expect_refused("loop_step_one_path",
+                 kAtBase + std::string("\n movs r3, #0\n1: cmp r3, #63\n bhi 9f\n strb r5, [r2], #1\n"
+                                       " cbz r6, 2f\n adds r3, #1\n2: cmp r3, r4\n bne 1b\n bx lr\n"
+                                       "9: movs r0, #6\n bl gust_trap\n .ltorg"),
+                 "store", "not a checked address");
+  // The check is on one path around the loop only.
+  expect_refused("loop_check_one_path",
+                 kAtBase + std::string("\n movs r3, #0\n1: cbz r6, 2f\n cmp r3, #63\n bhi 9f\n2: strb r5, [r2], #1\n"
+                                       " adds r3, #1\n cmp r3, r4\n bne 1b\n bx lr\n"
+                                       "9: movs r0, #6\n bl gust_trap\n .ltorg"),
+                 "store", "not a checked address");
+  // A counted-down loop whose count starts above the region's size.
+  expect_refused("loop_countdown_long",
+                 "ldr r2, =console_memory\n movs r3, #65\n1: cbz r3, 2f\n strb r5, [r2], #1\n"
+                 " subs r3, #1\n b 1b\n2: bx lr\n .ltorg",
+                 "store", "not inside");
+  // SUBS and BNE from a count of 65.
+  expect_refused("loop_subs_bne_long",
+                 "ldr r2, =console_memory\n movs r3, #65\n1: strb r5, [r2], #1\n subs r3, #1\n bne 1b\n"
+                 " bx lr\n .ltorg",
+                 "store", "not inside");
+  // A branch lands on the loop's test with flags of its own (a compare of another register): the
+  // compare before the test does not speak for that path.
+  expect_refused("loop_test_entered",
+                 kAtBase + std::string("\n movs r3, #0\n cmp r6, #0\n b 2f\n1: strb r5, [r2], #1\n"
+                                       " adds r3, #1\n cmp r3, #64\n2: bne 1b\n bx lr\n .ltorg"),
+                 "store", "not a checked address");
+  // A call in the loop may change the counter (r3 does not survive it).
+  expect_refused("loop_call_clobbers",
+                 counted(kAtBase, "cmp r3, #63\n bhi 9f", "strb r5, [r2], #1\n bl console_gust_hal_mmio__read32"),
+                 "store", "not a checked address");
+}
+
+// STMDB writes the words below its base: from the region's start, below the region.
+TEST(Audit, RefusesAStoreMultipleDecrementBelowTheRegion) {
+  expect_refused("stmdb_below", "ldr r2, =console_memory\n stmdb r2, {r5, r6}\n bx lr\n .ltorg", "store",
+                 "not inside");
+  auto rep = audit_asm("stmdb_inside", "ldr r2, =console_memory + 8\n stmdb r2!, {r5, r6}\n bx lr\n .ltorg");
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_TRUE(rep->ok()) << rep->text();
+}
+
+// A driver whose counted loops LLVM strength-reduces into pointers stepped by post-indexed loads
+// and stores (tests/audit_loops/loops.cpp), as gust build makes it: every store proven.
+TEST(Audit, ProvesCountedStoreLoops) {
+  auto node = compose::load_node(test::source_root() / "tests" / "audit_loops" / "node.toml");
+  ASSERT_TRUE(node) << node.error().str();
+  compose::BuildOptions opts;
+  opts.out_root = test::scratch("audit_loops_node");
+  auto rep = compose::build(*node, opts);
+  ASSERT_TRUE(rep) << rep.error().str();
+  auto again = audit_file(rep->elf);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->ok()) << again->text();
+  ASSERT_EQ(again->instances.size(), 1u);
+  EXPECT_GE(again->instances[0].stores, 4u) << again->text();
+  EXPECT_EQ(again->instances[0].unbounded_stores, 0u) << again->text();
+}
+
 // Under gust build the audit knows the instances the build made: no other
 // instance's dissolved code, and nothing in a built instance's namespace but
 // its dissolved code and its bridge, such as code whose object does not say

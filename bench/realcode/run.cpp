@@ -175,6 +175,7 @@ struct Options {
   fs::path json_out, work;
   uint32_t seeds = 2000;
   bool check_only = false;
+  bool hoist_checks = true;  // --no-hoist-checks: as gust build dissolves (README, "Memory levers")
   std::string only;
 };
 
@@ -312,6 +313,7 @@ class Bench {
     dissolve::Options o;
     o.memory_bytes = (region + 7) & ~uint64_t(7);
     o.bounds_checks = checks;
+    o.hoist_checks = opt_.hoist_checks;
     auto out = dissolve::dissolve(m, o);
     if (!out) die(p.name + " " + obj.filename().string() + ": " + out.error().str());
     std::ofstream(obj, std::ios::binary)
@@ -538,11 +540,14 @@ int main(int argc, char** argv) {
       o.seeds = uint32_t(n);
     } else if (a == "--check-only")
       o.check_only = true;
+    else if (a == "--no-hoist-checks")
+      o.hoist_checks = false;
     else if (a == "--help" || a == "-h") {
-      std::cout << "usage: run [--json FILE] [--seeds N] [--check-only] [--only NAME] [--work DIR]\n"
+      std::cout << "usage: run [--json FILE] [--seeds N] [--check-only] [--only NAME] [--work DIR] [--no-hoist-checks]\n"
                    "Builds the libraries under bench/realcode/ with gcc -Os, clang -Oz and gust, checks that\n"
                    "every build gives the same outputs on seeds 1..N (default 2000), then prints flash, SRAM and\n"
-                   "instructions per call with geometric-mean ratios (not with --check-only).\n";
+                   "instructions per call with geometric-mean ratios (not with --check-only). --no-hoist-checks\n"
+                   "dissolves gust's builds with check hoisting off, as gust build does.\n";
       return 0;
     } else {
       std::cerr << "bench/realcode/run: unknown argument " << a << " (try --help)\n";

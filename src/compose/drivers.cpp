@@ -213,8 +213,9 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverMo
   dopts.memory_bytes = dm.region;
   // Check widening on: gust audit proves each widened check's stores from the compare of the
   // base (the same value, through copies and constant offsets, on every path). Hoisting off: the
-  // audit has no induction-variable reasoning, so a store left in a loop whose check moved before
-  // it could not be proven (it would be refused, or counted as unbounded); see README "gust audit".
+  // audit's induction variables do not reach a hoisted check's bound (the base plus the trip count,
+  // a sum of two registers), so a store left in such a loop would be counted as unbounded, not
+  // proven; see README "gust audit".
   dopts.widen_checks = true;
   dopts.read_only_flash = b.read_only_flash;
   if (!dissolve::read_only_data(mod, dopts).empty()) b.read_only_split = true;

@@ -411,6 +411,8 @@ void load_store_multiple(Insn& in, uint16_t h1, uint16_t h2) {
   in.width = 4;
   in.writeback = wback;
   const int n = std::popcount(in.reglist);
+  // DB: the registers go to the n words below rn (and rn -= 4n); imm is the lowest word's offset.
+  if (!increment) in.imm = -4 * n;
   if (load) {
     in.op = wback && rn == kSP && increment ? Op::Pop : Op::Ldm;
     in.reads = reg_bit(rn);
