@@ -41,6 +41,21 @@ GUST_EXPORT("uart_rx") int32_t uart_rx() {
 // True once the receive interrupt has fired since the last call.
 GUST_EXPORT("uart_rx_fired") bool uart_rx_fired() { return gust_hal_irq__poll(0); }
 
+// gust:drivers/uart-lists (world driver-thin-lists): a block out, and what
+// has arrived, up to `max`, in one call each. Across instances the block is
+// a copy in this instance's region (gust build's wiring adapter); a node
+// that calls neither keeps neither.
+GUST_EXPORT("uart_write") void uart_write(const uint8_t* bytes, uint32_t bytes_len) {
+  for (uint32_t i = 0; i < bytes_len; ++i) uart_tx_byte(bytes[i]);
+}
+
+GUST_EXPORT("uart_read") uint32_t uart_read(uint32_t max, uint8_t* out) {
+  uint32_t n = 0;
+  for (int32_t c; n < max && (c = uart_rx()) != UART_RX_EMPTY;)
+    if (c >= 0) out[n++] = static_cast<uint8_t>(c);
+  return n;
+}
+
 // The decision itself, exported so that proofs and tests reach it directly.
 GUST_EXPORT("usart_rx_decide") int32_t usart_rx_decide_export(uint32_t sr) { return usart_rx_decide(sr); }
 }
