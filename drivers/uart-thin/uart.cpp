@@ -1,6 +1,6 @@
 // Thin-seam STM32 USART driver: the whole protocol runs in wasm, the bridge
-// only grants the register window and the interrupt line (wit: driver-thin).
-#include <gust/driver-thin.h>
+// only grants the register window and the interrupt line (wit: driver-thin, and driver-thin-lists with uart-write and uart-read).
+#include <gust/driver-thin-lists.h>
 
 #include "usart.h"
 
