@@ -43,7 +43,7 @@ hostile() {
   tr -d '\r' <"$work/$case.txt" >"$work/$case.lines"
   grep -qx "$first" "$work/$case.lines" || fail "$case: the in-range write did not come out: $(cat "$work/$case.lines")"
   local report
-  report=$(grep -E "^gust: trap $code \($meaning\) at 0x[0-9A-F]{8} before reset$" "$work/$case.lines") ||
+  report=$(grep -m1 -E "^gust: trap $code \($meaning\) at 0x[0-9A-F]{8} before reset$" "$work/$case.lines") ||
     fail "$case: no report of trap $code: $(cat "$work/$case.lines")"
   # Between the banner and the report, only the in-range line.
   local between
