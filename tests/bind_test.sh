@@ -41,8 +41,20 @@ for world in timer gpio spi; do
     failed=$((failed + 1))
   fi
 done
-# The app worlds of wit/gust-apps.wit (named imports of gust:drivers interfaces).
-for world in echo relay ticks gateway ccsds-relay; do
+# A driver world's guest side alone: driver-thin-lists has driver-thin's host side.
+golden=$root/include/gust/driver-thin-lists.h
+if [ "$update" = --update ]; then
+  "$gust" bind "$root/wit/gust-hal.wit" --world driver-thin-lists --side guest -o "$golden" && echo "updated $golden"
+elif diff -u "$golden" <("$gust" bind "$root/wit/gust-hal.wit" --world driver-thin-lists --side guest); then
+  echo "ok   driver-thin-lists guest"
+  passed=$((passed + 1))
+else
+  echo "FAIL driver-thin-lists guest differs from $golden (run tests/bind_test.sh build/gust . --update if intended)"
+  failed=$((failed + 1))
+fi
+# The app worlds of wit/gust-apps.wit (named imports of gust:drivers interfaces;
+# uart-lists' list<u8> functions get std::span overloads).
+for world in echo relay ticks gateway ccsds-relay echo-lists; do
   golden=$root/include/gust/app-$world.h
   if [ "$update" = --update ]; then
     "$gust" bind "$root/wit/gust-apps.wit" --world "$world" --side guest -o "$golden" && echo "updated $golden"

@@ -47,7 +47,7 @@ else
   fail "baseline refused by driver-mid" "$out"
 fi
 out=$("$gust" dissolve "$work/ok.wasm" --world driver-x -o "$work/x.o" 2>&1)
-[ $? -eq 1 ] && grep -qF "gust-hal.wit: error: no world 'driver-x' in package gust:hal (it has driver-thin, driver-mid, driver-fat, driver-gpio, driver-timer, driver-spi, driver-ccsds-rx)" <<<"$out" &&
+[ $? -eq 1 ] && grep -qF "gust-hal.wit: error: no world 'driver-x' in package gust:hal (it has driver-thin, driver-thin-lists, driver-mid, driver-fat, driver-gpio, driver-timer, driver-spi, driver-ccsds-rx)" <<<"$out" &&
   ok "unknown world" || fail "unknown world" "$out"
 out=$("$gust" dissolve "$work/ok.wasm" --wit "$root/wit/gust-hal.wit" -o "$work/x.o" 2>&1)
 [ $? -eq 2 ] && ok "--wit needs --world" || fail "--wit needs --world" "$out"

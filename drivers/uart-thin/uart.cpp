@@ -1,6 +1,12 @@
 // Thin-seam STM32 USART driver: the whole protocol runs in wasm, the bridge
-// only grants the register window and the interrupt line (wit: driver-thin).
+// only grants the register window and the interrupt line (wit: driver-thin, and driver-thin-lists with uart-write and uart-read).
+// GUST_UART_LISTS (a node's `defines`, with world driver-thin-lists) adds
+// uart-write and uart-read; without it the module is driver-thin's alone.
+#ifdef GUST_UART_LISTS
+#include <gust/driver-thin-lists.h>
+#else
 #include <gust/driver-thin.h>
+#endif
 
 #include "usart.h"
 
@@ -40,6 +46,22 @@ GUST_EXPORT("uart_rx") int32_t uart_rx() {
 
 // True once the receive interrupt has fired since the last call.
 GUST_EXPORT("uart_rx_fired") bool uart_rx_fired() { return gust_hal_irq__poll(0); }
+
+#ifdef GUST_UART_LISTS
+// gust:drivers/uart-lists (world driver-thin-lists): a block out, and what
+// has arrived, up to `max`, in one call each. Across instances the block is
+// a copy in this instance's region (gust build's wiring adapter).
+GUST_EXPORT("uart_write") void uart_write(const uint8_t* bytes, uint32_t bytes_len) {
+  for (uint32_t i = 0; i < bytes_len; ++i) uart_tx_byte(bytes[i]);
+}
+
+GUST_EXPORT("uart_read") uint32_t uart_read(uint32_t max, uint8_t* out) {
+  uint32_t n = 0;
+  for (int32_t c; n < max && (c = uart_rx()) != UART_RX_EMPTY;)
+    if (c >= 0) out[n++] = static_cast<uint8_t>(c);
+  return n;
+}
+#endif
 
 // The decision itself, exported so that proofs and tests reach it directly.
 GUST_EXPORT("usart_rx_decide") int32_t usart_rx_decide_export(uint32_t sr) { return usart_rx_decide(sr); }

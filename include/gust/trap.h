@@ -16,7 +16,8 @@
   X(9, TABLE_ACCESS_OOB, "out of bounds table access")         \
   X(10, MMIO_WINDOW, "mmio offset outside the granted window") \
   X(11, IRQ_LINE, "irq line not granted to this instance")     \
-  X(12, UNALIGNED_ATOMIC, "unaligned atomic")
+  X(12, UNALIGNED_ATOMIC, "unaligned atomic")                  \
+  X(13, LIST_TOO_LONG, "list longer than the wiring's transfer buffer")
 
 enum gust_trap_code {
 #define GUST_TRAP_ENUM(code, name, msg) GUST_TRAP_##name = code,

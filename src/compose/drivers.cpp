@@ -217,7 +217,8 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverMo
   // a sum of two registers), so a store left in such a loop would be counted as unbounded, not
   // proven; see README "gust audit".
   dopts.widen_checks = true;
-  dopts.read_only_flash = b.read_only_flash;
+  // A wiring adapter addresses a list callee's region as one array.
+  dopts.read_only_flash = b.read_only_flash && !b.wiring.buffers.count(d.instance);
   if (!dissolve::read_only_data(mod, dopts).empty()) b.read_only_split = true;
   dopts.debug_info = b.opts.debug;
   if (dopts.debug_info && !dm.source_map.empty()) {

@@ -172,7 +172,8 @@ Result<void> generate(Build& b) {
   }
   if (b.app && b.app->has_ctors) with_ctors.insert(kAppInstance);
   std::string bridge =
-      bridge_source(b.node, b.chip, with_ctors, wasm_handlers) + "\n" + priority_setup_source(*levels, b.chip);
+      bridge_source(b.node, b.chip, with_ctors, wasm_handlers) + "\n" + priority_setup_source(*levels, b.chip) +
+      wire_adapters_source(b.wiring);
   // The wiring, for gust audit on its own: a section the image keeps but does
   // not load. Each symbol is a C identifier (an instance prefix and an
   // export's C name), so it pastes into the string as it is.

@@ -34,13 +34,40 @@ struct DriverModule {
   std::set<uint32_t> wasm_handlers;  // granted lines whose vector entry calls irq_handler_<k>
 };
 
+// A wired call that passes or returns a list<u8>: the app calls a native
+// adapter (adapters.cpp) that copies each list between the two regions, both
+// ranges checked, around the call of the instance's export.
+struct ListCall {
+  std::string adapter;        // gust_wire_<instance>_<export>: what the app's import links to
+  std::string instance;       // the callee
+  std::string target;         // the callee's export symbol, which the adapter calls
+  wit::CoreFunc core;         // the lowering both sides share: a list is (ptr, len), a list result (..., out) -> len
+  std::vector<bool> list_at;  // per core parameter: the ptr of a list (its len follows)
+  bool list_result = false;   // the last core parameter is the result's buffer, the result its length
+  std::string what;           // "console.uart-write", for comments
+};
+
+// The bytes a list may have across instances, in one call: the lists passed
+// together, and the result. Each callee's region grows by a transfer buffer
+// of this many bytes for lists in, and as many for a result, at its end.
+constexpr uint32_t kListMaxBytes = 64;
+
+struct TransferBuffer {
+  std::optional<uint32_t> in, out;  // their offsets in the callee's region
+};
+
 // What the wire stage resolved: every import of the wasm app bound to an
-// export of a driver instance.
+// export of a driver instance, or to an adapter that calls one.
 struct Wiring {
   // The app's (module, name) -> the instance export's symbol, for its dissolve.
   std::map<std::pair<std::string, std::string>, std::string> app_links;
   std::set<std::string> link_symbols;  // those symbols, which the audit lets the app call
+  std::vector<ListCall> list_calls;
+  std::map<std::string, TransferBuffer> buffers;  // per callee instance
 };
+
+// The adapters' C, for the node's bridge (adapters.cpp); "" without lists.
+std::string wire_adapters_source(const Wiring& w);
 
 struct Build {
   Build(const Node& n, const BuildOptions& o) : node(n), opts(o) {}

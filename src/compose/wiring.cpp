@@ -83,20 +83,18 @@ Result<void> wire(Build& b) {
       if (l.module() == im.module) link = &l;
     if (!link) return refuse(what + ": not an import of world " + w->name);  // check_seam refused it already
     const std::string iface = link->iface.qualified();
-    // Scalars only across instances, this far: a list<u8> is an address in
-    // the caller's region, which the callee cannot read (each instance has
-    // its own memory); the copy between regions, both ranges checked, is to come.
+    // A list<u8> is an address in the caller's region, which the callee
+    // cannot read (each instance has its own memory): such a call goes
+    // through an adapter that copies it (ListCall).
+    const wit::Func* func = nullptr;
     if (const wit::Interface* wi = apps->find(link->iface))
-      for (const auto& f : wi->funcs) {
-        if (f.name != im.name) continue;
-        std::vector<wit::Type> types = f.results;
-        for (const auto& p : f.params) types.push_back(p.type);
-        for (const auto& t : types)
-          if (t.name == "list")
-            return refuse(what + ": a " + t.str() + " across instances (" + iface +
-                          ") is not supported yet: each instance has its own memory, and the copy between regions "
-                          "with both ranges checked is still to come; pass scalars");
-      }
+      for (const auto& f : wi->funcs)
+        if (f.name == im.name) func = &f;
+    bool has_list = false;
+    if (func) {
+      for (const auto& p : func->params) has_list = has_list || p.type.name == "list";
+      for (const auto& t : func->results) has_list = has_list || t.name == "list";
+    }
     // The instance that serves it: the one the import names, or the only one
     // whose world exports the interface.
     const DriverInstance* inst = nullptr;
@@ -140,9 +138,49 @@ Result<void> wire(Build& b) {
       return refuse(what + ": ill-typed: instance '" + inst->instance + "' exports " + quoted(export_name) + " as " +
                     wit::func_text(dm.func_type(e->index)));
     const std::string symbol = dissolve::export_symbol(export_name, inst->instance + "_");
-    b.wiring.app_links[{im.module, im.name}] = symbol;
-    b.wiring.link_symbols.insert(symbol);
-    b.report.links.push_back(std::string(kAppInstance) + " -> " + symbol);
+    std::string called = symbol;
+    if (has_list) {
+      auto core = wit::lower(*func, apps_wit.string());
+      if (!core) return refuse(what + ": " + core.error().message);
+      ListCall lc;
+      lc.adapter = "gust_wire_" + symbol;
+      lc.instance = inst->instance;
+      lc.target = symbol;
+      lc.what = link->name.empty() ? iface + " " + im.name : link->name + "." + im.name;
+      for (const auto& p : func->params) {
+        lc.list_at.push_back(p.type.name == "list");
+        if (p.type.name == "list") lc.list_at.push_back(false);  // its len
+      }
+      lc.list_result = !func->results.empty() && func->results[0].name == "list";
+      if (lc.list_result) lc.list_at.push_back(false);  // the result's buffer
+      lc.core = std::move(*core);
+      // The callee's transfer buffers, at the end of its region, where its
+      // own code has nothing (the region is its stack, data and bss).
+      DriverModule& callee = b.modules[index];
+      bool exports_memory = false;
+      for (const auto& x : dm.exports) exports_memory = exports_memory || x.kind == wasm::ExternKind::Memory;
+      bool app_exports_memory = false;
+      for (const auto& x : b.app->module.exports)
+        app_exports_memory = app_exports_memory || x.kind == wasm::ExternKind::Memory;
+      if (!app_exports_memory) return refuse(what + ": the app exports no memory, so its list cannot be copied");
+      if (!exports_memory)
+        return refuse(what + ": instance '" + inst->instance +
+                      "' exports no memory, so the list cannot be copied into its region");
+      TransferBuffer& tb = b.wiring.buffers[inst->instance];
+      auto reserve = [&](std::optional<uint32_t>& at) {
+        if (at) return;
+        callee.region = (callee.region + 7) & ~uint64_t(7);
+        at = uint32_t(callee.region);
+        callee.region += kListMaxBytes;
+      };
+      if (std::find(lc.list_at.begin(), lc.list_at.end(), true) != lc.list_at.end()) reserve(tb.in);
+      if (lc.list_result) reserve(tb.out);
+      called = lc.adapter;
+      b.wiring.list_calls.push_back(std::move(lc));
+    }
+    b.wiring.app_links[{im.module, im.name}] = called;
+    b.wiring.link_symbols.insert(called);
+    b.report.links.push_back(std::string(kAppInstance) + " -> " + called);
     used.insert(inst->instance);
   }
   // Instances nothing imports do not reach the image.

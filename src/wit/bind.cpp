@@ -101,6 +101,42 @@ std::string layout_asserts(const std::vector<CoreFunc>& funcs, bool host, const 
   return s.str();
 }
 
+bool is_list(const Type& t) { return t.name == "list"; }
+
+bool takes_list(const Func& f) {
+  for (const auto& p : f.params)
+    if (is_list(p.type)) return true;
+  return !f.results.empty() && is_list(f.results[0]);
+}
+
+// For a function of another instance that passes or returns a list<u8>, a
+// C++ overload on spans: a list parameter is a std::span<const uint8_t>; a
+// list result is written into the caller's std::span<uint8_t> out, and the
+// part written comes back. The callee writes at most its transfer buffer's
+// bytes (gust build's wiring; README "The app in wasm"), so `out` must hold
+// what the call's own arguments allow (uart-read: `max`).
+std::string span_wrapper(const Func& f, const CoreFunc& l, const std::string& symbol) {
+  if (!takes_list(f)) return "";
+  std::string params, args;
+  size_t k = 0;  // the core parameter
+  for (const auto& p : f.params) {
+    const std::string n = c_name(p.name);
+    params += std::string(params.empty() ? "" : ", ") +
+              (is_list(p.type) ? "std::span<const uint8_t> " : l.params[k].guest + " ") + n;
+    args += std::string(args.empty() ? "" : ", ") + (is_list(p.type) ? n + ".data(), uint32_t(" + n + ".size())" : n);
+    k += is_list(p.type) ? 2 : 1;
+  }
+  const bool list_result = !f.results.empty() && is_list(f.results[0]);
+  if (list_result) {
+    params += std::string(params.empty() ? "" : ", ") + "std::span<uint8_t> out";
+    args += std::string(args.empty() ? "" : ", ") + "out.data()";
+    return "inline std::span<uint8_t> " + c_name(f.name) + "(" + params + ") { return out.first(" + symbol + "(" +
+           args + ")); }\n";
+  }
+  return "inline " + c_return(l, false) + " " + c_name(f.name) + "(" + params + ") { " + (l.result ? "return " : "") +
+         symbol + "(" + args + "); }\n";
+}
+
 std::string upper(std::string s) {
   for (char& c : s) c = c == '-' ? '_' : char(toupper(static_cast<unsigned char>(c)));
   return s;
@@ -129,9 +165,9 @@ Result<std::string> bind(const Package& pkg, const std::string& world_name, bool
                              file);
       for (const auto& l : w->links)
         if (!pkg.find(l.iface))
-          return Error::make(Error::Kind::Input,
-                             "world " + world_name + " imports interface " + l.iface.qualified() + ", which is not loaded",
-                             file);
+          return Error::make(
+              Error::Kind::Input,
+              "world " + world_name + " imports interface " + l.iface.qualified() + ", which is not loaded", file);
       // A named import's functions are <name>_<function> in C, wrapped in
       // namespace <ns>::<pkg>::<name>; another package's plain import is
       // named like a seam import.
@@ -172,26 +208,33 @@ Result<std::string> bind(const Package& pkg, const std::string& world_name, bool
         s << "GUST_EXPORT(\"" << export_name(f) << "\") " << c_return(l, false) << " " << c_name(f.name) << "("
           << c_params(l, false) << ");\n";
       }
-      s << "\n#ifdef __cplusplus\n}  // extern \"C\"\n\n// Typed wrappers: " << ns << "::" << pkg_c
+      bool links_lists = false;
+      for (const auto& l : w->links)
+        for (const auto& f : pkg.find(l.iface)->funcs) links_lists = links_lists || takes_list(f);
+      s << "\n#ifdef __cplusplus\n}  // extern \"C\"\n"
+        << (links_lists ? "#include <span>\n" : "") << "\n// Typed wrappers: " << ns << "::" << pkg_c
         << "::<interface>::<function>.\n";
-      auto wrappers = [&](const std::string& space, const Interface& i, auto&& symbol) {
+      auto wrappers = [&](const std::string& space, const Interface& i, auto&& symbol, bool spans) {
         s << "namespace " << ns << "::" << pkg_c << "::" << checked_c_name(space, file) << " {\n";
         for (const auto& f : i.funcs) {
           const CoreFunc l = lowered(f, file);
           std::string args;
           for (size_t k = 0; k < l.params.size(); ++k) args += (k ? ", " : "") + l.params[k].name;
           s << "inline " << c_return(l, false) << " " << c_name(f.name) << "("
-            << (l.params.empty() ? "" : c_params(l, false)) << ") { " << (l.result ? "return " : "") << symbol(f)
-            << "(" << args << "); }\n";
+            << (l.params.empty() ? "" : c_params(l, false)) << ") { " << (l.result ? "return " : "") << symbol(f) << "("
+            << args << "); }\n";
+          if (spans) s << span_wrapper(f, l, symbol(f));
         }
         s << "}  // namespace " << ns << "::" << pkg_c << "::" << c_name(space) << "\n";
       };
       for (const auto& iname : w->imports)
-        wrappers(iname, *pkg.interface(iname),
-                 [&](const Func& f) { return dissolve::import_symbol(pkg.name + "/" + iname, f.name); });
+        wrappers(
+            iname, *pkg.interface(iname),
+            [&](const Func& f) { return dissolve::import_symbol(pkg.name + "/" + iname, f.name); }, false);
       for (const auto& l : w->links)
-        wrappers(l.name.empty() ? l.iface.name : l.name, *pkg.find(l.iface),
-                 [&](const Func& f) { return link_symbol(l, f); });
+        wrappers(
+            l.name.empty() ? l.iface.name : l.name, *pkg.find(l.iface),
+            [&](const Func& f) { return link_symbol(l, f); }, true);
       s << "#endif\n";
     } else {
       s << "// The host side of world " << world_name << ": the functions the bridge implements, per driver instance.\n"

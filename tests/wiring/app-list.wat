@@ -1,4 +1,4 @@
-;; Imports console.blob-write (data: list<u8>) as its lowering, (ptr, len).
+;; Imports console.blob-write (data: list<u32>) as a list<u8> would lower, (ptr, len).
 (module
   (import "console" "blob-write" (func $w (param i32 i32)))
   (memory 1)
