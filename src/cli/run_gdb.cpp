@@ -168,7 +168,8 @@ std::optional<std::string> lockup_report(const std::string& err, const fs::path&
   snprintf(hex, sizeof hex, "0x%08x", pc);
   line += std::string(" at pc ") + hex;
   // The function and the source line: the image's DWARF, through addr2line.
-  const auto r = base::run_tool({base::tool("GUST_ADDR2LINE", "arm-none-eabi-addr2line"), "-f", "-e", elf.string(), hex});
+  const auto r =
+      base::run_tool({base::tool("GUST_ADDR2LINE", "arm-none-eabi-addr2line"), "-f", "-e", elf.string(), hex});
   std::istringstream out(r.output);
   std::string function, where;
   if (r.status == 0 && std::getline(out, function) && std::getline(out, where) && function != "??") {
