@@ -8,7 +8,12 @@
 #         when sent '!' (tests/redteam/policy-hostile-uart.cpp) exits 3 with
 #         "gust: trap 10 (...) in console.FUNCTION at FILE:LINE", the line of
 #         the write.
-# usage: debug_qemu_test.sh path/to/gust project-root gdb|trap
+#   lockup: gust run on tests/debug/fault.toml, whose app masks faults and
+#         executes an undefined instruction when sent 'l', exits 3 at once
+#         with "gust: lockup (...) at pc 0x... in lock_up at fault-app.c:LINE".
+#   early: QEMU killed 3 s into a run (GUST_QEMU, a wrapper under timeout):
+#         gust run exits 3 and says QEMU exited before the text appeared.
+# usage: debug_qemu_test.sh path/to/gust project-root gdb|trap|lockup|early
 set -u
 gust=$1
 root=$2
@@ -50,7 +55,42 @@ if [ "$mode" = trap ]; then
   exit 0
 fi
 
-[ "$mode" = gdb ] || fail "mode must be gdb or trap"
+if [ "$mode" = lockup ]; then
+  src=$root/tests/debug/fault-app.c
+  line=$(grep -n 'fault-app: the lockup' "$src" | cut -d: -f1)
+  start=$(date +%s)
+  "$gust" run "$root/tests/debug/fault.toml" --send l --expect 'never printed' --timeout 60 --out "$work" \
+    >"$work/uart.txt" 2>"$work/run.txt"
+  status=$?
+  took=$(($(date +%s) - start))
+  [ "$status" = 3 ] || fail "lockup: exit $status, not 3: $(cat "$work/run.txt")"
+  grep -q 'fault-app: locking up' "$work/uart.txt" || fail "lockup: the app never said it would"
+  report=$(grep -E '^gust: lockup ' "$work/run.txt") || fail "lockup: no report line: $(cat "$work/run.txt")"
+  [[ "$report" =~ ^gust:\ lockup\ \(.+\)\ at\ pc\ 0x[0-9a-f]{8}\ in\ lock_up\ at\ (.*):([0-9]+)$ ]] ||
+    fail "lockup: report not in the form expected: $report"
+  [[ "${BASH_REMATCH[1]}" == *tests/debug/fault-app.c ]] || fail "lockup: file ${BASH_REMATCH[1]}: $report"
+  [ "${BASH_REMATCH[2]}" = "$line" ] || fail "lockup: line ${BASH_REMATCH[2]}, not $line: $report"
+  # The build and the run take seconds; the 60 s timeout is not waited out.
+  [ "$took" -lt 50 ] || fail "lockup: gust run took $took s, as if it waited for its timeout"
+  echo "ok   lockup: $report"
+  exit 0
+fi
+
+if [ "$mode" = early ]; then
+  qemu=$(command -v "${GUST_QEMU:-qemu-system-arm}") || { echo "SKIP: no qemu-system-arm"; exit 77; }
+  printf '#!/bin/sh\nexec timeout -s KILL 3 %s "$@"\n' "$qemu" >"$work/qemu-3s"
+  chmod +x "$work/qemu-3s"
+  GUST_QEMU=$work/qemu-3s "$gust" run "$root/nodes/f100-uart-thin.toml" --expect 'never printed' --timeout 60 \
+    --out "$work" >"$work/uart.txt" 2>"$work/run.txt"
+  status=$?
+  [ "$status" = 3 ] || fail "early: exit $status, not 3: $(cat "$work/run.txt")"
+  grep -qE '^gust: QEMU exited after [0-9.]+ s \((status 137|killed by a signal)\), before "never printed" appeared' "$work/run.txt" ||
+    fail "early: no report of QEMU's early exit: $(cat "$work/run.txt")"
+  echo "ok   early: $(grep -E '^gust: QEMU exited' "$work/run.txt")"
+  exit 0
+fi
+
+[ "$mode" = gdb ] || fail "mode must be gdb, trap, lockup or early"
 "$gust" build "$root/nodes/f100-uart-thin.toml" --out "$work" >"$work/build.txt" 2>&1 ||
   fail "gdb: build: $(cat "$work/build.txt")"
 elf=$work/f100-uart-thin/f100-uart-thin.elf

@@ -146,11 +146,12 @@ std::vector<std::string> qemu_argv(const fs::path& elf, const Ports& ports,
   return argv;
 }
 
-pid_t spawn(const std::vector<std::string>& argv, int in_fd, int out_fd) {
+pid_t spawn(const std::vector<std::string>& argv, int in_fd, int out_fd, int err_fd = -1) {
   pid_t pid = fork();
   if (pid != 0) return pid;
   if (in_fd >= 0) dup2(in_fd, 0);
   if (out_fd >= 0) dup2(out_fd, 1);
+  if (err_fd >= 0) dup2(err_fd, 2);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -223,8 +224,9 @@ Result<void> save_outputs(const Ports& ports) {
 // their input, like --send, starts once USART1 has printed its first line,
 // because QEMU drops bytes that arrive before the firmware enables a USART.
 int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose::Node& node) {
-  int to_qemu[2], from_qemu[2];
-  if (pipe(to_qemu) != 0 || pipe(from_qemu) != 0) return report(Error::make(Error::Kind::Tool, "cannot create pipes"));
+  int to_qemu[2], from_qemu[2], qemu_err_pipe[2];
+  if (pipe(to_qemu) != 0 || pipe(from_qemu) != 0 || pipe(qemu_err_pipe) != 0)
+    return report(Error::make(Error::Kind::Tool, "cannot create pipes"));
   // The trap watch: QEMU starts halted for gdb, which lets it run.
   const int port = free_port();
   // A node with on_trap = "reset" recovers by itself and reports the trap at
@@ -234,7 +236,25 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
   if (!watch_traps && !reset_policy)
     fprintf(stderr, "gust: no gdb-multiarch: a trap is not reported at its source line\n");
   pid_t pid = spawn(qemu_argv(elf, ports, watch_traps ? gdb_server(port) : std::vector<std::string>{}), to_qemu[0],
-                    from_qemu[1]);
+                    from_qemu[1], qemu_err_pipe[1]);
+  // QEMU's stderr, kept: on a core lockup QEMU prints why and the registers
+  // there, and aborts.
+  close(qemu_err_pipe[1]);
+  fcntl(qemu_err_pipe[0], F_SETFL, fcntl(qemu_err_pipe[0], F_GETFL) | O_NONBLOCK);
+  std::string qemu_err;
+  auto read_qemu_err = [&](int wait_ms) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    for (;;) {
+      char buf[1024];
+      const ssize_t n = read(qemu_err_pipe[0], buf, sizeof buf);
+      if (n > 0) {
+        qemu_err.append(buf, size_t(n));
+        continue;
+      }
+      if (n == 0 || std::chrono::steady_clock::now() >= until) return;  // closed, or nothing more for now
+      usleep(10000);
+    }
+  };
   std::optional<TrapWatch> watch;
   if (watch_traps) watch = start_trap_watch(elf, port);
   close(to_qemu[0]);
@@ -276,9 +296,13 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
     return r;
   };
   bool qemu_reaped = false;
+  bool qemu_err_shown = false;
   auto finish = [&](int status) {
     end_watch();
     if (!qemu_reaped) stop(pid);
+    read_qemu_err(0);
+    close(qemu_err_pipe[0]);
+    if (!qemu_err_shown && !qemu_err.empty()) fprintf(stderr, "%s", qemu_err.c_str());
     for (auto& p : ports) {
       if (p.fd >= 0) close(p.fd);
       if (p.listen_fd >= 0) close(p.listen_fd);
@@ -299,6 +323,7 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
       fprintf(stderr, "\n%s\n", trapped->c_str());
       return finish(kTrapped);
     }
+    read_qemu_err(0);
     std::vector<pollfd> fds{{from_qemu[0], POLLIN, 0}};
     std::vector<Port*> owners{nullptr};
     for (auto& p : ports) {
@@ -355,6 +380,13 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
   if (!qemu_open) {
     if (auto trapped = read_watch(5000)) {
       fprintf(stderr, "\n%s\n", trapped->c_str());
+      return finish(kTrapped);
+    }
+    // A lockup: QEMU said so on stderr, with the pc, and aborted.
+    read_qemu_err(2000);
+    if (auto locked = lockup_report(qemu_err, elf)) {
+      qemu_err_shown = true;
+      fprintf(stderr, "\n%s\n", locked->c_str());
       return finish(kTrapped);
     }
     int status = 0;

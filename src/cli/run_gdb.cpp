@@ -156,4 +156,34 @@ std::optional<std::string> trap_report(const std::string& out, const fs::path& e
   return line + (caller ? *caller : std::string(" (no source line: was the image built with --no-debug?)"));
 }
 
+std::optional<std::string> lockup_report(const std::string& err, const fs::path& elf) {
+  static const std::regex why_re(R"(Lockup: ([^\n]*?)\s*\n)");
+  static const std::regex pc_re(R"(R15=([0-9a-fA-F]{8}))");
+  std::smatch why, pc_m;
+  if (!std::regex_search(err, why, why_re)) return std::nullopt;
+  std::string line = "gust: lockup (" + why[1].str() + ")";
+  if (!std::regex_search(err, pc_m, pc_re)) return line + " at an unknown pc";
+  const uint32_t pc = uint32_t(std::stoul(pc_m[1].str(), nullptr, 16)) & ~1u;
+  char hex[16];
+  snprintf(hex, sizeof hex, "0x%08x", pc);
+  line += std::string(" at pc ") + hex;
+  // The function and the source line: the image's DWARF, through addr2line.
+  const auto r =
+      base::run_tool({base::tool("GUST_ADDR2LINE", "arm-none-eabi-addr2line"), "-f", "-e", elf.string(), hex});
+  std::istringstream out(r.output);
+  std::string function, where;
+  if (r.status == 0 && std::getline(out, function) && std::getline(out, where) && function != "??") {
+    line += " in " + function;
+    const auto colon = where.rfind(':');
+    if (where.rfind("??", 0) != 0 && colon != std::string::npos) {
+      std::string at = where.substr(colon + 1);
+      if (const auto sp = at.find(' '); sp != std::string::npos) at.resize(sp);  // " (discriminator N)"
+      line += " at " + shown(where.substr(0, colon)) + ":" + at;
+    }
+  } else if (auto image = image::read_elf(elf)) {
+    if (const image::Symbol* s = image->function_at(pc)) line += " in " + s->name;
+  }
+  return line;
+}
+
 }  // namespace gust::cli

@@ -41,4 +41,11 @@ std::optional<TrapWatch> start_trap_watch(const std::filesystem::path& elf, int 
 std::optional<std::string> trap_report(const std::string& gdb_output, const std::filesystem::path& elf,
                                        const compose::Node& node);
 
+// QEMU's report of a core lockup, from what it printed on stderr before it
+// aborted (qemu-system-arm 7.2 on v7-M: "qemu: fatal: Lockup: can't escalate
+// 3 to HardFault (current priority -1)" and the registers): the report line
+// "gust: lockup (WHY) at pc 0xPC in FUNCTION at FILE:LINE", or nullopt when
+// QEMU reported no lockup.
+std::optional<std::string> lockup_report(const std::string& qemu_stderr, const std::filesystem::path& elf);
+
 }  // namespace gust::cli

@@ -1,10 +1,15 @@
 // `gust build`: one node manifest becomes one firmware image. build() runs
 // the stages of stages.h in order; everything is built in a scratch folder
-// and moved into place only when the image passes every check.
+// and moved into place only when the image passes every check. A build that
+// fails leaves the image built before untouched.
+#include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 
@@ -95,22 +100,28 @@ Result<void> plan(Build& b) {
   return {};
 }
 
-// The accepted image moves from the scratch folder into its place.
+// The accepted image moves from the scratch folder into its place in one
+// step: the folders are exchanged (renameat2), so that the old image stays
+// whole until the new one is whole in its place, and the old one, now in the
+// scratch folder, is removed.
 Result<void> install(Build& b) {
-  // The previous image steps aside first and goes only once the new one is
-  // in place, so that no moment leaves the folder half written.
   std::error_code ec;
-  fs::path old = b.opts.out_root / ("." + b.node.name + ".previous-" + std::to_string(getpid()));
-  fs::remove_all(old, ec);
-  bool had_old = fs::exists(b.out, ec);
-  if (had_old) fs::rename(b.out, old, ec);
-  if (!ec) fs::rename(b.scratch, b.out, ec);
-  if (ec) {
-    std::error_code ignored;
-    if (had_old && !fs::exists(b.out, ignored)) fs::rename(old, b.out, ignored);
-    return Error::make(Error::Kind::Input, "cannot move the image into " + b.out.string() + ": " + ec.message());
+  const bool replace = fs::exists(b.out, ec);
+  int r = replace ? renameat2(AT_FDCWD, b.scratch.c_str(), AT_FDCWD, b.out.c_str(), RENAME_EXCHANGE)
+                  : rename(b.scratch.c_str(), b.out.c_str());
+  if (r != 0 && replace && (errno == EINVAL || errno == ENOSYS)) {
+    // A file system without the exchange: the old image steps aside first
+    // and goes only once the new one is in place.
+    fs::path old = b.opts.out_root / ("." + b.node.name + ".previous-" + std::to_string(getpid()));
+    fs::remove_all(old, ec);
+    r = rename(b.out.c_str(), old.c_str());
+    if (r == 0 && (r = rename(b.scratch.c_str(), b.out.c_str())) != 0) rename(old.c_str(), b.out.c_str());
+    if (r == 0) fs::remove_all(old, ec);
+  } else if (r == 0 && replace) {
+    fs::remove_all(b.scratch, ec);
   }
-  fs::remove_all(old, ec);
+  if (r != 0)
+    return Error::make(Error::Kind::Input, "cannot move the image into " + b.out.string() + ": " + strerror(errno));
   b.report.elf = b.out / b.elf.filename();
   b.report.bin = b.out / b.bin.filename();
   return {};
@@ -123,8 +134,8 @@ Result<Report> build(const Node& node, const BuildOptions& opts) {
   for (Stage stage : {plan, build_drivers, wire, generate, compile_natives, dissolve_drivers, link, audit_with_fallback,
                       measure, stack, budget, install}) {
     if (auto r = stage(b); !r) {
-      // Whatever fails removes the scratch folder; the last good image, if
-      // any, stays where it was, byte for byte.
+      // Whatever fails removes the scratch folder; an image built before
+      // stays as it was, byte for byte.
       std::error_code ec;
       if (!b.scratch.empty()) fs::remove_all(b.scratch, ec);
       return r.error();
