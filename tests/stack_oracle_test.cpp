@@ -595,7 +595,7 @@ TEST(StackPriorities, ManifestLevelsResolveAgainstTheChip) {
   }
   // No driver may hold a window over the priority registers.
   compose::Chip scs = *chip;
-  scs.peripherals["scs"] = {"scs", 0xE000E000, 0x1000, {}, std::nullopt};
+  scs.peripherals["scs"] = {"scs", 0xE000E000, 0x1000, {}, {}, std::nullopt};
   auto granted = *good;
   granted.drivers[0].peripheral = "scs";
   auto refused = compose::priority_levels(granted, scs);
