@@ -37,7 +37,7 @@ PY
 grep -q '^gust-timer' "$work/run.txt" || fail "no banner: $(cat "$work/run.txt")"
 got=$(grep -o '^tick [0-9]*' "$work/run.txt" | tr '\n' ',')
 [ "$got" = "tick 1,tick 2,tick 3,tick 4,tick 5," ] || fail "ticks out of order or missing: $got"
-grep -Eq '^ticks: done, (5[5-9][0-9]|[6-9][0-9]{2}|[0-9]{4,}) ms' "$work/run.txt" ||
+grep -Eq '^ticks: (5[5-9][0-9]|[6-9][0-9]{2}|[0-9]{4,}) ms' "$work/run.txt" ||
   fail "the count does not add up to 550 ms: $(cat "$work/run.txt")"
 
 echo "timer: ok"
