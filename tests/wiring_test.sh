@@ -48,6 +48,12 @@ refused ill-typed "the app (" "import 0 \"console\" \"uart-tx-byte\": wrong type
 # Only list<u8> crosses between instances (copied by the wiring's adapter,
 # tests/wiring_lists_test.sh); a list of another type is refused by its lowering.
 refused list-argument "the app (" "function 'blob-write': parameter 'data' of type list<u32> does not cross the seam"
+# An interface imported without an instance name that two instances serve;
+# the app reaching for a seam capability, declared in its world or not.
+refused ambiguous "import 0 \"gust:drivers/uart\" \"uart-tx-byte\"" \
+  "ambiguous: gust:drivers/uart is exported by instances console, link" "name one in the world"
+refused hal-app "world hal-app imports gust:hal/mmio" "seam capabilities are granted to driver instances, not to the app"
+refused hal-undeclared "import 0 \"gust:hal/mmio\" \"write32\"" "is not an interface of gust:apps (world echo grants console)"
 
 # A well-wired node: link is granted but nothing imports it.
 out="$work/out-unused"
