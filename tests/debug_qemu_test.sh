@@ -11,9 +11,12 @@
 #   lockup: gust run on tests/debug/fault.toml, whose app masks faults and
 #         executes an undefined instruction when sent 'l', exits 3 at once
 #         with "gust: lockup (...) at pc 0x... in lock_up at fault-app.c:LINE".
+#   fault: the same node sent 'b' reads an unmapped address (a bus fault,
+#         escalated to a HardFault): exit 3 with "gust: fault (HardFault,
+#         exception 3) at pc 0x... in read_unmapped at fault-app.c:LINE".
 #   early: QEMU killed 3 s into a run (GUST_QEMU, a wrapper under timeout):
 #         gust run exits 3 and says QEMU exited before the text appeared.
-# usage: debug_qemu_test.sh path/to/gust project-root gdb|trap|lockup|early
+# usage: debug_qemu_test.sh path/to/gust project-root gdb|trap|lockup|fault|early
 set -u
 gust=$1
 root=$2
@@ -73,6 +76,25 @@ if [ "$mode" = lockup ]; then
   # The build and the run take seconds; the 60 s timeout is not waited out.
   [ "$took" -lt 50 ] || fail "lockup: gust run took $took s, as if it waited for its timeout"
   echo "ok   lockup: $report"
+  exit 0
+fi
+
+if [ "$mode" = fault ]; then
+  command -v gdb-multiarch >/dev/null || { echo "SKIP: no gdb-multiarch (the watch that reads a fault's stacked pc)"; exit 77; }
+  src=$root/tests/debug/fault-app.c
+  line=$(grep -n 'fault-app: the bus fault' "$src" | cut -d: -f1)
+  "$gust" run "$root/tests/debug/fault.toml" --send b --expect 'never printed' --timeout 60 --out "$work" \
+    >"$work/uart.txt" 2>"$work/run.txt"
+  status=$?
+  [ "$status" = 3 ] || fail "fault: exit $status, not 3: $(cat "$work/run.txt")"
+  grep -q 'fault-app: reading nowhere' "$work/uart.txt" || fail "fault: the app never said it would"
+  report=$(grep -E '^gust: fault ' "$work/run.txt") || fail "fault: no report line: $(cat "$work/run.txt")"
+  [[ "$report" =~ ^gust:\ fault\ \(HardFault,\ exception\ 3\)\ at\ pc\ 0x[0-9a-f]{8}\ in\ read_unmapped\ at\ (.*):([0-9]+)$ ]] ||
+    fail "fault: report not in the form expected: $report"
+  [[ "${BASH_REMATCH[1]}" == *tests/debug/fault-app.c ]] || fail "fault: file ${BASH_REMATCH[1]}: $report"
+  [ "${BASH_REMATCH[2]}" = "$line" ] || fail "fault: line ${BASH_REMATCH[2]}, not $line: $report"
+  ! grep -q 'qemu: fatal' "$work/run.txt" || fail "fault: QEMU's lockup dump shown after the report"
+  echo "ok   fault: $report"
   exit 0
 fi
 

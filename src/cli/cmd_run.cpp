@@ -321,6 +321,9 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
     if (left <= 0) break;
     if (auto trapped = read_watch(0)) {
       fprintf(stderr, "\n%s\n", trapped->c_str());
+      // After a fault the watch lets go and boot's handler locks the core up:
+      // QEMU's dump of that says nothing more.
+      if (trapped->rfind("gust: fault", 0) == 0) qemu_err_shown = true;
       return finish(kTrapped);
     }
     read_qemu_err(0);
@@ -380,6 +383,9 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
   if (!qemu_open) {
     if (auto trapped = read_watch(5000)) {
       fprintf(stderr, "\n%s\n", trapped->c_str());
+      // After a fault the watch lets go and boot's handler locks the core up:
+      // QEMU's dump of that says nothing more.
+      if (trapped->rfind("gust: fault", 0) == 0) qemu_err_shown = true;
       return finish(kTrapped);
     }
     // A lockup: QEMU said so on stderr, with the pc, and aborted.
@@ -403,6 +409,9 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
   }
   if (auto trapped = read_watch(0)) {
     fprintf(stderr, "\n%s\n", trapped->c_str());
+    // After a fault the watch lets go and boot's handler locks the core up:
+    // QEMU's dump of that says nothing more.
+    if (trapped->rfind("gust: fault", 0) == 0) qemu_err_shown = true;
     return finish(kTrapped);
   }
   if (a.expect.empty()) {

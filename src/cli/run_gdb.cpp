@@ -54,27 +54,14 @@ std::optional<TrapWatch> start_trap_watch(const fs::path& elf, int port) {
   if (gdb.empty()) return std::nullopt;
   int out[2];
   if (pipe(out) != 0) return std::nullopt;
-  const std::vector<std::string> argv = {gdb,
-                                         "-q",
-                                         "-nx",
-                                         "-batch",
-                                         elf.string(),
-                                         "-ex",
-                                         "set pagination off",
-                                         "-ex",
-                                         "set confirm off",
-                                         "-ex",
-                                         "set filename-display absolute",
-                                         "-ex",
-                                         "target remote localhost:" + std::to_string(port),
-                                         "-ex",
-                                         "break *gust_trap",
-                                         "-ex",
-                                         "continue",
-                                         "-ex",
-                                         "printf \"gust-trap-code %u\\n\", $r0",
-                                         "-ex",
-                                         "bt 16"};
+  const std::vector<std::string> argv = {
+      gdb, "-q", "-nx", "-batch", elf.string(), "-ex", "set pagination off", "-ex", "set confirm off", "-ex",
+      "set filename-display absolute", "-ex", "target remote localhost:" + std::to_string(port), "-ex",
+      "break *gust_trap", "-ex", "break *gust_default_isr", "-ex", "continue", "-ex",
+      // Where it stopped, the exception number and the
+      // pc stacked by the exception entry (a fault's).
+      "printf \"gust-stop %u %u %u\\n\", $pc, $xpsr & 0x1ff, *(unsigned *)($sp + 24)", "-ex",
+      "printf \"gust-trap-code %u\\n\", $r0", "-ex", "bt 16"};
   const pid_t pid = fork();
   if (pid < 0) return std::nullopt;
   if (pid == 0) {
@@ -123,9 +110,79 @@ std::string shown(const fs::path& p) {
   return rel.string();
 }
 
+// " in FUNCTION at FILE:LINE" for an address of the image, from its DWARF
+// through addr2line, or " in SYMBOL" without a line, or "".
+std::string source_of(uint32_t pc, const fs::path& elf) {
+  char hex[16];
+  snprintf(hex, sizeof hex, "0x%08x", pc);
+  const auto r =
+      base::run_tool({base::tool("GUST_ADDR2LINE", "arm-none-eabi-addr2line"), "-f", "-e", elf.string(), hex});
+  std::istringstream out(r.output);
+  std::string function, where, text;
+  if (r.status == 0 && std::getline(out, function) && std::getline(out, where) && function != "??") {
+    text = " in " + function;
+    const auto colon = where.rfind(':');
+    if (where.rfind("??", 0) != 0 && colon != std::string::npos) {
+      std::string at = where.substr(colon + 1);
+      if (const auto sp = at.find(' '); sp != std::string::npos) at.resize(sp);  // " (discriminator N)"
+      text += " at " + shown(where.substr(0, colon)) + ":" + at;
+    }
+  } else if (auto image = image::read_elf(elf)) {
+    if (const image::Symbol* s = image->function_at(pc)) text = " in " + s->name;
+  }
+  return text;
+}
+
+const char* exception_name(unsigned n) {
+  switch (n) {
+    case 2:
+      return "NMI";
+    case 3:
+      return "HardFault";
+    case 4:
+      return "MemManage";
+    case 5:
+      return "BusFault";
+    case 6:
+      return "UsageFault";
+    case 11:
+      return "SVCall";
+    case 12:
+      return "DebugMonitor";
+    case 14:
+      return "PendSV";
+    case 15:
+      return "SysTick";
+    default:
+      return n >= 16 ? "an interrupt no handler serves" : "a reserved exception";
+  }
+}
+
+// The watch stopped at boot's default handler: a fault (or an exception no
+// one serves), reported at the pc the exception entry stacked.
+std::optional<std::string> fault_report(const std::string& out, const fs::path& elf) {
+  static const std::regex stop_re(R"(gust-stop (\d+) (\d+) (\d+))");
+  std::smatch m;
+  if (!std::regex_search(out, m, stop_re)) return std::nullopt;
+  const uint32_t pc = uint32_t(std::stoul(m[1])) & ~1u;
+  auto image = image::read_elf(elf);
+  if (!image) return std::nullopt;
+  bool at_default = false;
+  for (const image::Symbol* s : image->symbols_at(pc)) at_default = at_default || s->name == "gust_default_isr";
+  if (!at_default) return std::nullopt;
+  const unsigned n = unsigned(std::stoul(m[2]));
+  const uint32_t stacked = uint32_t(std::stoul(m[3])) & ~1u;
+  char hex[16];
+  snprintf(hex, sizeof hex, "0x%08x", stacked);
+  std::string line = "gust: fault (" + std::string(exception_name(n)) + ", exception " + std::to_string(n);
+  if (n >= 16) line += ", IRQ " + std::to_string(n - 16);
+  return line + ") at pc " + hex + source_of(stacked, elf);
+}
+
 }  // namespace
 
 std::optional<std::string> trap_report(const std::string& out, const fs::path& elf, const compose::Node& node) {
+  if (auto fault = fault_report(out, elf)) return fault;
   static const std::regex code_re(R"(gust-trap-code (\d+))");
   std::smatch m;
   if (!std::regex_search(out, m, code_re)) return std::nullopt;
@@ -167,23 +224,7 @@ std::optional<std::string> lockup_report(const std::string& err, const fs::path&
   char hex[16];
   snprintf(hex, sizeof hex, "0x%08x", pc);
   line += std::string(" at pc ") + hex;
-  // The function and the source line: the image's DWARF, through addr2line.
-  const auto r =
-      base::run_tool({base::tool("GUST_ADDR2LINE", "arm-none-eabi-addr2line"), "-f", "-e", elf.string(), hex});
-  std::istringstream out(r.output);
-  std::string function, where;
-  if (r.status == 0 && std::getline(out, function) && std::getline(out, where) && function != "??") {
-    line += " in " + function;
-    const auto colon = where.rfind(':');
-    if (where.rfind("??", 0) != 0 && colon != std::string::npos) {
-      std::string at = where.substr(colon + 1);
-      if (const auto sp = at.find(' '); sp != std::string::npos) at.resize(sp);  // " (discriminator N)"
-      line += " at " + shown(where.substr(0, colon)) + ":" + at;
-    }
-  } else if (auto image = image::read_elf(elf)) {
-    if (const image::Symbol* s = image->function_at(pc)) line += " in " + s->name;
-  }
-  return line;
+  return line + source_of(pc, elf);
 }
 
 }  // namespace gust::cli
