@@ -316,15 +316,18 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
     }
     return status;
   };
+  // The watch's report: a trap, or a fault, after which the watch lets go and
+  // boot's handler locks the core up; QEMU's dump of that says nothing more.
+  auto trapped_at = [&](const std::string& line) {
+    fprintf(stderr, "\n%s\n", line.c_str());
+    if (line.rfind("gust: fault", 0) == 0) qemu_err_shown = true;
+    return finish(kTrapped);
+  };
   while (qemu_open) {
     const double left = timeout - std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (left <= 0) break;
     if (auto trapped = read_watch(0)) {
-      fprintf(stderr, "\n%s\n", trapped->c_str());
-      // After a fault the watch lets go and boot's handler locks the core up:
-      // QEMU's dump of that says nothing more.
-      if (trapped->rfind("gust: fault", 0) == 0) qemu_err_shown = true;
-      return finish(kTrapped);
+      return trapped_at(*trapped);
     }
     read_qemu_err(0);
     std::vector<pollfd> fds{{from_qemu[0], POLLIN, 0}};
@@ -382,11 +385,7 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
   // printing), or an early exit, reported as such rather than as a timeout.
   if (!qemu_open) {
     if (auto trapped = read_watch(5000)) {
-      fprintf(stderr, "\n%s\n", trapped->c_str());
-      // After a fault the watch lets go and boot's handler locks the core up:
-      // QEMU's dump of that says nothing more.
-      if (trapped->rfind("gust: fault", 0) == 0) qemu_err_shown = true;
-      return finish(kTrapped);
+      return trapped_at(*trapped);
     }
     // A lockup: QEMU said so on stderr, with the pc, and aborted.
     read_qemu_err(2000);
@@ -408,11 +407,7 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
     return finish(kTrapped);
   }
   if (auto trapped = read_watch(0)) {
-    fprintf(stderr, "\n%s\n", trapped->c_str());
-    // After a fault the watch lets go and boot's handler locks the core up:
-    // QEMU's dump of that says nothing more.
-    if (trapped->rfind("gust: fault", 0) == 0) qemu_err_shown = true;
-    return finish(kTrapped);
+    return trapped_at(*trapped);
   }
   if (a.expect.empty()) {
     fprintf(stderr, "\ngust: stopped QEMU after %.0f s\n", timeout);

@@ -160,13 +160,11 @@ const char* exception_name(unsigned n) {
 
 // The watch stopped at boot's default handler: a fault (or an exception no
 // one serves), reported at the pc the exception entry stacked.
-std::optional<std::string> fault_report(const std::string& out, const fs::path& elf) {
+std::optional<std::string> fault_report(const std::string& out, const fs::path& elf, const image::Image* image) {
   static const std::regex stop_re(R"(gust-stop (\d+) (\d+) (\d+))");
   std::smatch m;
-  if (!std::regex_search(out, m, stop_re)) return std::nullopt;
+  if (!image || !std::regex_search(out, m, stop_re)) return std::nullopt;
   const uint32_t pc = uint32_t(std::stoul(m[1])) & ~1u;
-  auto image = image::read_elf(elf);
-  if (!image) return std::nullopt;
   bool at_default = false;
   for (const image::Symbol* s : image->symbols_at(pc)) at_default = at_default || s->name == "gust_default_isr";
   if (!at_default) return std::nullopt;
@@ -182,13 +180,13 @@ std::optional<std::string> fault_report(const std::string& out, const fs::path& 
 }  // namespace
 
 std::optional<std::string> trap_report(const std::string& out, const fs::path& elf, const compose::Node& node) {
-  if (auto fault = fault_report(out, elf)) return fault;
+  auto image = image::read_elf(elf);
+  if (auto fault = fault_report(out, elf, image ? &*image : nullptr)) return fault;
   static const std::regex code_re(R"(gust-trap-code (\d+))");
   std::smatch m;
   if (!std::regex_search(out, m, code_re)) return std::nullopt;
   const unsigned code = unsigned(std::stoul(m[1]));
   std::string line = "gust: trap " + std::to_string(code) + " (" + trap_meaning(code) + ")";
-  auto image = image::read_elf(elf);
   // The frames, innermost first: "#N  [0xPC in ]FUNCTION (ARGS) at FILE:LINE".
   static const std::regex frame_re(R"(^#(\d+)\s+(?:0x([0-9a-fA-F]+) in )?(.+?) \(.*\) at (.+):(\d+)\s*$)");
   std::istringstream lines(out);

@@ -120,13 +120,15 @@ Result<void> check_instance(Build& b, const DriverInstance& d, const wasm::Modul
     if (l.iface.package == pkg->name)
       return refuse("world " + d.world + " imports " + l.module() + ", which the " + d.seam +
                     " seam's bridge does not serve");
-  // The irq interface serves the peripheral's lines; one with none (SysTick)
-  // leaves nothing to poll or enable.
-  if (d.seam == "thin" && b.chip.peripherals.at(d.peripheral).irqs.empty())
+  // The irq interface (the bridge's latch: poll, enable) serves the
+  // peripheral's NVIC lines; one with none (SysTick) leaves nothing to poll or
+  // enable, and its exception is served by a handler export.
+  if (const Peripheral& p = b.chip.peripherals.at(d.peripheral); d.seam == "thin" && p.irqs.empty())
     for (const auto& im : mod.imports)
       if (im.module == pkg->name + "/irq")
         return refuse("imports " + im.module + " \"" + im.name + "\", but " + d.peripheral +
-                      " grants no interrupt line: a driver on it uses mmio only");
+                      " grants no interrupt line: a driver on it uses mmio only" +
+                      (p.exceptions.empty() ? "" : " (its exception is served by irq_handler_0)"));
   auto vs = wit::seam_violations(mod, *pkg, *w, wit_file.string());
   if (!vs) return vs.error();
   if (vs->empty()) return {};
@@ -237,8 +239,9 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverMo
     if (is_app) b.native_calls.insert(u);
     if (!b.wiring.link_symbols.count(u)) b.imports.insert(u);
   }
-  b.objects.push_back({obj, is_app ? std::string(kAppInstance) : d.source.parent_path().filename().string() + "@" + d.instance,
-                       "wasm"});
+  b.objects.push_back(
+      {obj, is_app ? std::string(kAppInstance) : d.source.parent_path().filename().string() + "@" + d.instance,
+       "wasm"});
   return {};
 }
 

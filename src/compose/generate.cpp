@@ -88,24 +88,22 @@ std::string bridge_source(const Node& n, const Chip& c, const std::set<std::stri
     if (d.seam == "thin") {
       s << "GUST_HOST_DECLARE_MMIO(" << d.instance << ")\nGUST_HOST_DECLARE_IRQ(" << d.instance << ")\n";
       s << "GUST_MMIO_WINDOW(" << d.instance << ", " << hex32(p.base) << "u, " << hex32(p.size) << "u)\n";
+      const auto h = wasm_handlers.find(d.instance);
+      auto served = [&](size_t line) { return h != wasm_handlers.end() && h->second.count(uint32_t(line)); };
       if (!p.irqs.empty()) {
         s << "GUST_IRQ_LINES(" << d.instance << ", " << p.irqs.size();
         for (auto i : p.irqs) s << ", " << i;
         s << ")\n";
-        const auto h = wasm_handlers.find(d.instance);
         for (size_t k = 0; k < p.irqs.size(); ++k)
-          s << (h != wasm_handlers.end() && h->second.count(uint32_t(k)) ? "GUST_IRQ_WASM_HANDLER("
-                                                                          : "GUST_IRQ_HANDLER(")
-            << d.instance << ", " << k << ", " << p.irqs[k] << ")\n";
+          s << (served(k) ? "GUST_IRQ_WASM_HANDLER(" : "GUST_IRQ_HANDLER(") << d.instance << ", " << k << ", "
+            << p.irqs[k] << ")\n";
       }
       // A core exception has no latch: a wasm handler serves it, and without
       // one the exception, which the driver may still enable in its window
       // (SysTick CTRL.TICKINT), is a trap under the node's policy.
-      const auto h = wasm_handlers.find(d.instance);
       for (size_t k = 0; k < p.exceptions.size(); ++k)
-        s << (h != wasm_handlers.end() && h->second.count(uint32_t(p.irqs.size() + k)) ? "GUST_EXCEPTION_WASM_HANDLER("
-                                                                                       : "GUST_EXCEPTION_TRAP(")
-          << d.instance << ", " << p.irqs.size() + k << ", " << p.exceptions[k] << ")\n";
+        s << (served(p.irqs.size() + k) ? "GUST_EXCEPTION_WASM_HANDLER(" : "GUST_EXCEPTION_TRAP(") << d.instance << ", "
+          << p.irqs.size() + k << ", " << p.exceptions[k] << ")\n";
     } else if (d.seam == "mid") {
       s << "GUST_HOST_DECLARE_UART_BYTE(" << d.instance << ")\n";
       s << "GUST_UART_BYTE(" << d.instance << ", " << hex32(p.base) << "u)\n";
@@ -171,9 +169,8 @@ Result<void> generate(Build& b) {
     if (!b.modules[i].wasm_handlers.empty()) wasm_handlers[b.node.drivers[i].instance] = b.modules[i].wasm_handlers;
   }
   if (b.app && b.app->has_ctors) with_ctors.insert(kAppInstance);
-  std::string bridge =
-      bridge_source(b.node, b.chip, with_ctors, wasm_handlers) + "\n" + priority_setup_source(*levels, b.chip) +
-      wire_adapters_source(b.wiring);
+  std::string bridge = bridge_source(b.node, b.chip, with_ctors, wasm_handlers) + "\n" +
+                       priority_setup_source(*levels, b.chip) + wire_adapters_source(b.wiring);
   // The wiring, for gust audit on its own: a section the image keeps but does
   // not load. Each symbol is a C identifier (an instance prefix and an
   // export's C name), so it pastes into the string as it is.

@@ -15,16 +15,6 @@ const char* const kIrqHandlerPrefix = "irq_handler_";
 Result<std::set<uint32_t>> irq_handlers(const Node& n, const DriverInstance& d, const Peripheral& p,
                                         const wasm::Module& m) {
   std::set<uint32_t> lines;
-  // The latch (irq.poll, irq.enable) serves NVIC lines only: without one,
-  // the bridge has no such function for the instance to link against.
-  if (d.seam == "thin" && p.irqs.empty())
-    for (const auto& i : m.imports)
-      if (i.module == "gust:hal/irq")
-        return Error::make(Error::Kind::Input,
-                           "driver instance '" + d.instance + "' (" + d.source.string() + ") imports gust:hal/irq \"" +
-                               i.name + "\", but " + p.name + " has no NVIC line to latch" +
-                               (p.exceptions.empty() ? "" : " (its exception is served by irq_handler_0)"),
-                           n.file.string());
   const std::string prefix = kIrqHandlerPrefix;
   for (const auto& e : m.exports) {
     if (e.name.rfind(prefix, 0) != 0) continue;

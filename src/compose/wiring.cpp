@@ -157,13 +157,13 @@ Result<void> wire(Build& b) {
       // The callee's transfer buffers, at the end of its region, where its
       // own code has nothing (the region is its stack, data and bss).
       DriverModule& callee = b.modules[index];
-      bool exports_memory = false;
-      for (const auto& x : dm.exports) exports_memory = exports_memory || x.kind == wasm::ExternKind::Memory;
-      bool app_exports_memory = false;
-      for (const auto& x : b.app->module.exports)
-        app_exports_memory = app_exports_memory || x.kind == wasm::ExternKind::Memory;
-      if (!app_exports_memory) return refuse(what + ": the app exports no memory, so its list cannot be copied");
-      if (!exports_memory)
+      auto exports_memory = [](const wasm::Module& m) {
+        return std::any_of(m.exports.begin(), m.exports.end(),
+                           [](const wasm::Export& x) { return x.kind == wasm::ExternKind::Memory; });
+      };
+      if (!exports_memory(b.app->module))
+        return refuse(what + ": the app exports no memory, so its list cannot be copied");
+      if (!exports_memory(dm))
         return refuse(what + ": instance '" + inst->instance +
                       "' exports no memory, so the list cannot be copied into its region");
       TransferBuffer& tb = b.wiring.buffers[inst->instance];
