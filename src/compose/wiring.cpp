@@ -90,11 +90,7 @@ Result<void> wire(Build& b) {
     if (const wit::Interface* wi = apps->find(link->iface))
       for (const auto& f : wi->funcs)
         if (f.name == im.name) func = &f;
-    bool has_list = false;
-    if (func) {
-      for (const auto& p : func->params) has_list = has_list || p.type.name == "list";
-      for (const auto& t : func->results) has_list = has_list || t.name == "list";
-    }
+    const bool has_list = func && func->passes_list();
     // The instance that serves it: the one the import names, or the only one
     // whose world exports the interface.
     const DriverInstance* inst = nullptr;
@@ -151,7 +147,7 @@ Result<void> wire(Build& b) {
         lc.list_at.push_back(p.type.name == "list");
         if (p.type.name == "list") lc.list_at.push_back(false);  // its len
       }
-      lc.list_result = !func->results.empty() && func->results[0].name == "list";
+      lc.list_result = func->returns_list();
       if (lc.list_result) lc.list_at.push_back(false);  // the result's buffer
       lc.core = std::move(*core);
       // The callee's transfer buffers, at the end of its region, where its

@@ -103,12 +103,6 @@ std::string layout_asserts(const std::vector<CoreFunc>& funcs, bool host, const 
 
 bool is_list(const Type& t) { return t.name == "list"; }
 
-bool takes_list(const Func& f) {
-  for (const auto& p : f.params)
-    if (is_list(p.type)) return true;
-  return !f.results.empty() && is_list(f.results[0]);
-}
-
 // For a function of another instance that passes or returns a list<u8>, a
 // C++ overload on spans: a list parameter is a std::span<const uint8_t>; a
 // list result is written into the caller's std::span<uint8_t> out, and the
@@ -116,7 +110,7 @@ bool takes_list(const Func& f) {
 // bytes (gust build's wiring; README "The app in wasm"), so `out` must hold
 // what the call's own arguments allow (uart-read: `max`).
 std::string span_wrapper(const Func& f, const CoreFunc& l, const std::string& symbol) {
-  if (!takes_list(f)) return "";
+  if (!f.passes_list()) return "";
   std::string params, args;
   size_t k = 0;  // the core parameter
   for (const auto& p : f.params) {
@@ -126,8 +120,7 @@ std::string span_wrapper(const Func& f, const CoreFunc& l, const std::string& sy
     args += std::string(args.empty() ? "" : ", ") + (is_list(p.type) ? n + ".data(), uint32_t(" + n + ".size())" : n);
     k += is_list(p.type) ? 2 : 1;
   }
-  const bool list_result = !f.results.empty() && is_list(f.results[0]);
-  if (list_result) {
+  if (f.returns_list()) {
     params += std::string(params.empty() ? "" : ", ") + "std::span<uint8_t> out";
     args += std::string(args.empty() ? "" : ", ") + "out.data()";
     return "inline std::span<uint8_t> " + c_name(f.name) + "(" + params + ") { return out.first(" + symbol + "(" +
@@ -210,7 +203,7 @@ Result<std::string> bind(const Package& pkg, const std::string& world_name, bool
       }
       bool links_lists = false;
       for (const auto& l : w->links)
-        for (const auto& f : pkg.find(l.iface)->funcs) links_lists = links_lists || takes_list(f);
+        for (const auto& f : pkg.find(l.iface)->funcs) links_lists = links_lists || f.passes_list();
       s << "\n#ifdef __cplusplus\n}  // extern \"C\"\n"
         << (links_lists ? "#include <span>\n" : "") << "\n// Typed wrappers: " << ns << "::" << pkg_c
         << "::<interface>::<function>.\n";

@@ -30,6 +30,14 @@ struct Func {
   std::vector<Param> params;
   std::vector<Type> results;  // zero or one
   int line = 0;
+  // A list result, or a list among the parameters: what crosses between two
+  // instances' regions only as a copy (gust build's wiring, gust bind's spans).
+  bool returns_list() const { return !results.empty() && results[0].name == "list"; }
+  bool passes_list() const {
+    for (const auto& p : params)
+      if (p.type.name == "list") return true;
+    return returns_list();
+  }
 };
 
 struct Interface {
