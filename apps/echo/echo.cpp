@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "../text.h"
+
 #ifndef GUST_BANNER
 #define GUST_BANNER "gust"
 #endif
@@ -15,15 +17,10 @@ namespace console = gust::apps::console;
 
 namespace {
 
+constexpr auto& print = gust::apps::text::print<console::uart_tx_byte>;
+
 constexpr uint32_t kPclkHz = 8000000;  // HSI after reset, no PLL
 constexpr uint32_t kBaud = 115200;
-
-// A C string, not a std::string_view: wasm32 passes a struct by value
-// through the shadow stack, whose stores below a checked base the audit
-// does not yet accept.
-void print(const char* s) {
-  while (*s) console::uart_tx_byte(static_cast<uint8_t>(*s++));
-}
 
 // A global object with a constructor: boot runs it once, after the console
 // instance's own initialisation and before run(), so the banner is out

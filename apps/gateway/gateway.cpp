@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "../text.h"
+
 #ifndef GUST_BANNER
 #define GUST_BANNER "gust"
 #endif
@@ -19,6 +21,9 @@ namespace leds = gust::apps::leds;
 
 namespace {
 
+constexpr auto& print = gust::apps::text::print<console::uart_tx_byte>;
+constexpr auto& print_u32 = gust::apps::text::print_u32<console::uart_tx_byte>;
+
 constexpr uint32_t kPclkHz = 8000000;  // HSI after reset, no PLL
 constexpr uint32_t kCoreHz = 8000000;
 constexpr uint32_t kBaud = 115200;
@@ -27,19 +32,6 @@ constexpr uint32_t kLedBlue = 8, kLedGreen = 9;  // PC8, PC9 on the VLDISCOVERY
 constexpr uint8_t kGpioOutput = 1;
 constexpr uint8_t kJedecId = 0x9F;
 constexpr uint32_t kLine = 64;  // longest line kept; the rest of a longer one is dropped
-
-void print(const char* s) {
-  while (*s) console::uart_tx_byte(static_cast<uint8_t>(*s++));
-}
-
-// Decimal, most significant digit first, without a digit buffer, so that the
-// app needs no shadow-stack frame (a local buffer filled in a loop builds and
-// audits too, its stores proven by the loop's induction variables).
-void print_u32(uint32_t v) {
-  uint32_t d = 1;
-  while (v / d >= 10) d *= 10;
-  for (; d; d /= 10) console::uart_tx_byte(static_cast<uint8_t>('0' + v / d % 10));
-}
 
 void print_hex8(uint8_t v) {
   const char* hex = "0123456789abcdef";

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "../text.h"
+
 #ifndef GUST_BANNER
 #define GUST_BANNER "gust"
 #endif
@@ -14,12 +16,10 @@ namespace link = gust::apps::link;
 
 namespace {
 
+constexpr auto& print = gust::apps::text::print<console::uart_tx_byte>;
+
 constexpr uint32_t kPclkHz = 8000000;  // HSI after reset, no PLL
 constexpr uint32_t kBaud = 115200;
-
-void print(const char* s) {
-  while (*s) console::uart_tx_byte(static_cast<uint8_t>(*s++));
-}
 
 }  // namespace
 

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "../text.h"
+
 #ifndef GUST_BANNER
 #define GUST_BANNER "gust"
 #endif
@@ -15,25 +17,15 @@ namespace tick = gust::apps::tick;
 
 namespace {
 
+constexpr auto& print = gust::apps::text::print<console::uart_tx_byte>;
+constexpr auto& print_u32 = gust::apps::text::print_u32<console::uart_tx_byte>;
+
 constexpr uint32_t kPclkHz = 8000000;  // HSI after reset, no PLL
 constexpr uint32_t kCoreHz = 8000000;  // the core runs from the same HSI
 constexpr uint32_t kBaud = 115200;
 constexpr uint32_t kTicks = 5;
 constexpr uint32_t kPeriodMs = 100;
 constexpr uint32_t kDelayMs = 50;
-
-void print(const char* s) {
-  while (*s) console::uart_tx_byte(static_cast<uint8_t>(*s++));
-}
-
-// Decimal, most significant digit first, without a digit buffer, so that the
-// app needs no shadow-stack frame (a local buffer filled in a loop builds and
-// audits too, its stores proven by the loop's induction variables).
-void print_u32(uint32_t v) {
-  uint32_t d = 1;
-  while (v / d >= 10) d *= 10;
-  for (; d; d /= 10) console::uart_tx_byte(static_cast<uint8_t>('0' + v / d % 10));
-}
 
 struct Console {
   Console() {
