@@ -2,8 +2,8 @@
 # The gateway node (nodes/f100-gateway.toml) builds, passes the audit, fits
 # and proves: every instance a wasm component of the report, the TCB bridge
 # and boot only, the bridge setting up USART1's, USART2's and SPI1's pins
-# and the SysTick vector calling the timer's handler. On QEMU (no SPI1 or
-# GPIO model) the banner, printed before the app touches SPI1.
+# and the SysTick vector calling the timer's handler; it boots in QEMU to
+# its banner (its behaviours there: gateway_qemu_test.sh).
 # usage: gateway_build_test.sh path/to/gust project-root
 set -u
 gust=$1

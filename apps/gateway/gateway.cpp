@@ -39,13 +39,16 @@ void print_hex8(uint8_t v) {
   console::uart_tx_byte(static_cast<uint8_t>(hex[v & 15]));
 }
 
-struct Console {
-  Console() {
+// Both UARTs are enabled before the banner: a host that starts sending on
+// the link when the banner appears loses no byte to a USART not yet enabled.
+struct Uarts {
+  Uarts() {
+    link::uart_init(kPclkHz, kBaud);
     console::uart_init(kPclkHz, kBaud);
     print(GUST_BANNER "\r\n");
   }
 };
-Console the_console;
+Uarts the_uarts;
 
 // A line received on the link, until its end.
 struct LinkLine {
@@ -70,7 +73,6 @@ void jedec() {
 }  // namespace
 
 extern "C" GUST_EXPORT("run") void run() {
-  link::uart_init(kPclkHz, kBaud);
   tick::timer_init(kCoreHz);
   leds::gpio_configure(kLedBlue, kGpioOutput);
   leds::gpio_configure(kLedGreen, kGpioOutput);

@@ -35,7 +35,17 @@ struct RunArgs {
   double timeout = 0;
   bool no_build = false;
   std::optional<int> gdb;  // --gdb [PORT]: QEMU halted, waiting for gdb
+  std::string device_log;  // --device-log FILE: QEMU's log of the devices it does not model
 };
+
+// QEMU logs every access to a device it does not model (RCC, GPIO, AFIO:
+// "GPIOC: unimplemented device write (size 4, offset 0x010, value ...)")
+// into a scratch file beside FILE, which becomes FILE once QEMU has stopped.
+fs::path device_log_scratch(const RunArgs& a) { return a.device_log + ".partial"; }
+std::vector<std::string> device_log_args(const RunArgs& a) {
+  if (a.device_log.empty()) return {};
+  return {"-d", "unimp", "-D", device_log_scratch(a).string()};
+}
 
 // Exit status of a run whose node trapped, locked up or stopped early:
 // distinct from 1, a failed --expect.
@@ -168,10 +178,11 @@ int stop(pid_t pid) {
 }
 
 // Interactive: QEMU owns the terminal until it exits or the timeout passes.
-int run_attached(const fs::path& elf, double timeout, std::optional<int> gdb_port = std::nullopt) {
-  std::vector<std::string> extra;
+int run_attached(const fs::path& elf, double timeout, std::vector<std::string> extra,
+                 std::optional<int> gdb_port = std::nullopt) {
   if (gdb_port) {
-    extra = gdb_server(*gdb_port);
+    const std::vector<std::string> server = gdb_server(*gdb_port);
+    extra.insert(extra.end(), server.begin(), server.end());
     fprintf(stderr, "gust: QEMU is halted at reset, its gdb server on localhost:%d; attach with\n  %s\n", *gdb_port,
             gdb_attach_command(elf, *gdb_port).c_str());
   }
@@ -235,8 +246,12 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
   const bool watch_traps = !reset_policy && !gdb_program().empty();
   if (!watch_traps && !reset_policy)
     fprintf(stderr, "gust: no gdb-multiarch: a trap is not reported at its source line\n");
-  pid_t pid = spawn(qemu_argv(elf, ports, watch_traps ? gdb_server(port) : std::vector<std::string>{}), to_qemu[0],
-                    from_qemu[1], qemu_err_pipe[1]);
+  std::vector<std::string> extra = device_log_args(a);
+  if (watch_traps) {
+    const std::vector<std::string> server = gdb_server(port);
+    extra.insert(extra.end(), server.begin(), server.end());
+  }
+  pid_t pid = spawn(qemu_argv(elf, ports, extra), to_qemu[0], from_qemu[1], qemu_err_pipe[1]);
   // QEMU's stderr, kept: on a core lockup QEMU prints why and the registers
   // there, and aborts.
   close(qemu_err_pipe[1]);
@@ -419,6 +434,22 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
   return finish(1);
 }
 
+// QEMU has stopped: its device log moves into place whole (an empty file
+// when the node touched no unmodelled device).
+int with_device_log(const RunArgs& a, int status) {
+  if (a.device_log.empty()) return status;
+  std::error_code ec;
+  const fs::path scratch = device_log_scratch(a);
+  if (!fs::exists(scratch, ec)) std::ofstream(scratch).flush();
+  fs::rename(scratch, a.device_log, ec);
+  if (ec) {
+    fs::remove(scratch, ec);
+    return report(Error::make(Error::Kind::Input, "cannot write QEMU's device log: " + ec.message(), a.device_log));
+  }
+  fprintf(stderr, "gust: QEMU's log of unmodelled devices written to %s\n", a.device_log.c_str());
+  return status;
+}
+
 int run_node(const RunArgs& a) {
   auto ports = parse_ports(a);
   if (!ports) return report(ports.error());
@@ -446,16 +477,17 @@ int run_node(const RunArgs& a) {
     if (!a.expect.empty() || !a.send.empty() || any_port)
       return report(
           Error::make(Error::Kind::Input, "--gdb runs QEMU on the terminal: no --expect, --send, --input or --output"));
-    return run_attached(elf, a.timeout, a.gdb);
+    return with_device_log(a, run_attached(elf, a.timeout, device_log_args(a), a.gdb));
   }
-  if (a.expect.empty() && a.send.empty() && !any_port) return run_attached(elf, a.timeout);
+  if (a.expect.empty() && a.send.empty() && !any_port)
+    return with_device_log(a, run_attached(elf, a.timeout, device_log_args(a)));
   std::error_code ec;
   const fs::path dir = fs::temp_directory_path() / ("gust-run-" + std::to_string(getpid()));
   fs::create_directories(dir, ec);
   if (auto l = listen_ports(*ports, dir); !l) return report(l.error());
   const int status = run_gated(elf, a, *ports, *node);
   fs::remove_all(dir, ec);
-  return status;
+  return with_device_log(a, status);
 }
 
 }  // namespace
@@ -475,6 +507,10 @@ void add_run(CLI::App& app) {
   c->add_option("--output", a->outputs, "usartN=FILE: write what USART N (2 or 3) transmits to FILE, when QEMU stops")
       ->type_name("USART=FILE");
   c->add_flag("--no-build", a->no_build, "Boot the image already built");
+  c->add_option("--device-log", a->device_log,
+                "Write QEMU's log of every access to a device it does not model (RCC, GPIO, AFIO; -d unimp) to FILE "
+                "when QEMU stops")
+      ->type_name("FILE");
   auto gdb_port = std::make_shared<int>(1234);
   CLI::Option* gdb = c->add_option("--gdb", *gdb_port,
                                    "Start QEMU halted with its gdb server on localhost:PORT (default 1234) and print "
