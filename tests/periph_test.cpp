@@ -365,6 +365,39 @@ TEST(PeriphEmu, SpiReadsTheJedecIdOfASimulatedNorFlash) {
   EXPECT_EQ(flash.cr1_writes.size(), n);
 }
 
+// A buffer transfer (spi_transfer, the list<u8> function): the command and
+// three zeros out, the JEDEC ID in at the same indices, the length
+// returned; an empty buffer sends nothing.
+TEST(PeriphEmu, SpiTransfersABufferFullDuplex) {
+  SpiNorFlash flash;
+  std::vector<uint32_t> sent;
+  auto cpu = on_the_core(
+      kSpi, "flash_", 0x40013000, [&](uint32_t off) { return flash.read(off); },
+      [&](uint32_t off, uint32_t v) {
+        if (off == 0x0C) sent.push_back(v);
+        flash.write(off, v);
+      });
+  ASSERT_TRUE(cpu);
+  const uint32_t region = cpu->address(dissolve::memory_symbol("flash_"));
+  constexpr uint32_t kIn = 0x380, kOut = 0x3C0;  // above the driver's data, inside its 1 KiB region
+  const uint8_t command[4] = {0x9F, 0, 0, 0};
+  ASSERT_TRUE(cpu->write(region + kIn, command, sizeof command));
+  call(*cpu, "flash_spi_init", {0, 2});
+  call(*cpu, "flash_spi_select", {1});
+  EXPECT_EQ(call(*cpu, "flash_spi_transfer", {kIn, 4, kOut}), 4u);
+  call(*cpu, "flash_spi_select", {0});
+  uint8_t reply[4] = {};
+  ASSERT_TRUE(cpu->read(region + kOut, reply, sizeof reply));
+  EXPECT_EQ(reply[0], 0xFF);  // clocked in with the command byte
+  EXPECT_EQ(reply[1], 0xEF);
+  EXPECT_EQ(reply[2], 0x40);
+  EXPECT_EQ(reply[3], 0x18);
+  EXPECT_EQ(sent, (std::vector<uint32_t>{0x9F, 0, 0, 0}));
+  sent.clear();
+  EXPECT_EQ(call(*cpu, "flash_spi_transfer", {kIn, 0, kOut}), 0u);
+  EXPECT_TRUE(sent.empty());
+}
+
 // The chip description grants SysTick's exception with its window, and no
 // other core exception: boot's vector table has no node-owned entry for one.
 TEST(PeriphChip, OnlySysTickIsAGrantableCoreException) {

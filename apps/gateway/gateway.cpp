@@ -57,16 +57,20 @@ struct LinkLine {
 };
 LinkLine from_link;
 
+// The JEDEC ID in one buffer transfer: the command, then three bytes
+// clocked in while zeros go out (manufacturer, memory type, capacity).
 void jedec() {
   flash::spi_init(0, 2);  // mode 0, pclk / 8 = 1 MHz
+  const uint8_t command[4] = {kJedecId, 0, 0, 0};
+  uint8_t reply[4] = {};
   flash::spi_select(true);
-  flash::spi_transfer_byte(kJedecId);
-  print("flash: jedec");
-  for (int i = 0; i < 3; ++i) {  // manufacturer, memory type, capacity
-    print(" ");
-    print_hex8(flash::spi_transfer_byte(0));
-  }
+  const std::span<uint8_t> got = flash::spi_transfer(command, reply);
   flash::spi_select(false);
+  print("flash: jedec");
+  for (size_t i = 1; i < got.size(); ++i) {
+    print(" ");
+    print_hex8(got[i]);
+  }
   print("\r\n");
 }
 

@@ -23,6 +23,10 @@ GUST_SEAM_LAYOUT_ASSERT(sizeof(bool) == 1, "bool is 1 byte on wasm32");
 GUST_SEAM_LAYOUT_ASSERT(sizeof(int32_t) == 4, "int32_t is 4 bytes on wasm32");
 GUST_SEAM_LAYOUT_ASSERT(sizeof(uint32_t) == 4, "uint32_t is 4 bytes on wasm32");
 GUST_SEAM_LAYOUT_ASSERT(sizeof(uint8_t) == 1, "uint8_t is 1 byte on wasm32");
+#if defined(__wasm__)
+GUST_SEAM_LAYOUT_ASSERT(sizeof(const uint8_t*) == 4, "const uint8_t* is a 4-byte wasm address");
+GUST_SEAM_LAYOUT_ASSERT(sizeof(uint8_t*) == 4, "uint8_t* is a 4-byte wasm address");
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,6 +54,7 @@ GUST_IMPORT("tick", "timer-delay-ms") void tick_timer_delay_ms(uint32_t ms);
 GUST_IMPORT("flash", "spi-init") void flash_spi_init(uint8_t mode, uint8_t divider);
 GUST_IMPORT("flash", "spi-select") void flash_spi_select(bool on);
 GUST_IMPORT("flash", "spi-transfer-byte") uint8_t flash_spi_transfer_byte(uint8_t byte);
+GUST_IMPORT("flash", "spi-transfer") uint32_t flash_spi_transfer(const uint8_t* bytes, uint32_t bytes_len, uint8_t* out);
 
 // import leds: gust:drivers/gpio
 GUST_IMPORT("leds", "gpio-configure") void leds_gpio_configure(uint32_t pin, uint8_t mode);
@@ -62,6 +67,7 @@ GUST_EXPORT("run") void run(void);
 
 #ifdef __cplusplus
 }  // extern "C"
+#include <span>
 
 // Typed wrappers: gust::apps::<interface>::<function>.
 namespace gust::apps::console {
@@ -86,6 +92,8 @@ namespace gust::apps::flash {
 inline void spi_init(uint8_t mode, uint8_t divider) { flash_spi_init(mode, divider); }
 inline void spi_select(bool on) { flash_spi_select(on); }
 inline uint8_t spi_transfer_byte(uint8_t byte) { return flash_spi_transfer_byte(byte); }
+inline uint32_t spi_transfer(const uint8_t* bytes, uint32_t bytes_len, uint8_t* out) { return flash_spi_transfer(bytes, bytes_len, out); }
+inline std::span<uint8_t> spi_transfer(std::span<const uint8_t> bytes, std::span<uint8_t> out) { return out.first(flash_spi_transfer(bytes.data(), uint32_t(bytes.size()), out.data())); }
 }  // namespace gust::apps::flash
 namespace gust::apps::leds {
 inline void gpio_configure(uint32_t pin, uint8_t mode) { leds_gpio_configure(pin, mode); }

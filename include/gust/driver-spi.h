@@ -22,6 +22,10 @@ GUST_SEAM_LAYOUT_ASSERT(sizeof(int) == 4 && __alignof__(uint64_t) == 8,
 GUST_SEAM_LAYOUT_ASSERT(sizeof(bool) == 1, "bool is 1 byte on wasm32");
 GUST_SEAM_LAYOUT_ASSERT(sizeof(uint32_t) == 4, "uint32_t is 4 bytes on wasm32");
 GUST_SEAM_LAYOUT_ASSERT(sizeof(uint8_t) == 1, "uint8_t is 1 byte on wasm32");
+#if defined(__wasm__)
+GUST_SEAM_LAYOUT_ASSERT(sizeof(const uint8_t*) == 4, "const uint8_t* is a 4-byte wasm address");
+GUST_SEAM_LAYOUT_ASSERT(sizeof(uint8_t*) == 4, "uint8_t* is a 4-byte wasm address");
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,6 +45,7 @@ GUST_IMPORT("gust:hal/irq", "enable") void gust_hal_irq__enable(uint32_t line);
 GUST_EXPORT("spi_init") void spi_init(uint8_t mode, uint8_t divider);
 GUST_EXPORT("spi_select") void spi_select(bool on);
 GUST_EXPORT("spi_transfer_byte") uint8_t spi_transfer_byte(uint8_t byte);
+GUST_EXPORT("spi_transfer") uint32_t spi_transfer(const uint8_t* bytes, uint32_t bytes_len, uint8_t* out);
 
 #ifdef __cplusplus
 }  // extern "C"
