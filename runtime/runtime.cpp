@@ -37,24 +37,68 @@ void* memset(void* dst, int c, size_t n) {
   return dst;
 }
 
+// The string and memory scans go a word at a time, as newlib's do: 4 bytes
+// a load and a bounds check, where a byte loop pays both for every byte.
+// memcmp reads all n bytes of both ranges, so its words may be unaligned
+// (the Cortex-M3 loads those); strlen, strcmp and memchr stop at what they
+// find, so they read aligned words only, which never cross the end of a
+// region (its size is a multiple of 4: gust build and the manifest keep it
+// so) even past the byte that ends the scan.
+namespace {
+typedef uint32_t __attribute__((may_alias, aligned(1))) any_word;  // at any address
+typedef uint32_t __attribute__((may_alias)) word;                  // 4-byte aligned
+constexpr uint32_t kOnes = 0x01010101u, kHighs = 0x80808080u;
+// The bytes of w that are zero have their high bit set, those below the
+// first zero byte do not (the lowest set bit is exact, the rest may not be).
+inline uint32_t zero_bytes(uint32_t w) { return (w - kOnes) & ~w & kHighs; }
+// The index of the first (lowest-addressed, little-endian) flagged byte.
+inline size_t first_byte(uint32_t mask) { return size_t(__builtin_ctz(mask)) >> 3; }
+inline uint32_t load_any(const unsigned char* p) { return *reinterpret_cast<const any_word*>(p); }
+inline bool aligned(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 3) == 0; }
+}  // namespace
+
 int memcmp(const void* a, const void* b, size_t n) {
   const unsigned char *x = static_cast<const unsigned char*>(a), *y = static_cast<const unsigned char*>(b);
+  // Equal words are skipped; the bytes from the first that differs are
+  // compared one by one (the difference is in the next four).
+  for (; n >= 4 && load_any(x) == load_any(y); n -= 4, x += 4, y += 4) {
+  }
   for (; n; --n, ++x, ++y)
     if (*x != *y) return *x - *y;
   return 0;
 }
 
+// The bytes [0, k) of a word as ones (k 0..3), and the bytes from k on (k
+// 1..4): bytes a scan has not reached (before its start, after its end)
+// then never look like the byte it seeks.
+inline uint32_t bytes_below(unsigned k) { return k ? ~0u >> (32 - 8 * k) : 0; }
+inline uint32_t bytes_from(unsigned k) { return k >= 4 ? 0 : ~0u << (8 * k); }
+
+// C lets a caller pass more than the object holds when the byte is found
+// in it (memchr stops there), so the words are aligned, as strlen's are:
+// the first and the last are masked to the range instead of read bytewise.
 void* memchr(const void* s, int c, size_t n) {
-  const unsigned char* p = static_cast<const unsigned char*>(s);
-  for (; n; --n, ++p)
-    if (*p == static_cast<unsigned char>(c)) return const_cast<unsigned char*>(p);
-  return nullptr;
+  if (!n) return nullptr;
+  const uint32_t pattern = static_cast<unsigned char>(c) * kOnes;
+  const unsigned k = reinterpret_cast<uintptr_t>(s) & 3;
+  const word* w = reinterpret_cast<const word*>(static_cast<const unsigned char*>(s) - k);
+  // The words the range touches: *w up to *last.
+  const size_t span = n > SIZE_MAX - 3 ? SIZE_MAX : n + k;
+  const word* last = w + (span - 1) / 4;
+  uint32_t x = (*w ^ pattern) | bytes_below(k);
+  for (; w != last; x = *++w ^ pattern)
+    if (const uint32_t m = zero_bytes(x))
+      return const_cast<unsigned char*>(reinterpret_cast<const unsigned char*>(w) + first_byte(m));
+  const uint32_t m = zero_bytes(x | bytes_from(unsigned((span - 1) % 4 + 1)));
+  return m ? const_cast<unsigned char*>(reinterpret_cast<const unsigned char*>(w) + first_byte(m)) : nullptr;
 }
 
 size_t strlen(const char* s) {
-  const char* p = s;
-  while (*p) ++p;
-  return size_t(p - s);
+  const unsigned k = reinterpret_cast<uintptr_t>(s) & 3;
+  const word* w = reinterpret_cast<const word*>(s - k);
+  uint32_t m = zero_bytes(*w | bytes_below(k));
+  while (!m) m = zero_bytes(*++w);
+  return size_t(reinterpret_cast<const char*>(w) - s) + first_byte(m);
 }
 
 size_t strnlen(const char* s, size_t max) {
@@ -64,6 +108,15 @@ size_t strnlen(const char* s, size_t max) {
 }
 
 int strcmp(const char* a, const char* b) {
+  if (((reinterpret_cast<uintptr_t>(a) ^ reinterpret_cast<uintptr_t>(b)) & 3) == 0) {
+    for (; !aligned(a); ++a, ++b)
+      if (!*a || *a != *b) return static_cast<unsigned char>(*a) - static_cast<unsigned char>(*b);
+    const word *x = reinterpret_cast<const word*>(a), *y = reinterpret_cast<const word*>(b);
+    for (; *x == *y && !zero_bytes(*x); ++x, ++y) {
+    }
+    a = reinterpret_cast<const char*>(x);
+    b = reinterpret_cast<const char*>(y);
+  }
   for (; *a && *a == *b; ++a, ++b) {
   }
   return static_cast<unsigned char>(*a) - static_cast<unsigned char>(*b);

@@ -53,6 +53,13 @@ check manifest-syntax 1 "syntax.toml:[0-9]+:[0-9]+: error" -- "$gust" build "$wo
 
 # Over budget: the fat seam with two 4 KiB rings on an 8 KiB part.
 mkdir -p "$work/nodes"
+# A region whose size is not a multiple of 4 is refused where it is given.
+sed -e 's/^name = .*/name = "odd-memory"/' -e 's/^memory = .*/memory = 10/' -e "s|\\.\\./|$root/|g" \
+  "$root/nodes/f100-uart-fat.toml" >"$work/nodes/odd-memory.toml"
+check manifest-memory-not-words 1 "odd-memory.toml:[0-9]+:[0-9]+: error: memory = 10 is not a multiple of 4 bytes \(try 12\)" -- \
+  "$gust" build "$work/nodes/odd-memory.toml" --out "$work/out"
+check dissolve-memory-not-words 1 "--memory-bytes 1001 is not a multiple of 4" -- \
+  "$gust" dissolve "$work/short.wasm" -o "$work/x.o" --memory-bytes 1001
 sed -e 's/^name = .*/name = "too-big"/' -e 's/^tx_ring = .*/tx_ring = 4096/' -e 's/^rx_ring = .*/rx_ring = 4096/' \
   -e "s|\\.\\./|$root/|g" "$root/nodes/f100-uart-fat.toml" >"$work/nodes/too-big.toml"
 check over-budget 1 "image over budget: SRAM [0-9]+ B of 8192 B, over by [0-9]+ B" -- "$gust" build "$work/nodes/too-big.toml" --out "$work/out"

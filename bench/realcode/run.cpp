@@ -104,6 +104,14 @@ std::vector<Program> programs() {
       {"json",
        {"json_init", "json_parse", "json_eq", "json_find", "json_skip", "json_get_int"},
        {{"json_parse", {R(0), R(1), R(2), R(3), R(4)}}, {"json_find", {R(1), R(5), R(6), C(0), R(7)}}}},
+      {"cfg",
+       {"str_len", "str_cmp", "mem_eq", "mem_find", "cfg_get", "cfg_count", "cfg_set_inplace"},
+       {{"str_len", {R(5)}},
+        {"str_cmp", {R(5), R(6)}},
+        {"mem_eq", {R(5), R(6), C(96)}},
+        {"mem_find", {R(5), C('q'), C(96)}},
+        {"cfg_get", {R(0), R(1), R(2), R(3), R(4)}},
+        {"cfg_count", {R(0), R(1)}}}},
   };
 }
 

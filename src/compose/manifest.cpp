@@ -522,7 +522,15 @@ Result<Node> load_node(const fs::path& file, const std::string* text) {
         const std::string why = "instance name 'app' is the wasm app's own prefix (app_run, ...): name the driver otherwise";
         throw Failure{at(file, df.need("instance")->source(), why)};
       }
-      if (d.as_table()->get("memory")) di.memory = df.u32("memory");
+      if (d.as_table()->get("memory")) {
+        di.memory = df.u32("memory");
+        // The C runtime's scans (strlen, memchr, strcmp) read aligned words,
+        // which stay inside a region whose size is a multiple of 4.
+        if (*di.memory % 4)
+          throw Failure{at(file, df.need("memory")->source(),
+                           "memory = " + std::to_string(*di.memory) + " is not a multiple of 4 bytes (try " +
+                               std::to_string((*di.memory + 3) & ~3u) + ")")};
+      }
       di.tx_ring = df.u32_or("tx_ring", 64);
       di.rx_ring = df.u32_or("rx_ring", 64);
       for (const char* key : {"tx_ring", "rx_ring"}) {
