@@ -5,15 +5,7 @@
 # fail with exit 1, every file of the node's folder unchanged by sha256, no
 # scratch folder left.
 # usage: build_keep_test.sh path/to/gust project-root
-set -u
-gust=$1
-root=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() {
-  echo "FAIL $*"
-  exit 1
-}
+. "$(dirname "$0")/lib.sh" "$@"
 mkdir "$work/node"
 cp "$root/drivers/uart-thin/uart.cpp" "$root/drivers/uart-thin/usart.h" "$work/node/"
 cat >"$work/node/keep.toml" <<TOML

@@ -8,15 +8,7 @@
 # GPIO port it does not model (--device-log: BSRR and BRR writes of bit 9
 # alternating, PC8 set once).
 # usage: gateway_qemu_test.sh path/to/gust project-root
-set -u
-gust=$1
-root=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() {
-  echo "FAIL $*"
-  exit 1
-}
+. "$(dirname "$0")/lib.sh" "$@"
 node=$root/nodes/f100-gateway.toml
 long=$(printf 'L%.0s' $(seq 1 70))
 printf 'hello from the link\r\nsecond line\n%s\n' "$long" >"$work/link-in.txt"

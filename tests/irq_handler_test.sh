@@ -5,15 +5,7 @@
 # QEMU, bytes fed to USART2 come out of the ring on the console; a driver
 # exporting a handler for a line it was not granted is refused, no image built.
 # usage: irq_handler_test.sh path/to/gust project-root
-set -u
-gust=$1
-root=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() {
-  echo "FAIL $*"
-  exit 1
-}
+. "$(dirname "$0")/lib.sh" "$@"
 objdump=${GUST_ARM_OBJDUMP:-arm-none-eabi-objdump}
 node=$root/tests/irq_handler/irq-echo.toml
 

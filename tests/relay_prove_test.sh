@@ -5,12 +5,7 @@
 # succeed, and the image is built. --unwind 300: the framer's candidate loops
 # run up to the bytes pushed (the build gives one bound to all harnesses).
 # usage: relay_prove_test.sh path/to/gust project-root
-set -u
-gust=$1
-root=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL $*"; exit 1; }
+. "$(dirname "$0")/lib.sh" "$@"
 "$gust" build "$root/nodes/f100-relay.toml" --prove --unwind 300 --out "$work/nodes" >"$work/out.txt" 2>&1 ||
   fail "build --prove: $(tail -40 "$work/out.txt")"
 ok=$(grep -c ': VERIFICATION SUCCESSFUL' "$work/out.txt")

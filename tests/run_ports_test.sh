@@ -4,15 +4,7 @@
 # the console has printed its banner; what USART2 sends back is recorded.
 # Then the options' bad uses, each refused before anything is built.
 # usage: run_ports_test.sh path/to/gust project-root
-set -u
-gust=$1
-root=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() {
-  echo "FAIL $*"
-  exit 1
-}
+. "$(dirname "$0")/lib.sh" "$@"
 node=$root/tests/run_ports/two-uarts.toml
 
 printf 'first line\nsecond line\nend-7Qz\n' >"$work/in.txt"

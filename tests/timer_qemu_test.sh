@@ -6,15 +6,7 @@
 # the handler's millisecond count, then `ticks: done` once a busy delay and
 # the 500 ms add up.
 # usage: timer_qemu_test.sh path/to/gust project-root
-set -u
-gust=$1
-root=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() {
-  echo "FAIL $*"
-  exit 1
-}
+. "$(dirname "$0")/lib.sh" "$@"
 objdump=${GUST_ARM_OBJDUMP:-arm-none-eabi-objdump}
 node=$root/nodes/f100-timer.toml
 
