@@ -1,0 +1,70 @@
+// A peripheral's window is what a driver instance granted it may read and
+// write, byte for byte (bridge.h's window check): so the chip description's
+// windows must not hand out more than one peripheral's registers. A window
+// that wrapped 2^32, lay on flash or SRAM (every instance's region, the
+// bridge's data), on the RCC (whose enable and reset bits the bridge owns)
+// or on another window (two instances on one register), or that reached the
+// system control space beyond SysTick's four registers (the NVIC's pend and
+// enable words, ICSR, VTOR, AIRCR), would be an escape written in the chip
+// file. And a core exception has one vector, so one peripheral grants it.
+#include "compose/chip_check.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+namespace gust::compose {
+
+namespace {
+
+constexpr uint64_t kRccBase = 0x40021000, kRccSize = 0x400;  // RCC_BASE of firmware/stm32f100/bridge.h
+constexpr uint64_t kSystemSpace = 0xE0000000;
+constexpr uint64_t kSysTickBase = 0xE000E010, kSysTickSize = 0x10;  // ARMv7-M B3.3: CSR, RVR, CVR, CALIB
+
+std::string range(uint64_t lo, uint64_t hi) {
+  char buf[48];
+  snprintf(buf, sizeof buf, "[0x%08" PRIX64 ", 0x%08" PRIX64 ")", lo, hi);
+  return buf;
+}
+
+bool overlap(uint64_t a, uint64_t an, uint64_t b, uint64_t bn) { return a < b + bn && b < a + an; }
+
+}  // namespace
+
+WindowProblem check_windows(const Chip& c) {
+  if (uint64_t(c.flash_origin) + c.flash_size > (uint64_t(1) << 32))
+    return {"", "flash " + range(c.flash_origin, uint64_t(c.flash_origin) + c.flash_size) + " runs past 2^32"};
+  if (uint64_t(c.sram_origin) + c.sram_size > (uint64_t(1) << 32))
+    return {"", "sram " + range(c.sram_origin, uint64_t(c.sram_origin) + c.sram_size) + " runs past 2^32"};
+  const std::string* exception_owner = nullptr;
+  for (const auto& [name, p] : c.peripherals) {
+    const uint64_t lo = p.base, hi = lo + p.size;
+    const std::string w = "its window " + range(lo, hi);
+    if (p.base % 4) return {name, "base must be 4-byte aligned (the bridge's 32-bit accesses)"};
+    if (hi > (uint64_t(1) << 32)) return {name, w + " runs past 2^32"};
+    if (overlap(lo, p.size, c.flash_origin, c.flash_size)) return {name, w + " lies on flash"};
+    if (overlap(lo, p.size, c.sram_origin, c.sram_size))
+      return {name, w + " lies on SRAM, every instance's region and the bridge's data"};
+    if (overlap(lo, p.size, kRccBase, kRccSize))
+      return {name, w + " lies on the RCC " + range(kRccBase, kRccBase + kRccSize) +
+                        ", whose clock and reset bits the bridge owns"};
+    if (hi > kSystemSpace && !(lo == kSysTickBase && p.size == kSysTickSize))
+      return {name, w + " reaches the core's system space (" + range(kSystemSpace, uint64_t(1) << 32) +
+                        "), where only SysTick's own registers " + range(kSysTickBase, kSysTickBase + kSysTickSize) +
+                        " may be a window"};
+    if (!p.exceptions.empty() && lo < kSystemSpace)
+      return {name, "a core exception is granted only with the core peripheral that raises it (SysTick's window)"};
+    if (p.exceptions.size() > 1) return {name, "exception 15 is listed twice: one vector, one grant"};
+    if (!p.exceptions.empty()) {
+      if (exception_owner)
+        return {name, "exception 15 is granted by peripheral '" + *exception_owner + "' too: one vector, one grant"};
+      exception_owner = &name;
+    }
+    for (const auto& [other, q] : c.peripherals)
+      if (other < name && overlap(lo, p.size, q.base, q.size))
+        return {name, w + " overlaps peripheral '" + other + "''s " + range(q.base, uint64_t(q.base) + q.size) +
+                          ": two instances would share registers"};
+  }
+  return {};
+}
+
+}  // namespace gust::compose
