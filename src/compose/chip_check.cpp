@@ -7,6 +7,10 @@
 // system control space beyond SysTick's four registers (the NVIC's pend and
 // enable words, ICSR, VTOR, AIRCR), would be an escape written in the chip
 // file. And a core exception has one vector, so one peripheral grants it.
+// A peripheral's clock is a bit the bridge sets at start-up at RCC_BASE +
+// reg: reg must be one of the RCC's enable registers and bit one of its 32,
+// or the trusted bridge would write any address (0x40021000 + reg wraps
+// 2^32). irq_count is at most the Cortex-M3's 240 external interrupts.
 #include "compose/chip_check.h"
 
 #include <cinttypes>
@@ -19,6 +23,9 @@ namespace {
 constexpr uint64_t kRccBase = 0x40021000, kRccSize = 0x400;  // RCC_BASE of firmware/stm32f100/bridge.h
 constexpr uint64_t kSystemSpace = 0xE0000000;
 constexpr uint64_t kSysTickBase = 0xE000E010, kSysTickSize = 0x10;  // ARMv7-M B3.3: CSR, RVR, CVR, CALIB
+constexpr uint32_t kMaxIrqs = 240;                                  // Cortex-M3 (DDI0337): external interrupts
+// RM0041 7.3: RCC_AHBENR, RCC_APB2ENR, RCC_APB1ENR.
+bool enable_register(uint32_t reg) { return reg == 0x14 || reg == 0x18 || reg == 0x1C; }
 
 std::string range(uint64_t lo, uint64_t hi) {
   char buf[48];
@@ -31,6 +38,9 @@ bool overlap(uint64_t a, uint64_t an, uint64_t b, uint64_t bn) { return a < b + 
 }  // namespace
 
 WindowProblem check_windows(const Chip& c) {
+  if (c.irq_count > kMaxIrqs)
+    return {"", "irq_count " + std::to_string(c.irq_count) + " is more than a Cortex-M3's " + std::to_string(kMaxIrqs) +
+                    " external interrupts"};
   if (uint64_t(c.flash_origin) + c.flash_size > (uint64_t(1) << 32))
     return {"", "flash " + range(c.flash_origin, uint64_t(c.flash_origin) + c.flash_size) + " runs past 2^32"};
   if (uint64_t(c.sram_origin) + c.sram_size > (uint64_t(1) << 32))
@@ -40,6 +50,9 @@ WindowProblem check_windows(const Chip& c) {
     const uint64_t lo = p.base, hi = lo + p.size;
     const std::string w = "its window " + range(lo, hi);
     if (p.base % 4) return {name, "base must be 4-byte aligned (the bridge's 32-bit accesses)"};
+    if (p.clock && (!enable_register(p.clock->first) || p.clock->second > 31))
+      return {name, "clock must be a bit 0..31 of an RCC enable register (reg 0x14, 0x18 or 0x1C), not reg " +
+                        std::to_string(p.clock->first) + " bit " + std::to_string(p.clock->second)};
     if (hi > (uint64_t(1) << 32)) return {name, w + " runs past 2^32"};
     if (overlap(lo, p.size, c.flash_origin, c.flash_size)) return {name, w + " lies on flash"};
     if (overlap(lo, p.size, c.sram_origin, c.sram_size))

@@ -14,8 +14,9 @@ struct WindowProblem {
 
 // The first window that wraps 2^32, lies on flash, SRAM or the RCC (the
 // bridge's clocks), overlaps another window, or reaches into the core's
-// system space other than as SysTick's own registers; or a core exception
-// that two peripherals grant.
+// system space other than as SysTick's own registers; a core exception
+// that two peripherals grant; a clock bit outside the RCC's enable
+// registers; more interrupt lines than the core has.
 WindowProblem check_windows(const Chip& c);
 
 }  // namespace gust::compose

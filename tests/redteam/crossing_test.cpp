@@ -509,7 +509,7 @@ TEST(Crossing, AChipWhoseWindowsOverlapOrReachTheCoreIsRefused) {
   const std::string head =
       "name = \"c\"\ncpu = \"cortex-m3\"\nirq_count = 61\n[flash]\norigin = 0x08000000\nsize = 131072\n"
       "[sram]\norigin = 0x20000000\nsize = 8192\n[peripherals.usart1]\nbase = 0x40013800\nsize = 0x400\n";
-  const std::vector<std::pair<std::string, std::string>> cases = {
+  std::vector<std::pair<std::string, std::string>> cases = {
       {"[peripherals.spy]\nbase = 0x40013A00\nsize = 0x400\n",
        "peripheral 'usart1': its window [0x40013800, 0x40013C00) overlaps peripheral 'spy''s [0x40013A00, 0x40013E00)"},
       {"[peripherals.all]\nbase = 0x40000000\nsize = 0x80000000\n", "lies on the RCC"},
@@ -528,6 +528,12 @@ TEST(Crossing, AChipWhoseWindowsOverlapOrReachTheCoreIsRefused) {
        "[peripherals.tick2]\nbase = 0xE000E010\nsize = 0x10\nexceptions = [15]\n",
        "exception 15 is granted by peripheral 'systick' too"},
   };
+  cases.push_back({"[peripherals.tim]\nbase = 0x40000000\nsize = 0x400\nclock = { reg = 0xDFFDF000, bit = 0 }\n",
+                   "clock must be a bit 0..31 of an RCC enable register"});  // 0x40021000 + reg wraps to SRAM
+  cases.push_back(
+      {"[peripherals.tim]\nbase = 0x40000000\nsize = 0x400\nclock = { reg = 0x18, bit = 40 }\n", "not reg 24 bit 40"});
+  cases.push_back({"[peripherals.tim]\nbase = 0x40000000\nsize = 0x400\nclock = { reg = 0x10, bit = 0 }\n",
+                   "not reg 16 bit 0"});  // APB2RSTR: a reset, not an enable
   for (const auto& [tail, message] : cases) {
     SCOPED_TRACE(tail);
     const std::string text = head + tail;
@@ -537,6 +543,14 @@ TEST(Crossing, AChipWhoseWindowsOverlapOrReachTheCoreIsRefused) {
     EXPECT_NE(e.find(message), std::string::npos) << e;
     EXPECT_NE(e.find("hostile-chip.toml:1"), std::string::npos) << e;  // at its table, line 13 or later
   }
+  // More interrupt lines than the core has, at the file's start.
+  std::string many = head;
+  many.replace(many.find("irq_count = 61"), 14, "irq_count = 100000");
+  auto lines = compose::load_chip("hostile-chip.toml", &many);
+  ASSERT_FALSE(lines);
+  EXPECT_NE(lines.error().str().find("irq_count 100000 is more than a Cortex-M3's 240 external interrupts"),
+            std::string::npos)
+      << lines.error().str();
   // The project's own chip passes.
   auto own = compose::load_chip(source_root() / "chips/stm32f100rb.toml");
   EXPECT_TRUE(own) << own.error().str();
