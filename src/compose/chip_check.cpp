@@ -15,6 +15,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <map>
 
 namespace gust::compose {
 
@@ -46,6 +47,7 @@ WindowProblem check_windows(const Chip& c) {
   if (uint64_t(c.sram_origin) + c.sram_size > (uint64_t(1) << 32))
     return {"", "sram " + range(c.sram_origin, uint64_t(c.sram_origin) + c.sram_size) + " runs past 2^32"};
   const std::string* exception_owner = nullptr;
+  std::map<std::pair<std::string, uint32_t>, const std::string*> pin_owner;  // one peripheral's signal per pin
   for (const auto& [name, p] : c.peripherals) {
     const uint64_t lo = p.base, hi = lo + p.size;
     const std::string w = "its window " + range(lo, hi);
@@ -72,6 +74,10 @@ WindowProblem check_windows(const Chip& c) {
         return {name, "exception 15 is granted by peripheral '" + *exception_owner + "' too: one vector, one grant"};
       exception_owner = &name;
     }
+    for (const auto& pin : p.pins)
+      if (auto [it, fresh] = pin_owner.emplace(std::make_pair(pin.port, pin.pin), &name); !fresh)
+        return {name, "pin " + std::to_string(pin.pin) + " of " + pin.port + " is peripheral '" + *it->second +
+                          "''s too: the bridge would set it up for both"};
     for (const auto& [other, q] : c.peripherals)
       if (other < name && overlap(lo, p.size, q.base, q.size))
         return {name, w + " overlaps peripheral '" + other + "''s " + range(q.base, uint64_t(q.base) + q.size) +
