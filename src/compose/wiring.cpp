@@ -186,6 +186,23 @@ Result<void> wire(Build& b) {
       }
       lc.list_result = func->returns_list();
       if (lc.list_result) lc.list_at.push_back(false);  // the result's buffer
+      // A list result lands in the caller's buffer, which holds `max` bytes
+      // (the WIT's word for it): the adapter holds the callee's length to
+      // it, so that a callee cannot write past what the caller handed over.
+      if (lc.list_result) {
+        bool found = false;
+        for (size_t k = 0, at = 0; k < func->params.size(); ++k, ++at) {
+          if (func->params[k].name == "max" && func->params[k].type.name == "u32") {
+            lc.max_at = at;
+            found = true;
+          }
+          if (func->params[k].type.name == "list") ++at;
+        }
+        if (!found)
+          return refuse(what +
+                        ": a list result crosses between instances only with a `max: u32` parameter, the bytes "
+                        "the caller's buffer holds");
+      }
       lc.core = std::move(*core);
       // The callee's transfer buffers, at the end of its region, where its
       // own code has nothing (the region is its stack, data and bss).

@@ -175,8 +175,11 @@ TEST(Crossing, AListArgumentIsCheckedBeforeAByteMoves) {
 }
 
 // uart-read's result: the callee says how long it is (the data register's
-// value here), the adapter checks that against the buffer (trap 13) and the
-// app's [out, out + n) against its region (trap 4) before copying back.
+// value here), the adapter checks that against what the app asked for (max,
+// the bytes its buffer holds) and the buffer (trap 13), and the app's
+// [out, out + n) against its region (trap 4), before copying back. At
+// 73138bd a callee could return more than max (64 for max 1), which the
+// adapter copied past the app's buffer.
 TEST(Crossing, AListResultIsCheckedBeforeItIsCopiedBack) {
   ListNode n = list_node();
   ASSERT_TRUE(n.b.report) << n.b.report.error().str();
@@ -187,10 +190,13 @@ TEST(Crossing, AListResultIsCheckedBeforeItIsCopiedBack) {
     uint32_t claimed, max, out, trap;
   };
   const std::vector<Case> cases = {
-      {0, 64, B, 0},                  // empty, at the very end
-      {64, 64, B - 64, 0},            // the whole buffer into the app's last 64 bytes
-      {64, 1, 0, 0},                  // more than `max`, still within the buffer: the app's buffer must hold 64
-      {65, 64, 0, kTrapListTooLong},  // one past the buffer
+      {0, 64, B, 0},                // empty, at the very end
+      {64, 64, B - 64, 0},          // the whole buffer into the app's last 64 bytes
+      {2, 1, 0, kTrapListTooLong},  // one more than `max`: past the app's buffer
+      {64, 63, 0, kTrapListTooLong},
+      {65, 0xFFFFFFFFu, 0, kTrapListTooLong},  // a `max` past the buffer: the buffer still bounds it
+      {5, 5, B - 5, 0},                        // exactly `max`
+      {65, 64, 0, kTrapListTooLong},           // one past the buffer
       {0xFFFFFFFFu, 64, 0, kTrapListTooLong},  // -1
       {0x80000000u, 64, 0, kTrapListTooLong},
       {64, 64, B - 63, kTrapMemoryOob},           // one byte past the app's end
