@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <regex>
 #include <sstream>
@@ -232,6 +233,42 @@ TEST(Crossing, AListResultIsCheckedBeforeItIsCopiedBack) {
     EXPECT_EQ(n.bytes(n.app + c.out, c.claimed), std::vector<uint8_t>(result.begin(), result.begin() + c.claimed));
     if (c.out > 0) EXPECT_EQ(n.bytes(n.app, 1), std::vector<uint8_t>{0xA5});
   }
+}
+
+// A list result with no `max` to hold it to: in a copy of the project whose
+// gust:drivers names uart-read's parameter otherwise, the wiring refuses the
+// call (the adapter would not know how many bytes the app's buffer holds).
+TEST(Crossing, AListResultWithoutAMaxIsRefused) {
+  const fs::path root = scratch("crossing-no-max") / "project";
+  fs::create_directories(root);
+  for (const char* dir : {"chips", "firmware", "wit", "include", "runtime"})
+    fs::copy(source_root() / dir, root / dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  const fs::path drivers = root / "wit/gust-drivers.wit";
+  std::string text;
+  {
+    std::ifstream in(drivers);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::string from = "uart-read: func(max: u32) -> list<u8>;";
+  ASSERT_NE(text.find(from), std::string::npos) << "uart-read is no longer declared as the test expects";
+  text.replace(text.find(from), from.size(), "uart-read: func(limit: u32) -> list<u8>;");
+  std::ofstream(drivers) << text;
+  fs::create_directories(root / "nodes");
+  const fs::path file = root / "nodes/no-max.toml";
+  std::ofstream(file) << "name = \"no-max\"\nchip = \"stm32f100rb\"\napp = " << q(crossing("app-lists.wat"))
+                      << "\napp_world = \"echo-lists\"\n[[driver]]\ninstance = \"console\"\nsource = "
+                      << q(crossing("callee-lists.wat"))
+                      << "\nworld = \"driver-thin-lists\"\nperipheral = \"usart1\"\n";
+  auto node = compose::load_node(file);
+  ASSERT_TRUE(node) << node.error().str();
+  compose::BuildOptions o;
+  o.out_root = root / "out";
+  auto r = compose::build(*node, o);
+  ASSERT_FALSE(r) << "built";
+  EXPECT_NE(r.error().str().find("import 2 \"console\" \"uart-read\": a list result crosses between instances only "
+                                 "with a `max: u32` parameter"),
+            std::string::npos)
+      << r.error().str();
 }
 
 // ---------------------------------------------------------------------------
