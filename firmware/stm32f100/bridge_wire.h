@@ -19,8 +19,9 @@ static inline void gust_wire_copy_in(uint8_t* to, uint32_t room, const uint8_t* 
   for (uint32_t i = 0; i < len; ++i) to[i] = from[at + i];
 }
 
-/* The callee's result, `len` bytes of its buffer `from` of `room` bytes,
- * into [at, at + len) of the caller's region (of `to_bytes` bytes). */
+/* The callee's result, `len` bytes of its buffer `from`, into [at, at + len)
+ * of the caller's region (of `to_bytes` bytes). `room` is what the caller
+ * asked for (its buffer holds `max` bytes), at most the callee's buffer. */
 static inline void gust_wire_copy_out(uint8_t* to, uint32_t to_bytes, uint32_t at, const uint8_t* from, uint32_t room,
                                       uint32_t len) {
   if (len > room) gust_trap(GUST_TRAP_LIST_TOO_LONG);

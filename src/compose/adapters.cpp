@@ -61,9 +61,12 @@ std::string wire_adapters_source(const Wiring& w) {
     }
     if (lc.list_result) {
       const std::string& out = lc.core.params.back().name;
+      // At most what the caller asked for (its buffer holds `max`) and what the buffer holds.
+      const std::string& max = lc.core.params[lc.max_at].name;
       s << "  const uint32_t gust__n = " << lc.target << "(" << args << ");\n"
         << "  gust_wire_copy_out(" << app << ", " << app << dissolve::kMemoryBytesSymbol << ", " << out << ", "
-        << callee << " + " << *tb.out << "u, " << kListMaxBytes << "u, gust__n);\n"
+        << callee << " + " << *tb.out << "u, " << max << " < " << kListMaxBytes << "u ? " << max << " : "
+        << kListMaxBytes << "u, gust__n);\n"
         << "  return gust__n;\n";
     } else {
       s << "  " << (lc.core.result ? "return " : "") << lc.target << "(" << args << ");\n";

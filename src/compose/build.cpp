@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -55,6 +56,13 @@ std::string hex32(uint32_t v) {
 // seam only on a USART (its bridge writes USART registers), and no window in
 // the core's system space (SysTick, NVIC, SCB: a driver that raised a core
 // exception there would reach a vector no bridge serves).
+// PA9 for pin 9 of gpioa; port.pin for a port not named gpio<letter>.
+static std::string pin_name(const Peripheral::Pin& pin) {
+  if (pin.port.size() == 5 && pin.port.rfind("gpio", 0) == 0)
+    return std::string("P") + char(toupper(static_cast<unsigned char>(pin.port[4]))) + std::to_string(pin.pin);
+  return pin.port + "." + std::to_string(pin.pin);
+}
+
 static Result<void> check_grants(const Node& node, const Chip& chip) {
   std::map<std::string, std::string> owner;
   for (const auto& d : node.drivers) {
@@ -78,6 +86,23 @@ static Result<void> check_grants(const Node& node, const Chip& chip) {
       return refuse(d.peripheral + " lies in the core's system space (" + hex32(p->second.base) +
                     "): core peripherals other than SysTick cannot be granted to a driver yet");
   }
+  // A GPIO port is one window of every pin on it (CRL/CRH, ODR, BSRR, BRR):
+  // an instance granted the port of pins that another granted peripheral
+  // leaves on (USART1's PA9 and PA10 on gpioa) could reconfigure or drive
+  // them under the other instance. Such a port is not granted.
+  for (const auto& d : node.drivers)
+    for (const auto& o : node.drivers) {
+      if (&o == &d) continue;
+      std::string held;
+      for (const auto& pin : chip.peripherals.at(o.peripheral).pins)
+        if (pin.port == d.peripheral) held += (held.empty() ? "" : ", ") + pin_name(pin);
+      if (!held.empty())
+        return Error::make(Error::Kind::Input,
+                           "driver instance '" + d.instance + "': " + d.peripheral + " holds the pins of " +
+                               o.peripheral + " (" + held + "), granted to instance '" + o.instance +
+                               "': a port is granted only when no other instance's peripheral uses its pins",
+                           node.file.string());
+    }
   return {};
 }
 

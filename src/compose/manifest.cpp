@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/ctext.h"
+#include "compose/chip_check.h"
 #include "compose/compose.h"
 
 namespace gust::compose {
@@ -422,6 +423,11 @@ Result<Chip> load_chip(const fs::path& file, const std::string* text) {
                              "peripheral '" + name + "': pin port '" + pin.port +
                                  "' is not a GPIO port of the chip (a peripheral with a clock and CRL/CRH)")};
         }
+    }
+    if (WindowProblem w = check_windows(c); !w.why.empty()) {
+      const toml::table* ps = doc->get_as<toml::table>("peripherals");
+      if (w.peripheral.empty()) throw Failure{at(file, doc->source(), w.why)};
+      throw Failure{at(file, ps->get(w.peripheral)->source(), "peripheral '" + w.peripheral + "': " + w.why)};
     }
     return c;
   } catch (Failure& fail) {

@@ -44,6 +44,7 @@ struct ListCall {
   wit::CoreFunc core;         // the lowering both sides share: a list is (ptr, len), a list result (..., out) -> len
   std::vector<bool> list_at;  // per core parameter: the ptr of a list (its len follows)
   bool list_result = false;   // the last core parameter is the result's buffer, the result its length
+  size_t max_at = 0;          // with a list result: the core parameter `max`, the bytes the caller's buffer holds
   std::string what;           // "console.uart-write", for comments
 };
 

@@ -34,6 +34,25 @@ std::string joined(const std::vector<std::string>& v) {
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
+// A WIT function's type as WIT writes it: func(max: u32) -> list<u8>.
+std::string wit_text(const wit::Func& f) {
+  std::string s = "func(";
+  for (size_t k = 0; k < f.params.size(); ++k) s += (k ? ", " : "") + f.params[k].name + ": " + f.params[k].type.str();
+  s += ")";
+  if (!f.results.empty()) s += " -> " + f.results[0].str();
+  return s;
+}
+
+// The same parameter and result types, in order (names may differ).
+bool same_types(const wit::Func& a, const wit::Func& b) {
+  if (a.params.size() != b.params.size() || a.results.size() != b.results.size()) return false;
+  for (size_t k = 0; k < a.params.size(); ++k)
+    if (a.params[k].type.str() != b.params[k].type.str()) return false;
+  for (size_t k = 0; k < a.results.size(); ++k)
+    if (a.results[k].str() != b.results[k].str()) return false;
+  return true;
+}
+
 }  // namespace
 
 Result<void> wire(Build& b) {
@@ -86,11 +105,6 @@ Result<void> wire(Build& b) {
     // A list<u8> is an address in the caller's region, which the callee
     // cannot read (each instance has its own memory): such a call goes
     // through an adapter that copies it (ListCall).
-    const wit::Func* func = nullptr;
-    if (const wit::Interface* wi = apps->find(link->iface))
-      for (const auto& f : wi->funcs)
-        if (f.name == im.name) func = &f;
-    const bool has_list = func && func->passes_list();
     // The instance that serves it: the one the import names, or the only one
     // whose world exports the interface.
     const DriverInstance* inst = nullptr;
@@ -121,6 +135,29 @@ Result<void> wire(Build& b) {
         return refuse(what + ": ambiguous: " + iface + " is exported by instances " + joined(serving) +
                       "; name one in the world (import NAME: " + iface + ")");
     }
+    // The function as the instance serves it: the project's WIT (the
+    // gust:drivers of wit/gust-hal.wit's worlds), never the app's own copy of
+    // the package, which lies beside the app's WIT and is the app author's to
+    // write. The app's must be the same function of the same WIT types: core
+    // types alone do not say whether a list crosses (a list<u8> and two u32s
+    // both lower to i32 i32), and a function the project's interface lacks
+    // (a driver's handler export, say) is no function the instance serves.
+    const wit::Func* func = nullptr;
+    if (const wit::Interface* hi = hal->find(link->iface))
+      for (const auto& f : hi->funcs)
+        if (f.name == im.name) func = &f;
+    if (!func)
+      return refuse(what + ": " + iface + " has no function " + im.name + " in the WIT the instances serve (" +
+                    (b.root / "wit").string() + ")");
+    const wit::Func* declared = nullptr;
+    if (const wit::Interface* ai = apps->find(link->iface))
+      for (const auto& f : ai->funcs)
+        if (f.name == im.name) declared = &f;
+    if (!declared || !same_types(*declared, *func))
+      return refuse(what + ": the app's WIT (" + apps_wit.string() + ") declares it as " +
+                    (declared ? wit_text(*declared) : std::string("nothing")) + "; instance '" + inst->instance +
+                    "' serves " + wit_text(*func));
+    const bool has_list = func->passes_list();
     // The instance's export, of exactly the app's import type (both were
     // held to the same WIT function; this is the two modules compared).
     const std::string export_name = wit::c_name(im.name);
@@ -136,7 +173,7 @@ Result<void> wire(Build& b) {
     const std::string symbol = dissolve::export_symbol(export_name, inst->instance + "_");
     std::string called = symbol;
     if (has_list) {
-      auto core = wit::lower(*func, apps_wit.string());
+      auto core = wit::lower(*func, (b.root / "wit" / "gust-drivers.wit").string());
       if (!core) return refuse(what + ": " + core.error().message);
       ListCall lc;
       lc.adapter = "gust_wire_" + symbol;
@@ -149,6 +186,23 @@ Result<void> wire(Build& b) {
       }
       lc.list_result = func->returns_list();
       if (lc.list_result) lc.list_at.push_back(false);  // the result's buffer
+      // A list result lands in the caller's buffer, which holds `max` bytes
+      // (the WIT's word for it): the adapter holds the callee's length to
+      // it, so that a callee cannot write past what the caller handed over.
+      if (lc.list_result) {
+        bool found = false;
+        for (size_t k = 0, at = 0; k < func->params.size(); ++k, ++at) {
+          if (func->params[k].name == "max" && func->params[k].type.name == "u32") {
+            lc.max_at = at;
+            found = true;
+          }
+          if (func->params[k].type.name == "list") ++at;
+        }
+        if (!found)
+          return refuse(what +
+                        ": a list result crosses between instances only with a `max: u32` parameter, the bytes "
+                        "the caller's buffer holds");
+      }
       lc.core = std::move(*core);
       // The callee's transfer buffers, at the end of its region, where its
       // own code has nothing (the region is its stack, data and bss).
@@ -163,6 +217,13 @@ Result<void> wire(Build& b) {
         return refuse(what + ": instance '" + inst->instance +
                       "' exports no memory, so the list cannot be copied into its region");
       TransferBuffer& tb = b.wiring.buffers[inst->instance];
+      // A region the chip's SRAM cannot hold is refused here, before a
+      // buffer's offset (a u32 in the adapter's C) could pass 2^32 and wrap
+      // onto the callee's own data.
+      if (callee.region + 8 + 2 * kListMaxBytes > b.chip.sram_size)
+        return refuse(what + ": instance '" + inst->instance + "' has a region of " + std::to_string(callee.region) +
+                      " bytes, which with the wiring's transfer buffers (2 x " + std::to_string(kListMaxBytes) +
+                      " B) the chip's " + std::to_string(b.chip.sram_size) + " B of SRAM cannot hold");
       auto reserve = [&](std::optional<uint32_t>& at) {
         if (at) return;
         callee.region = (callee.region + 7) & ~uint64_t(7);

@@ -265,9 +265,13 @@ Result<std::unique_ptr<CortexM>> CortexM::load_image(const fs::path& elf, uint32
   cpu->stack_top_ = kSramBase + 0x10000;
   cpu->scratch_ = kSramBase + 0x8000;
   if (auto r = cpu->read_image(elf); !r) return r.error();
-  // The image's own gust_trap is where a trap ends: stop there, with its code.
-  if (cpu->has("gust_trap")) {
-    const uint32_t at = cpu->address("gust_trap");
+  // The image's own gust_trap is where a trap ends: stop there, with its
+  // code. The bridge's checks may reach the policy's function directly (the
+  // compiler inlines gust_trap into its callers in the bridge's file), whose
+  // first argument is the code too.
+  for (const char* trap : {"gust_trap", "gust_trap_halt", "gust_trap_reset"}) {
+    if (!cpu->has(trap)) continue;
+    const uint32_t at = cpu->address(trap);
     cpu->stub_at_[at] = "gust_trap";
     uc_hook h;
     uc_hook_add(cpu->uc_, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&CortexM::hook_code), cpu.get(), at, at + 1);
