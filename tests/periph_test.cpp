@@ -367,7 +367,7 @@ TEST(PeriphEmu, SpiReadsTheJedecIdOfASimulatedNorFlash) {
 
 // A buffer transfer (spi_transfer, the list<u8> function): the command and
 // three zeros out, the JEDEC ID in at the same indices, the length
-// returned; an empty buffer sends nothing.
+// returned; a smaller max keeps that many; an empty buffer sends nothing.
 TEST(PeriphEmu, SpiTransfersABufferFullDuplex) {
   SpiNorFlash flash;
   std::vector<uint32_t> sent;
@@ -384,7 +384,7 @@ TEST(PeriphEmu, SpiTransfersABufferFullDuplex) {
   ASSERT_TRUE(cpu->write(region + kIn, command, sizeof command));
   call(*cpu, "flash_spi_init", {0, 2});
   call(*cpu, "flash_spi_select", {1});
-  EXPECT_EQ(call(*cpu, "flash_spi_transfer", {kIn, 4, kOut}), 4u);
+  EXPECT_EQ(call(*cpu, "flash_spi_transfer", {kIn, 4, 4, kOut}), 4u);
   call(*cpu, "flash_spi_select", {0});
   uint8_t reply[4] = {};
   ASSERT_TRUE(cpu->read(region + kOut, reply, sizeof reply));
@@ -393,8 +393,21 @@ TEST(PeriphEmu, SpiTransfersABufferFullDuplex) {
   EXPECT_EQ(reply[2], 0x40);
   EXPECT_EQ(reply[3], 0x18);
   EXPECT_EQ(sent, (std::vector<uint32_t>{0x9F, 0, 0, 0}));
+  // A shorter buffer: all four bytes go out, the first two come back, the
+  // byte after them in `out` is left as it was.
   sent.clear();
-  EXPECT_EQ(call(*cpu, "flash_spi_transfer", {kIn, 0, kOut}), 0u);
+  const uint8_t mark[4] = {0x5A, 0x5A, 0x5A, 0x5A};
+  ASSERT_TRUE(cpu->write(region + kOut, mark, sizeof mark));
+  call(*cpu, "flash_spi_select", {1});
+  EXPECT_EQ(call(*cpu, "flash_spi_transfer", {kIn, 4, 2, kOut}), 2u);
+  call(*cpu, "flash_spi_select", {0});
+  EXPECT_EQ(sent.size(), 4u);
+  ASSERT_TRUE(cpu->read(region + kOut, reply, sizeof reply));
+  EXPECT_EQ(reply[0], 0xFF);
+  EXPECT_EQ(reply[1], 0xEF);
+  EXPECT_EQ(reply[2], 0x5A);
+  sent.clear();
+  EXPECT_EQ(call(*cpu, "flash_spi_transfer", {kIn, 0, 4, kOut}), 0u);
   EXPECT_TRUE(sent.empty());
 }
 

@@ -64,7 +64,7 @@ void jedec() {
   const uint8_t command[4] = {kJedecId, 0, 0, 0};
   uint8_t reply[4] = {};
   flash::spi_select(true);
-  const std::span<uint8_t> got = flash::spi_transfer(command, reply);
+  const std::span<uint8_t> got = flash::spi_transfer(command, sizeof reply, reply);
   flash::spi_select(false);
   print("flash: jedec");
   for (size_t i = 1; i < got.size(); ++i) {

@@ -55,11 +55,16 @@ GUST_EXPORT("spi_transfer_byte") uint8_t spi_transfer_byte(uint8_t byte) {
 }
 
 // A buffer, full duplex: each byte of `bytes` sent in order, the byte
-// clocked in meanwhile stored at the same index of `out`. Across instances
-// both are copies in this instance's region (gust build's wiring adapter),
-// at most the transfer buffer's 64 bytes a call.
-GUST_EXPORT("spi_transfer") uint32_t spi_transfer(const uint8_t* bytes, uint32_t bytes_len, uint8_t* out) {
-  for (uint32_t i = 0; i < bytes_len; ++i) out[i] = spi_transfer_byte(bytes[i]);
-  return bytes_len;
+// clocked in meanwhile stored at the same index of `out` while fewer than
+// `max` are (the caller's buffer; the rest are clocked in and dropped).
+// Across instances both are copies in this instance's region (gust build's
+// wiring adapter), at most the transfer buffer's 64 bytes a call.
+GUST_EXPORT("spi_transfer") uint32_t spi_transfer(const uint8_t* bytes, uint32_t bytes_len, uint32_t max,
+                                                  uint8_t* out) {
+  for (uint32_t i = 0; i < bytes_len; ++i) {
+    const uint8_t in = spi_transfer_byte(bytes[i]);
+    if (i < max) out[i] = in;
+  }
+  return bytes_len < max ? bytes_len : max;
 }
 }

@@ -54,7 +54,7 @@ GUST_IMPORT("tick", "timer-delay-ms") void tick_timer_delay_ms(uint32_t ms);
 GUST_IMPORT("flash", "spi-init") void flash_spi_init(uint8_t mode, uint8_t divider);
 GUST_IMPORT("flash", "spi-select") void flash_spi_select(bool on);
 GUST_IMPORT("flash", "spi-transfer-byte") uint8_t flash_spi_transfer_byte(uint8_t byte);
-GUST_IMPORT("flash", "spi-transfer") uint32_t flash_spi_transfer(const uint8_t* bytes, uint32_t bytes_len, uint8_t* out);
+GUST_IMPORT("flash", "spi-transfer") uint32_t flash_spi_transfer(const uint8_t* bytes, uint32_t bytes_len, uint32_t max, uint8_t* out);
 
 // import leds: gust:drivers/gpio
 GUST_IMPORT("leds", "gpio-configure") void leds_gpio_configure(uint32_t pin, uint8_t mode);
@@ -92,8 +92,8 @@ namespace gust::apps::flash {
 inline void spi_init(uint8_t mode, uint8_t divider) { flash_spi_init(mode, divider); }
 inline void spi_select(bool on) { flash_spi_select(on); }
 inline uint8_t spi_transfer_byte(uint8_t byte) { return flash_spi_transfer_byte(byte); }
-inline uint32_t spi_transfer(const uint8_t* bytes, uint32_t bytes_len, uint8_t* out) { return flash_spi_transfer(bytes, bytes_len, out); }
-inline std::span<uint8_t> spi_transfer(std::span<const uint8_t> bytes, std::span<uint8_t> out) { return out.first(flash_spi_transfer(bytes.data(), uint32_t(bytes.size()), out.data())); }
+inline uint32_t spi_transfer(const uint8_t* bytes, uint32_t bytes_len, uint32_t max, uint8_t* out) { return flash_spi_transfer(bytes, bytes_len, max, out); }
+inline std::span<uint8_t> spi_transfer(std::span<const uint8_t> bytes, uint32_t max, std::span<uint8_t> out) { return out.first(flash_spi_transfer(bytes.data(), uint32_t(bytes.size()), max, out.data())); }
 }  // namespace gust::apps::flash
 namespace gust::apps::leds {
 inline void gpio_configure(uint32_t pin, uint8_t mode) { leds_gpio_configure(pin, mode); }

@@ -45,7 +45,7 @@ GUST_IMPORT("gust:hal/irq", "enable") void gust_hal_irq__enable(uint32_t line);
 GUST_EXPORT("spi_init") void spi_init(uint8_t mode, uint8_t divider);
 GUST_EXPORT("spi_select") void spi_select(bool on);
 GUST_EXPORT("spi_transfer_byte") uint8_t spi_transfer_byte(uint8_t byte);
-GUST_EXPORT("spi_transfer") uint32_t spi_transfer(const uint8_t* bytes, uint32_t bytes_len, uint8_t* out);
+GUST_EXPORT("spi_transfer") uint32_t spi_transfer(const uint8_t* bytes, uint32_t bytes_len, uint32_t max, uint8_t* out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -535,7 +535,7 @@ Result<Node> load_node(const fs::path& file, const std::string* text) {
         if (*di.memory % 4)
           throw Failure{at(file, df.need("memory")->source(),
                            "memory = " + std::to_string(*di.memory) + " is not a multiple of 4 bytes (try " +
-                               std::to_string((*di.memory + 3) & ~3u) + ")")};
+                               std::to_string((uint64_t(*di.memory) + 3) & ~uint64_t(3)) + ")")};
       }
       di.tx_ring = df.u32_or("tx_ring", 64);
       di.rx_ring = df.u32_or("rx_ring", 64);

@@ -8,5 +8,5 @@
   (func (export "spi_transfer_byte") (param i32) (result i32)
     (call $w (i32.const 12) (local.get 0))
     (call $r (i32.const 12)))
-  (func (export "spi_transfer") (param i32 i32 i32) (result i32) (local.get 1))
+  (func (export "spi_transfer") (param i32 i32 i32 i32) (result i32) (local.get 1))
   (memory 1))
