@@ -94,7 +94,8 @@ Result<Output> dissolve_fused(const std::vector<FusedPart>& parts) {
                            ", which its part does not define (or does not keep)",
                        p.opts.prefix);
     }
-  return emit(*fused, parts.front().opts);
+  std::vector<std::string> regions(prefixes.begin(), prefixes.end());
+  return emit(*fused, parts.front().opts, regions);
 }
 
 }  // namespace gust::dissolve
