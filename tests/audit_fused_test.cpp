@@ -26,6 +26,16 @@ const char* kNative = R"(
   .type gust_trap, %function
 gust_trap: b gust_trap
   .size gust_trap, .-gust_trap
+  .global console_gust_hal_mmio__read32
+  .type console_gust_hal_mmio__read32, %function
+console_gust_hal_mmio__read32: ldr r0, [r0]
+  bx lr
+  .size console_gust_hal_mmio__read32, .-console_gust_hal_mmio__read32
+  .global timer_gust_hal_mmio__read32
+  .type timer_gust_hal_mmio__read32, %function
+timer_gust_hal_mmio__read32: ldr r0, [r0]
+  bx lr
+  .size timer_gust_hal_mmio__read32, .-timer_gust_hal_mmio__read32
   .global main
   .type main, %function
 main: bl app_run
@@ -121,10 +131,12 @@ bool has_violation(const Report& rep, const std::string& instance, const std::st
 
 TEST(AuditFused, TheAppMayReachTheRegionsAndFunctionsOfWhatItIsWiredTo) {
   // Its own region, console's (an inlined uart_tx_byte), a call of console's
-  // internal function: all within what the wiring lets it reach.
+  // internal function and of console's bridge: all within what the wiring
+  // lets it reach.
   auto rep = audit_fused("wired",
                          fused_object("  push {r4, lr}\n" + checked_store("app_gust_memory") +
-                                      checked_store("console_gust_memory") + "  bl console_uart_tx_byte\n  pop {r4, pc}"),
+                                      checked_store("console_gust_memory") +
+                                      "  bl console_uart_tx_byte\n  bl console_gust_hal_mmio__read32\n  pop {r4, pc}"),
                          wired());
   ASSERT_TRUE(rep) << rep.error().message;
   EXPECT_TRUE(rep->ok()) << rep->text();
@@ -153,6 +165,11 @@ TEST(AuditFused, ACallIntoAnInstanceTheAppIsNotWiredToIsRefused) {
   auto rep = audit_fused("unwired_call", fused_object("  push {r4, lr}\n  bl timer_tick\n  pop {r4, pc}"), wired());
   ASSERT_TRUE(rep) << rep.error().message;
   EXPECT_TRUE(has_violation(*rep, "app", "direct-call", "timer_tick")) << rep->text();
+  // Nor into its bridge, which console's inlined code would have no reason to call.
+  auto bridge = audit_fused("unwired_bridge",
+                            fused_object("  push {r4, lr}\n  bl timer_gust_hal_mmio__read32\n  pop {r4, pc}"), wired());
+  ASSERT_TRUE(bridge) << bridge.error().message;
+  EXPECT_TRUE(has_violation(*bridge, "app", "direct-call", "timer_gust_hal_mmio__read32")) << bridge->text();
 }
 
 TEST(AuditFused, TheCalleeDoesNotReachItsCallersRegion) {

@@ -41,7 +41,7 @@ const Property kChecked[] = {
      "functions (<instance>_gust_hal_*), gust_trap, a runtime helper (__aeabi_*, libgcc's __*, "
      "named by a global FUNC symbol of any size), or the start of an export of another instance that "
      "the build's wiring resolved for it (the wasm app's calls into its drivers, and no other); in a fused "
-     "object, also the start of any function of an instance whose export it is wired to"},
+     "object, also the start of any function, and the bridge functions, of an instance whose export it is wired to"},
     {"indirect-branch",
      "any other BX/BLX through a register only as gust's call_indirect dispatch (descriptor "
      "loaded, its signature word compared with a constant, made in the sequence or anywhere the "
@@ -157,7 +157,10 @@ struct Auditor {
     if (!p || p->kind != image::Mapping::Thumb || is_dissolved(target)) return false;
     for (const image::Symbol* s : img.symbols_at(target)) {
       if (!s->is_func() || s->is_local() || s->section == 0) continue;
-      if (s->name.rfind(inst.name + "_gust_hal_", 0) == 0) return true;
+      // Its own bridge; in a fused object also the bridges of the instances it is wired to, whose
+      // inlined code calls them.
+      for (const std::string& r : reached(inst.name))
+        if (s->name.rfind(r + "_gust_hal_", 0) == 0) return true;
       if (is_helper_name(s->name)) return true;
       // A wiring adapter in the bridge (gust_wire_*, which copies a list<u8>
       // between two regions), where the wiring resolved a call to it.

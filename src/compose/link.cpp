@@ -106,6 +106,12 @@ Result<void> measure(Build& b) {
       order.push_back(n);
     }
   }
+  // A fused object's own component (what no instance's prefix names) only
+  // when it holds anything.
+  for (const auto& o : b.objects)
+    if (!o.by_instance.empty())
+      if (auto it = comps.find(o.component); it != comps.end() && it->second.text + it->second.data + it->second.bss == 0)
+        std::erase(order, o.component);
   // Drivers first, then the native parts, as the pipeline runs.
   Report& rep = b.report;
   for (const char* kind : {"wasm", "trusted", "boot", "app", "runtime"})
