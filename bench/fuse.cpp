@@ -7,12 +7,14 @@
 // app's global constructors, app__initialize, else app_run) to the write of
 // its '\n' to USART1's DR, the console's uart_init included; per byte
 // printed, that is the cost of one console.uart-tx-byte call and the app's
-// loop around it. Instruction counts are deterministic.
+// loop around it; and for the echo app, the instructions of one byte
+// received and echoed. Instruction counts are deterministic.
 // usage: fuse [--out DIR] [NODE.toml ...]   (default: the echo-app, relay and gateway nodes)
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "compose/compose.h"
 #include "emu/cortexm.h"
@@ -24,13 +26,68 @@ namespace {
 
 constexpr uint32_t kPeripherals = 0x40000000, kWindow = 0x21000;  // APB1 and APB2, up to RCC (mapped as RAM)
 constexpr uint32_t kUsart1 = 0x40013800 - kPeripherals, kUsart2 = 0x40004400 - kPeripherals;
-constexpr uint32_t kSrTxeTc = 0xC0;
+constexpr uint32_t kSrTxeTc = 0xC0, kSrRxne = 0x20;
 
 struct Figures {
   uint64_t flash = 0, sram = 0, stack = 0, dissolved_text = 0;
   uint64_t instructions = 0, bytes = 0;
   std::string entry;
+  std::optional<uint64_t> echo;  // instructions per echoed byte, for an app that echoes (f100-echo-app)
 };
+
+// The image on a fresh core, each instance's global constructors run as
+// boot runs them; then `entry`, counted, until USART1 has sent `lines` '\n'
+// and, with `echo`, the byte echo_byte after them (USART1 holding it
+// received from the start, its interrupt latched). The instructions and the
+// bytes sent.
+struct Run {
+  uint64_t instructions = 0, bytes = 0;
+};
+constexpr uint8_t kEchoByte = 'Q';
+Result<Run> run_until(const compose::Node& node, const fs::path& elf, const std::string& entry, int lines, bool echo) {
+  emu::CortexM* cpu = nullptr;
+  Run run;
+  int seen = 0;
+  bool pending = echo, done = false;
+  auto read = [&](uint32_t off) -> uint32_t {
+    if (off == kUsart1) return kSrTxeTc | (pending ? kSrRxne : 0);
+    if (off == kUsart1 + 4 && pending) {
+      pending = false;
+      return kEchoByte;
+    }
+    return off == kUsart2 ? kSrTxeTc : 0;
+  };
+  auto write = [&](uint32_t off, uint32_t v) {
+    if (off != kUsart1 + 4 || done) return;
+    ++run.bytes;
+    if (seen < lines) {
+      if ((v & 0xFF) == '\n' && ++seen == lines && !echo) done = true;
+    } else if (echo && (v & 0xFF) == kEchoByte) {
+      done = true;
+    }
+    if (done) cpu->raise_fault("stop");
+  };
+  auto loaded = emu::CortexM::load_image(elf, kPeripherals, kWindow, read, write);
+  if (!loaded) return loaded.error();
+  cpu = loaded->get();
+  for (const auto& d : node.drivers)
+    if (cpu->has(d.instance + "__initialize"))
+      if (auto r = cpu->call(d.instance + "__initialize", {}); !r.ok)
+        return Error::make(Error::Kind::Tool, d.instance + "__initialize: " + (r.trapped ? "trap" : r.fault));
+  if (echo) {
+    const uint8_t one = 1;
+    if (!cpu->has("console_irq_latch") || !cpu->write(cpu->address("console_irq_latch"), &one, 1))
+      return Error::make(Error::Kind::Tool, "no console_irq_latch to latch the receive interrupt in");
+  }
+  cpu->count_instructions(true);
+  auto r = cpu->call(entry, {});
+  cpu->count_instructions(false);
+  if (!done)
+    return Error::make(Error::Kind::Tool, entry + " stopped before the end of what it should send (" +
+                                              (r.ok ? "returned" : r.trapped ? "trapped" : r.fault) + ")");
+  run.instructions = r.instructions;
+  return run;
+}
 
 Result<Figures> measure(const compose::Node& node, bool fused, const fs::path& out) {
   compose::BuildOptions bo;
@@ -45,34 +102,24 @@ Result<Figures> measure(const compose::Node& node, bool fused, const fs::path& o
   f.stack = rep->stack_bytes;
   for (const auto& c : rep->components)
     if (c.kind == "wasm") f.dissolved_text += c.text;
-  // Every USART ready to send; the first '\n' on USART1 ends the line.
-  emu::CortexM* cpu = nullptr;
-  bool done = false;
-  auto read = [](uint32_t off) -> uint32_t { return off == kUsart1 || off == kUsart2 ? kSrTxeTc : 0; };
-  auto write = [&](uint32_t off, uint32_t v) {
-    if (off != kUsart1 + 4 || done) return;
-    ++f.bytes;
-    if ((v & 0xFF) == '\n') {
-      done = true;
-      cpu->raise_fault("line printed");
-    }
-  };
-  auto loaded = emu::CortexM::load_image(rep->elf, kPeripherals, kWindow, read, write);
-  if (!loaded) return loaded.error();
-  cpu = loaded->get();
-  // As boot: each instance's global constructors first.
-  for (const auto& d : node.drivers)
-    if (cpu->has(d.instance + "__initialize"))
-      if (auto r = cpu->call(d.instance + "__initialize", {}); !r.ok)
-        return Error::make(Error::Kind::Tool, d.instance + "__initialize: " + (r.trapped ? "trap" : r.fault));
-  f.entry = cpu->has("app__initialize") ? "app__initialize" : "app_run";
-  cpu->count_instructions(true);
-  auto r = cpu->call(f.entry, {});
-  cpu->count_instructions(false);
-  if (!done)
-    return Error::make(Error::Kind::Tool, f.entry + " printed no line (" +
-                                              (r.ok ? "returned" : r.trapped ? "trapped" : r.fault) + ")");
-  f.instructions = r.instructions;
+  {
+    auto probe = emu::CortexM::load_image(rep->elf, kPeripherals, kWindow, [](uint32_t) { return 0u; }, [](uint32_t, uint32_t) {});
+    if (!probe) return probe.error();
+    f.entry = (*probe)->has("app__initialize") ? "app__initialize" : "app_run";
+  }
+  auto banner = run_until(node, rep->elf, f.entry, 1, false);
+  if (!banner) return banner.error();
+  f.instructions = banner->instructions;
+  f.bytes = banner->bytes;
+  // The echo app: run() prints its ready line, then echoes; the difference
+  // of the two counts is one byte echoed (poll, uart_rx, uart_tx_byte).
+  if (node.name == "f100-echo-app") {
+    auto ready = run_until(node, rep->elf, "app_run", 1, false);
+    if (!ready) return ready.error();
+    auto echoed = run_until(node, rep->elf, "app_run", 1, true);
+    if (!echoed) return echoed.error();
+    f.echo = echoed->instructions - ready->instructions;
+  }
   return f;
 }
 
@@ -104,8 +151,8 @@ int main(int argc, char** argv) {
       nodes.push_back(root / "nodes" / (std::string(n) + ".toml"));
   nlohmann::json j = nlohmann::json::array();
   printf("fused against separate dissolving (gust build --fuse / --separate); instructions on the emulated Cortex-M3\n");
-  printf("  %-14s %-9s %6s %6s %6s %9s %7s %6s %7s\n", "node", "mode", "flash", "sram", "stack", "dissolved", "instr",
-         "bytes", "instr/B");
+  printf("  %-14s %-9s %6s %6s %6s %9s %7s %6s %7s %5s\n", "node", "mode", "flash", "sram", "stack", "dissolved",
+         "instr", "bytes", "instr/B", "echo");
   for (const auto& file : nodes) {
     auto node = compose::load_node(file);
     if (!node) {
@@ -119,18 +166,21 @@ int main(int argc, char** argv) {
         std::cerr << "fuse: " << node->name << (fused ? " (fused)" : " (separate)") << ": " << f.error().str() << "\n";
         return 1;
       }
-      printf("  %-14s %-9s %6" PRIu64 " %6" PRIu64 " %6" PRIu64 " %9" PRIu64 " %7" PRIu64 " %6" PRIu64 " %7.1f\n",
+      printf("  %-14s %-9s %6" PRIu64 " %6" PRIu64 " %6" PRIu64 " %9" PRIu64 " %7" PRIu64 " %6" PRIu64 " %7.1f %5s\n",
              node->name.c_str(), fused ? "fused" : "separate", f->flash, f->sram, f->stack, f->dissolved_text,
-             f->instructions, f->bytes, double(f->instructions) / double(f->bytes));
+             f->instructions, f->bytes, double(f->instructions) / double(f->bytes),
+             f->echo ? std::to_string(*f->echo).c_str() : "-");
       row[fused ? "fused" : "separate"] = {{"flash_bytes", f->flash},        {"sram_bytes", f->sram},
                                            {"stack_bytes", f->stack},        {"dissolved_text", f->dissolved_text},
                                            {"entry", f->entry},              {"instructions", f->instructions},
                                            {"bytes_printed", f->bytes}};
+      if (f->echo) row[fused ? "fused" : "separate"]["echo_instructions_per_byte"] = *f->echo;
     }
     j.push_back(row);
   }
   printf("  (flash, sram, stack: the build report, bytes; dissolved: the text of the wasm components; instr: from the\n"
-         "   entry that prints the banner to its '\\n' on USART1, uart_init included; instr/B: per byte printed)\n");
+         "   entry that prints the banner to its '\\n' on USART1, uart_init included; instr/B: per byte printed; echo:\n"
+         "   instructions for one byte received and echoed by the echo app's loop)\n");
   fs::create_directories(out);
   std::ofstream(out / "fuse.json") << j.dump(2) << "\n";
   printf("  wrote %s\n", (out / "fuse.json").c_str());

@@ -17,6 +17,8 @@
 namespace gust {
 namespace {
 
+namespace fs = std::filesystem;
+
 Result<compose::Report> build_echo(bool fused, const std::string& scratch) {
   auto node = compose::load_node(test::source_root() / "nodes" / "f100-echo-app.toml");
   if (!node) return node.error();

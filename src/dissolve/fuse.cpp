@@ -82,6 +82,21 @@ Result<Output> dissolve_fused(const std::vector<FusedPart>& parts) {
         return refusal("'" + sym + "' is not in the part's namespace", p.opts.prefix);
       g->setLinkage(llvm::GlobalValue::InternalLinkage);
     }
+  // Each part's variables in sections of their own part (.bss.<prefix>gust,
+  // .data.<prefix>gust, .rodata.<prefix>gust): the ARM backend's global
+  // merging may then join two variables of one part, as it does in a
+  // separate object, but never one part's with another's, so every byte of
+  // data stays named by its instance's prefix (the report's components,
+  // the audit's data of each instance).
+  for (llvm::GlobalVariable& g : fused->globals()) {
+    if (g.isDeclaration() || g.hasSection() || g.hasComdat() || g.getName().starts_with("llvm.")) continue;
+    const std::string name = g.getName().str();
+    auto part = std::find_if(prefixes.begin(), prefixes.end(),
+                             [&](const std::string& pre) { return name.rfind(pre, 0) == 0; });
+    if (part == prefixes.end()) continue;
+    const char* kind = g.isConstant() ? ".rodata." : g.getInitializer()->isNullValue() ? ".bss." : ".data.";
+    g.setSection(kind + *part + "gust");
+  }
   // A wired import into a fused part's namespace must be bound: one that
   // names no definition there is a wiring error, not a bridge function.
   for (const FusedPart& p : parts)
