@@ -103,7 +103,7 @@ inline constexpr const char* kAppEntry = "run";
 
 // Whether a node with a wasm app is dissolved fused unless its manifest
 // says `fuse = false` (README "Fused dissolving" says why).
-inline constexpr bool kFuseByDefault = false;
+inline constexpr bool kFuseByDefault = true;
 
 struct Node {
   fs::path file;
