@@ -60,8 +60,8 @@ Result<void> dissolve_fused_node(Build& b) {
     }
     parts.push_back(std::move(part));
   }
-  // Debug lines: the instances' source maps, as each instance's dissolve
-  // takes them; all parts must agree on debug_info.
+  // Each part's debug lines come from its own source map (instance_options),
+  // so inlined driver code keeps its driver's lines in the app.
   auto dis = dissolve::dissolve_fused(parts);
   if (!dis) {
     Error e = dis.error();
