@@ -104,6 +104,9 @@ int main(int argc, char** argv) {
   }
   compose::BuildOptions bo;
   bo.out_root = out / "stream-nodes";
+  // Separate: the bench calls the rx instance's exports (rx_uart_init,
+  // rx_uart_rx) by symbol, which a fused build inlines into the app.
+  bo.fuse = false;
   auto rep = compose::build(*node, bo);
   if (!rep) {
     std::cerr << "stream: " << rep.error().str() << "\n";

@@ -313,8 +313,8 @@ TEST_F(CcsdsEmu, DissolvedFramerMatchesTheReference) {
 // the reference framer's. QEMU's USART holds a byte until DR is read, so
 // nothing overruns: the run ends at "overrun=0", the counts line's last field
 // (--expect matches as the line arrives, so nothing before it is cut).
-TEST(CcsdsRelay, TheNodeInQemuPrintsWhatTheReferenceFrames) {
-  const fs::path dir = scratch("ccsds-relay");
+void relay_in_qemu(const std::string& mode) {
+  const fs::path dir = scratch("ccsds-relay" + mode);
   Bytes all;
   for (uint32_t seed = 3000; seed < 3004; ++seed) {
     const Bytes s = stream(seed, 30);
@@ -322,7 +322,7 @@ TEST(CcsdsRelay, TheNodeInQemuPrintsWhatTheReferenceFrames) {
   }
   std::ofstream(dir / "stream.bin", std::ios::binary)
       .write(reinterpret_cast<const char*>(all.data()), std::streamsize(all.size()));
-  auto r = base::run_tool({GUST_BINARY, "run", (source_root() / "nodes" / "f100-relay.toml").string(), "--input",
+  auto r = base::run_tool({GUST_BINARY, "run", mode, (source_root() / "nodes" / "f100-relay.toml").string(), "--input",
                            "usart2=" + (dir / "stream.bin").string(), "--expect", "overrun=0", "--timeout", "120",
                            "--out", (dir / "nodes").string()});
   ASSERT_EQ(r.status, 0) << r.output;
@@ -362,6 +362,11 @@ TEST(CcsdsRelay, TheNodeInQemuPrintsWhatTheReferenceFrames) {
   EXPECT_GT(want.bad, 3u);
   EXPECT_GT(want.resync, 3u);
 }
+
+TEST(CcsdsRelay, TheNodeInQemuPrintsWhatTheReferenceFrames) { relay_in_qemu("--separate"); }
+
+// The same with the app and its three instances dissolved into one object.
+TEST(CcsdsRelay, TheFusedNodeInQemuPrintsWhatTheReferenceFrames) { relay_in_qemu("--fuse"); }
 
 }  // namespace
 }  // namespace gust::test

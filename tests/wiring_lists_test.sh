@@ -6,17 +6,18 @@
 # Hostile apps (tests/wiring/app-list-*.wat, on_trap = "reset"): a range past
 # the app's region traps 4 (out of bounds memory access) in the adapter
 # before a byte of it moves, a list longer than the transfer buffer traps 13.
-# usage: wiring_lists_test.sh path/to/gust project-root
+# usage: wiring_lists_test.sh path/to/gust project-root [--fuse|--separate]
 set -u
 gust=$1
 root=$2
+mode=${3:-}  # --fuse or --separate: how gust build dissolves the node (default: the manifest's)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL $*"; exit 1; }
 nm=${GUST_ARM_NM:-arm-none-eabi-nm}
 
 node=$root/nodes/f100-echo-lists.toml
-text=$("$gust" build "$node" --out "$work/nodes" 2>"$work/err.txt") || fail "build: $(cat "$work/err.txt")"
+text=$("$gust" build $mode "$node" --out "$work/nodes" 2>"$work/err.txt") || fail "build: $(cat "$work/err.txt")"
 grep -q "links between instances (wired, audited):.* app -> gust_wire_console_uart_write" <<<"$text" ||
   fail "uart-write is not wired through its adapter: $text"
 grep -q "app -> gust_wire_console_uart_read" <<<"$text" || fail "uart-read is not wired through its adapter: $text"
@@ -27,7 +28,7 @@ elf=$work/nodes/f100-echo-lists/f100-echo-lists.elf
 "$nm" "$elf" | grep -q ' T gust_wire_console_uart_write$' || fail "no adapter in the image"
 echo "ok   build: uart-write and uart-read wired through adapters, audit passed"
 
-"$gust" run "$node" --no-build --out "$work/nodes" --send lists-9Kp --expect lists-9Kp --timeout 30 >"$work/run.txt" 2>&1 ||
+"$gust" run $mode "$node" --no-build --out "$work/nodes" --send lists-9Kp --expect lists-9Kp --timeout 30 >"$work/run.txt" 2>&1 ||
   fail "run: $(cat "$work/run.txt")"
 [ "$(grep -c "gust-echo-lists" "$work/run.txt")" -eq 1 ] || fail "the banner not once: $(cat "$work/run.txt")"
 grep -q "echo: ready" "$work/run.txt" || fail "run() did not start: $(cat "$work/run.txt")"
@@ -38,7 +39,7 @@ echo "ok   qemu: banner (one uart-write), ready, echo through uart-read and uart
 hostile() {
   local case=$1 code=$2 meaning=$3 first=$4
   local n=$root/tests/wiring/list-$case.toml
-  "$gust" run "$n" --expect "before reset" --timeout 30 --out "$work/$case" >"$work/$case.txt" 2>&1 ||
+  "$gust" run $mode "$n" --expect "before reset" --timeout 30 --out "$work/$case" >"$work/$case.txt" 2>&1 ||
     fail "$case: no trap report: $(cat "$work/$case.txt")"
   tr -d '\r' <"$work/$case.txt" >"$work/$case.lines"
   grep -qx "$first" "$work/$case.lines" || fail "$case: the in-range write did not come out: $(cat "$work/$case.lines")"

@@ -75,13 +75,25 @@ PY
   elf=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["elf"])' "$report")
   if arm-none-eabi-nm "$elf" | grep -q ' link_'; then bad "unused-instance: link_ symbols in the image"; else ok "unused-instance: no link_ symbol in the image"; fi
   if audit=$("$gust" audit "$elf" 2>&1); then ok "unused-instance: gust audit passes on its own"; else bad "unused-instance: gust audit" "$audit"; fi
-  # The same image without the recorded wiring: the app's calls into console are refused.
+  # The same image without the recorded wiring: the app's calls into console are refused. Fused (the
+  # default) console's uart_init is inlined into the app, whose calls into console's bridge are refused;
+  # built --separate, its call of console_uart_init is.
   arm-none-eabi-objcopy --remove-section=.gust_links "$elf" "$work/unwired.elf"
   audit=$("$gust" audit "$work/unwired.elf" 2>&1)
-  if [ $? -eq 1 ] && grep -q "direct-call" <<<"$audit" && grep -q "console_uart_init" <<<"$audit"; then
-    ok "unused-instance: without the wiring, the audit refuses the app's calls"
+  if [ $? -eq 1 ] && grep -q "instance app, .*direct-call: calls .*(console_gust_hal_" <<<"$audit"; then
+    ok "unused-instance: fused, without the wiring, the audit refuses the app's calls into console's bridge"
   else
-    bad "unused-instance: audit without the wiring" "$audit"
+    bad "unused-instance: audit without the wiring (fused)" "$audit"
+  fi
+  sep=$("$gust" build --separate "$dir/unused-instance.toml" --out "$work/separate" --json 2>"$work/err.txt") ||
+    bad "unused-instance: --separate build" "$(cat "$work/err.txt")"
+  sep_elf=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["elf"])' "$sep")
+  arm-none-eabi-objcopy --remove-section=.gust_links "$sep_elf" "$work/unwired-separate.elf"
+  audit=$("$gust" audit "$work/unwired-separate.elf" 2>&1)
+  if [ $? -eq 1 ] && grep -q "direct-call" <<<"$audit" && grep -q "console_uart_init" <<<"$audit"; then
+    ok "unused-instance: separate, without the wiring, the audit refuses the app's calls"
+  else
+    bad "unused-instance: audit without the wiring (separate)" "$audit"
   fi
 else
   bad "unused-instance: refused" "$(cat "$work/err.txt")"

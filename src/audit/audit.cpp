@@ -40,7 +40,8 @@ const Property kChecked[] = {
      "MOVW/MOVT), goes to the start of a function of the same instance, one of its own bridge "
      "functions (<instance>_gust_hal_*), gust_trap, a runtime helper (__aeabi_*, libgcc's __*, "
      "named by a global FUNC symbol of any size), or the start of an export of another instance that "
-     "the build's wiring resolved for it (the wasm app's calls into its drivers, and no other)"},
+     "the build's wiring resolved for it (the wasm app's calls into its drivers, and no other); in a fused "
+     "object, also the start of any function, and the bridge functions, of an instance whose export it is wired to"},
     {"indirect-branch",
      "any other BX/BLX through a register only as gust's call_indirect dispatch (descriptor "
      "loaded, its signature word compared with a constant, made in the sequence or anywhere the "
@@ -51,9 +52,11 @@ const Property kChecked[] = {
     {"store",
      "every store's address is SP plus a non-negative constant, or a constant address inside the "
      "instance's own writable data, or its linear memory's base plus an offset bounded from both sides "
-     "by compares (CMP then a branch) of it, a copy of it, or a register a constant away from it"},
+     "by compares (CMP then a branch) of it, a copy of it, or a register a constant away from it; in a fused "
+     "object, the instance's data is its own and that of each instance whose export it is wired to, no other"},
     {"instance",
-     "dissolved code of one object carries one instance's prefix; with the build's list, no "
+     "dissolved code of one object carries one instance's prefix (a fused object: every function the prefix "
+     "of one instance of its fused set, whose function it is); with the build's list, no "
      "dissolved instance the build did not make, and no function named in a built instance's "
      "namespace (<instance>_*, but its bridge's) outside dissolved code"},
 };
@@ -101,6 +104,21 @@ struct Auditor {
   std::optional<uint32_t> trap;                        // gust_trap
   std::set<uint32_t> noreturn;                         // gust_trap, and own functions that only ever reach it
   std::map<std::string, std::set<std::string>> links;  // instance -> other instances' exports it may call
+  std::vector<std::set<std::string>> fused;            // instances dissolved together, one set per object
+  std::map<int, std::set<std::string>> fused_object;   // FILE id of a fused object -> its instances
+  // A fused instance -> itself and the instances of its set whose exports it is wired to: whose code
+  // the optimiser may have inlined into its functions, and so whose data and functions they may reach.
+  std::map<std::string, std::set<std::string>> reach;
+
+  std::set<std::string> reached(const std::string& inst) const {
+    auto it = reach.find(inst);
+    return it != reach.end() ? it->second : std::set<std::string>{inst};
+  }
+  static bool in_namespace(const std::string& symbol, const std::set<std::string>& instances) {
+    for (const auto& i : instances)
+      if (symbol.rfind(i + "_", 0) == 0) return true;
+    return false;
+  }
 
   bool is_dissolved(uint32_t addr) const {
     const image::Piece* p = img.piece_at(addr);
@@ -139,7 +157,10 @@ struct Auditor {
     if (!p || p->kind != image::Mapping::Thumb || is_dissolved(target)) return false;
     for (const image::Symbol* s : img.symbols_at(target)) {
       if (!s->is_func() || s->is_local() || s->section == 0) continue;
-      if (s->name.rfind(inst.name + "_gust_hal_", 0) == 0) return true;
+      // Its own bridge; in a fused object also the bridges of the instances it is wired to, whose
+      // inlined code calls them.
+      for (const std::string& r : reached(inst.name))
+        if (s->name.rfind(r + "_gust_hal_", 0) == 0) return true;
       if (is_helper_name(s->name)) return true;
       // A wiring adapter in the bridge (gust_wire_*, which copies a list<u8>
       // between two regions), where the wiring resolved a call to it.
@@ -438,6 +459,30 @@ void Auditor::run(const Options& opts) {
   std::map<std::string, std::vector<const image::Symbol*>> code_of;
   std::map<std::string, std::set<int>> objects_of;
   for (const auto& [id, list] : by_object) {
+    // A fused object: the prefixes of its global functions are all of one fused set's instances, and
+    // each of its functions, local ones too, is the instance's its own prefix names.
+    std::set<std::string> prefixes;
+    for (const image::Symbol* f : list)
+      if (!f->is_local()) prefixes.insert(f->name.substr(0, f->name.find('_')));
+    const std::set<std::string>* set = nullptr;
+    for (const auto& group : fused)
+      if (!prefixes.empty() && std::includes(group.begin(), group.end(), prefixes.begin(), prefixes.end()))
+        set = &group;
+    if (set) {
+      fused_object[id] = *set;
+      for (const image::Symbol* f : list) {
+        const std::string prefix = f->name.substr(0, f->name.find('_'));
+        if (f->name.find('_') == std::string::npos || !set->count(prefix)) {
+          rep.violations.push_back({prefix, f->name, "instance", f->addr, "",
+                                    "a function of a fused object outside the namespaces of its instances"});
+          continue;
+        }
+        code_of[prefix].push_back(f);
+        objects_of[prefix].insert(id);
+        instances[prefix].name = prefix;
+      }
+      continue;
+    }
     std::string name;
     for (const image::Symbol* f : list) {
       if (f->is_local()) continue;
@@ -472,12 +517,22 @@ void Auditor::run(const Options& opts) {
                                         "audited"});
   }
 
-  for (auto& [name, inst] : instances) {
-    std::set<uint32_t> own;
-    for (const image::Symbol* f : code_of[name]) {
-      own.insert(f->addr);
-      inst.functions.push_back(f->name);
+  for (const auto& group : fused)
+    for (const std::string& i : group) {
+      std::set<std::string>& r = reach[i];
+      r.insert(i);
+      if (auto l = links.find(i); l != links.end())
+        for (const std::string& j : group)
+          for (const std::string& sym : l->second)
+            if (j != i && sym.rfind(j + "_", 0) == 0) r.insert(j);
     }
+
+  for (auto& [name, inst] : instances) {
+    const std::set<std::string> reaches = reached(name);
+    std::set<uint32_t> own;
+    for (const image::Symbol* f : code_of[name]) inst.functions.push_back(f->name);
+    for (const std::string& r : reaches)
+      for (const image::Symbol* f : code_of[r]) own.insert(f->addr);
     for (const image::Symbol* f : fns)
       if (!f->is_local() && f->name.rfind(name + "_gust_hal_", 0) == 0 && !is_dissolved(f->addr))
         inst.bridge.push_back(f->name);
@@ -486,7 +541,9 @@ void Auditor::run(const Options& opts) {
     for (const auto& s : img.symbols) {
       if (!s.is_object() || s.size == 0 || s.section == 0 || s.section >= img.sections.size()) continue;
       if (!img.sections[s.section].write() || !img.sections[s.section].alloc()) continue;
-      const bool mine = s.is_local() ? objects_of[name].count(s.file_id) > 0 : s.name.rfind(name + "_", 0) == 0;
+      // In a fused object the symbol's prefix says whose a local object is, as for a global one.
+      const bool mine = s.is_local() && !fused_object.count(s.file_id) ? objects_of[name].count(s.file_id) > 0
+                                                                        : in_namespace(s.name, reaches);
       if (mine) data.push_back({s.addr, s.addr + s.size});
     }
     // Own functions that never return (the machine outliner's `movs r0, #N; b.w gust_trap`).
@@ -520,10 +577,12 @@ void Auditor::run(const Options& opts) {
 Result<Report> audit(const image::Image& img, const Options& opts) {
   Report rep;
   rep.image = img.where;
-  Auditor a{img, rep, {}, {}, {}, {}, {}};
+  Auditor a{img, rep, {}, {}, {}, {}, {}, {}, {}, {}};
   a.links = opts.links;
+  a.fused = opts.fused;
   // On its own, gust audit reads the wiring gust build recorded in the image.
-  if (a.links.empty())
+  const bool read_links = a.links.empty(), read_fused = a.fused.empty();
+  if (read_links || read_fused)
     if (const image::Section* sec = img.section(kLinksSection);
         sec && !sec->alloc() && !sec->nobits() && uint64_t(sec->offset) + sec->size <= img.bytes.size()) {
       const std::string text(img.bytes.begin() + sec->offset, img.bytes.begin() + sec->offset + sec->size);
@@ -534,8 +593,15 @@ Result<Report> audit(const image::Image& img, const Options& opts) {
         const std::string line = text.substr(at, end - at);
         at = end + 1;
         const size_t sp = line.find(' ');
-        if (sp != std::string::npos && sp > 0 && sp + 1 < line.size())
+        if (sp == std::string::npos || sp == 0 || sp + 1 >= line.size()) continue;
+        if (line.substr(0, sp) == kFusedLine) {
+          std::set<std::string> group;
+          std::istringstream names(line.substr(sp + 1));
+          for (std::string n; names >> n;) group.insert(n);
+          if (read_fused && !group.empty()) a.fused.push_back(std::move(group));
+        } else if (read_links) {
           a.links[line.substr(0, sp)].insert(line.substr(sp + 1));
+        }
       }
     }
   a.run(opts);

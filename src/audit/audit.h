@@ -64,11 +64,20 @@ struct Options {
   // instances' exports it may call (direct-call). Empty: what the image's kLinksSection records
   // (gust audit on its own), or none.
   std::map<std::string, std::set<std::string>> links;
+  // Instances dissolved together into one object (fused dissolving), each set one object's. Empty:
+  // what the image's kLinksSection records (its "gust_fused" lines), or none. In such an object every
+  // function and data object belongs to the instance its symbol's prefix names, and a function of
+  // instance I may also store into the data, and call the functions, of each instance J of its set
+  // whose export I is wired to (links), since the optimiser may have inlined J's code into I's; no
+  // other instance's, and nothing of this applies to an object not listed here.
+  std::vector<std::set<std::string>> fused;
 };
 
 // The section, not loaded, in which gust build records the wiring for gust audit: one line
-// "<instance> <symbol>" per call it resolved between instances.
+// "<instance> <symbol>" per call it resolved between instances, and one "gust_fused <instance>..." per
+// set of instances dissolved into one object (kFusedLine; no instance name starts with gust).
 inline constexpr const char* kLinksSection = ".gust_links";
+inline constexpr const char* kFusedLine = "gust_fused";
 
 // Audits a linked image. A Result error is an image the audit cannot read at all; a rule broken
 // is a Violation in the report (the caller refuses the image unless report.ok()).

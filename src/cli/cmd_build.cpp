@@ -22,7 +22,7 @@ namespace {
 
 struct BuildArgs {
   std::string manifest, out;
-  bool json = false, prove = false, no_debug = false;
+  bool json = false, prove = false, no_debug = false, fuse = false, separate = false;
   uint32_t unwind = 8;
 };
 
@@ -34,6 +34,8 @@ int run_build(const BuildArgs& a) {
   opts.prove = a.prove;
   opts.unwind = a.unwind;
   opts.debug = !a.no_debug;
+  if (a.fuse) opts.fuse = true;
+  if (a.separate) opts.fuse = false;
   auto rep = compose::build(*node, opts);
   if (!rep) return report(rep.error());
   if (a.json)
@@ -57,6 +59,11 @@ void add_build(CLI::App& app) {
   c->add_flag("--no-debug", a->no_debug,
               "Leave the debug information out of the image (the DWARF of the drivers' C++ lines and of the native "
               "parts); the loaded bytes are the same");
+  auto* fuse = c->add_flag("--fuse", a->fuse,
+                           "Dissolve the wasm app and its drivers into one object, so that calls into the drivers "
+                           "may inline (the manifest's fuse = true)");
+  c->add_flag("--separate", a->separate, "Dissolve each instance on its own (the manifest's fuse = false)")
+      ->excludes(fuse);
   c->callback([a] { exit_status = run_build(*a); });
 }
 

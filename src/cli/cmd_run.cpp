@@ -33,7 +33,7 @@ struct RunArgs {
   std::string manifest, expect, send, out;
   std::vector<std::string> inputs, outputs;  // "usartN=FILE"
   double timeout = 0;
-  bool no_build = false;
+  bool no_build = false, fuse = false, separate = false;
   std::optional<int> gdb;  // --gdb [PORT]: QEMU halted, waiting for gdb
   std::string device_log;  // --device-log FILE: QEMU's log of the devices it does not model
 };
@@ -460,6 +460,8 @@ int run_node(const RunArgs& a) {
   if (!a.no_build) {
     compose::BuildOptions opts;
     opts.out_root = out_root;
+    if (a.fuse) opts.fuse = true;
+    if (a.separate) opts.fuse = false;
     auto rep = compose::build(*node, opts);
     if (!rep) {
       // The build wrote nothing: an image built before is still in place.
@@ -511,6 +513,8 @@ void add_run(CLI::App& app) {
                 "Write QEMU's log of every access to a device it does not model (RCC, GPIO, AFIO; -d unimp) to FILE "
                 "when QEMU stops")
       ->type_name("FILE");
+  auto* fuse = c->add_flag("--fuse", a->fuse, "Build as gust build --fuse (the app and its drivers in one object)");
+  c->add_flag("--separate", a->separate, "Build as gust build --separate (each instance on its own)")->excludes(fuse);
   auto gdb_port = std::make_shared<int>(1234);
   CLI::Option* gdb = c->add_option("--gdb", *gdb_port,
                                    "Start QEMU halted with its gdb server on localhost:PORT (default 1234) and print "

@@ -16,6 +16,11 @@ Result<void> audit(Build& b) {
     opts.expect.push_back(kAppInstance);
     opts.links[kAppInstance] = b.wiring.link_symbols;
   }
+  // One fused object holds the app and every instance (fused.cpp).
+  if (b.fused) {
+    std::set<std::string> all(opts.expect.begin(), opts.expect.end());
+    opts.fused.push_back(all);
+  }
   auto rep = audit::audit_file(b.elf, opts);
   if (!rep) return rep.error();
   b.report.audit = rep->json();

@@ -120,6 +120,8 @@ Result<void> plan(Build& b) {
   fs::create_directories(b.scratch, ec);
   if (ec) return Error::make(Error::Kind::Input, "cannot create the build folder: " + ec.message(), b.scratch.string());
   b.total_steps = int(b.node.drivers.size()) * (b.opts.prove ? 3 : 2) + 5 + (b.node.app_wasm ? 3 : 0);
+  b.fused = b.node.app_wasm && b.opts.fuse.value_or(b.node.fuse);
+  b.report.fused = b.fused;
   b.report.node = b.node.name;
   b.report.chip = b.chip.name;
   return {};

@@ -101,6 +101,10 @@ inline constexpr uint32_t kSysTickException = 15;
 // The export of an app's world that boot calls: `run: func()`.
 inline constexpr const char* kAppEntry = "run";
 
+// Whether a node with a wasm app is dissolved fused unless its manifest
+// says `fuse = false` (README "Fused dissolving" says why).
+inline constexpr bool kFuseByDefault = true;
+
 struct Node {
   fs::path file;
   std::string name, chip, banner;
@@ -115,6 +119,10 @@ struct Node {
   std::vector<PriorityDecl> priorities;                  // [priorities]; lines not named keep the reset level 0
   BuildFlags flags;                                      // for every driver of the node
   std::vector<DriverInstance> drivers;
+  // A wasm app and its drivers dissolved into one object, so that its calls
+  // into them may inline (`fuse`, README "Fused dissolving"); false: each
+  // instance on its own, the app's calls real calls.
+  bool fuse = kFuseByDefault;
 };
 
 // The project's root: the folder that holds chips/, firmware/ and include/.
@@ -217,6 +225,7 @@ struct Report {
   std::vector<std::string> tcb_imports;
   std::vector<std::string> tcb_native;  // the native components besides the runtime: bridge, boot (and a C app)
   std::vector<std::string> links;       // calls between instances the wiring resolved: "app -> console_uart_init"
+  bool fused = false;                   // the app and its drivers dissolved into one object
   nlohmann::json proofs = nlohmann::json::array();  // with --prove: one verdict per harness
   nlohmann::json audit;  // gust audit's report on the image: the properties checked, per instance
   nlohmann::json json() const;
@@ -232,6 +241,8 @@ struct BuildOptions {
   // lines through the dissolver, -g for the native parts); the loaded
   // bytes are the same without.
   bool debug = true;
+  // --fuse / --separate: overrides the manifest's `fuse`.
+  std::optional<bool> fuse;
 };
 
 // The whole pipeline for one node. Progress goes to stderr.

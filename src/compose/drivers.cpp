@@ -196,12 +196,10 @@ uint64_t region_bytes(const DriverInstance& d, const wasm::Module& mod) {
   return (std::max<uint64_t>(data_end, d.wasm_stack.value_or(0)) + 7) & ~uint64_t(7);
 }
 
-Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverModule& dm, bool is_app = false) {
+}  // namespace
+
+dissolve::Options instance_options(Build& b, const DriverInstance& d, const DriverModule& dm, bool is_app) {
   const wasm::Module& mod = dm.module;
-  const fs::path& wasm_file = dm.wasm_file;
-  const fs::path obj = b.scratch / (d.instance + ".o");
-  b.progress("dissolve " + wasm_file.filename().string() + " -> " + obj.filename().string() + " (prefix " + d.instance +
-             "_)");
   dissolve::Options dopts;
   dopts.prefix = d.instance + "_";
   // Per-node export pruning: a module keeps only the exports that the native
@@ -228,6 +226,18 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverMo
     dopts.source_map_where = d.source.string();
   }
   dopts.hoist_checks = false;
+  return dopts;
+}
+
+namespace {
+
+Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverModule& dm, bool is_app = false) {
+  const wasm::Module& mod = dm.module;
+  const fs::path& wasm_file = dm.wasm_file;
+  const fs::path obj = b.scratch / (d.instance + ".o");
+  b.progress("dissolve " + wasm_file.filename().string() + " -> " + obj.filename().string() + " (prefix " + d.instance +
+             "_)");
+  const dissolve::Options dopts = instance_options(b, d, dm, is_app);
   auto dis = dissolve::dissolve(mod, dopts);
   if (!dis) return located(dis.error(), d.source);
   if (auto r = write_atomically(obj, dis->object.data(), dis->object.size()); !r) return r;
@@ -245,6 +255,8 @@ Result<void> dissolve_instance(Build& b, const DriverInstance& d, const DriverMo
   return {};
 }
 
+}  // namespace
+
 // The wasm app as an instance of its own: prefix app_, the node's build flags.
 DriverInstance app_instance(const Node& n) {
   DriverInstance d;
@@ -253,8 +265,6 @@ DriverInstance app_instance(const Node& n) {
   d.flags.cxxflags.push_back("-DGUST_BANNER=" + base::c_string_literal(n.banner));
   return d;
 }
-
-}  // namespace
 
 Result<void> build_drivers(Build& b) {
   for (const auto& d : b.node.drivers) {
@@ -291,6 +301,7 @@ Result<void> dissolve_drivers(Build& b) {
   std::erase_if(b.objects, [](const LinkedObject& o) { return o.kind == "wasm"; });
   b.imports.clear();
   b.read_only_split = false;
+  if (b.fused) return dissolve_fused_node(b);
   // The app first: what it calls decides what each instance keeps.
   if (b.app)
     if (auto r = dissolve_instance(b, app_instance(b.node), *b.app, true); !r) return r;

@@ -179,6 +179,12 @@ Result<void> generate(Build& b) {
               std::string(audit::kLinksSection) + ",\\\"\\\",%progbits\\n\"\n";
     for (const auto& sym : b.wiring.link_symbols)
       bridge += "        \".ascii \\\"" + std::string(kAppInstance) + " " + sym + "\\\\n\\\"\\n\"\n";
+    // The instances dissolved into one object (fused.cpp), each an instance name.
+    if (b.fused) {
+      std::string line = std::string(audit::kFusedLine) + " " + kAppInstance;
+      for (const auto& d : b.node.drivers) line += " " + d.instance;
+      bridge += "        \".ascii \\\"" + line + "\\\\n\\\"\\n\"\n";
+    }
     bridge += "        \".previous\");\n";
   }
   if (auto r = write_file(b.scratch / "bridge_node.c", bridge); !r) return r;

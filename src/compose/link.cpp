@@ -65,14 +65,14 @@ Result<void> link(Build& b) {
 }
 
 Result<void> measure(Build& b) {
-  std::map<std::string, std::pair<std::string, std::string>> component_of;  // object file -> (name, kind)
-  for (const auto& o : b.objects) component_of[o.file.string()] = {o.component, o.kind};
+  std::map<std::string, const LinkedObject*> component_of;  // object file -> its object
+  for (const auto& o : b.objects) component_of[o.file.string()] = &o;
   std::map<std::string, Component> comps;
   std::vector<std::string> order;
   for (const auto& e : parse_map(read_text(b.map))) {
     std::string name = runtime_library(e.file), kind = "runtime";
     if (auto it = component_of.find(e.file); it != component_of.end())
-      std::tie(name, kind) = it->second;
+      name = it->second->component_of(e.section), kind = it->second->kind;
     else if (name.empty())
       continue;
     Component& c = comps[name];
@@ -92,13 +92,26 @@ Result<void> measure(Build& b) {
   }
   // Every component is listed, also one the linker dropped whole (a driver
   // instance whose exports nothing calls).
-  for (const auto& [file, nk] : component_of) {
-    Component& c = comps[nk.first];
-    if (!c.name.empty()) continue;
-    c.name = nk.first;
-    c.kind = nk.second;
-    order.push_back(nk.first);
+  for (const auto& o : b.objects) {
+    // A fused object's own component holds what no instance's prefix names
+    // (signature objects): listed only when there is some.
+    std::vector<std::string> names;
+    for (const auto& [instance, component] : o.by_instance) names.push_back(component);
+    if (o.by_instance.empty()) names.push_back(o.component);
+    for (const auto& n : names) {
+      Component& c = comps[n];
+      if (!c.name.empty()) continue;
+      c.name = n;
+      c.kind = o.kind;
+      order.push_back(n);
+    }
   }
+  // A fused object's own component (what no instance's prefix names) only
+  // when it holds anything.
+  for (const auto& o : b.objects)
+    if (!o.by_instance.empty())
+      if (auto it = comps.find(o.component); it != comps.end() && it->second.text + it->second.data + it->second.bss == 0)
+        std::erase(order, o.component);
   // Drivers first, then the native parts, as the pipeline runs.
   Report& rep = b.report;
   for (const char* kind : {"wasm", "trusted", "boot", "app", "runtime"})
@@ -136,7 +149,7 @@ Result<void> stack(Build& b) {
   for (const auto& o : b.objects) object_of[o.file.string()] = &o;
   for (const auto& e : parse_map(read_text(b.map))) {
     auto it = object_of.find(e.file);
-    const std::string c = it != object_of.end() ? it->second->component : runtime_library(e.file);
+    const std::string c = it != object_of.end() ? it->second->component_of(e.section) : runtime_library(e.file);
     const bool dissolved = it != object_of.end() && it->second->kind == "wasm";
     if (!c.empty()) in.owners.push_back({uint32_t(e.address), uint32_t(e.address + e.size), c, dissolved});
   }

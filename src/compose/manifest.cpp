@@ -475,6 +475,16 @@ Result<Node> load_node(const fs::path& file, const std::string* text) {
       throw Failure{at(file, f.need("app_world")->source(),
                        "app_world is for an app compiled to wasm (C++, .wat, .wasm); this app is C, native")};
     }
+    // fuse: the app and its drivers dissolved into one object (README
+    // "Fused dissolving"), or each on its own.
+    if (const toml::node* fu = doc->get("fuse")) {
+      if (!fu->is_boolean()) throw Failure{at(file, fu->source(), "fuse must be true or false")};
+      if (!n.app_wasm)
+        throw Failure{at(file, fu->source(),
+                         "fuse is for an app compiled to wasm (it dissolves the app with its drivers); this app is C, "
+                         "native")};
+      n.fuse = **fu->as_boolean();
+    }
     if (const toml::table* b = doc->get_as<toml::table>("stack_bounds")) {
       for (const auto& [fn, v] : *b) {
         if (!v.is_integer() || **v.as_integer() < 0)

@@ -27,6 +27,7 @@ nlohmann::json Report::json() const {
         {{"name", c.name}, {"kind", c.kind}, {"text", c.text}, {"data", c.data}, {"bss", c.bss}, {"stack", c.stack}});
   j["tcb"] = {{"bytes", tcb_bytes}, {"imports", tcb_imports}, {"native", tcb_native}};
   j["links"] = links;
+  j["fused"] = fused;
   if (!proofs.empty()) j["proofs"] = proofs;
   if (!audit.is_null()) j["audit"] = audit;
   return j;
@@ -35,7 +36,8 @@ nlohmann::json Report::json() const {
 std::string Report::table() const {
   std::ostringstream s;
   char line[160];
-  s << "node " << node << " (" << chip << ")\n";
+  s << "node " << node << " (" << chip << ")" << (fused ? ", fused: the app and its drivers in one object" : "")
+    << "\n";
   snprintf(line, sizeof line, "  %-22s %-8s %7s %7s %7s %7s %7s %7s\n", "component", "kind", "text", "data", "bss",
            "stack", "flash", "sram");
   s << line;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "compose/compose.h"
+#include "dissolve/dissolve.h"
 #include "wit/wit.h"
 
 namespace gust::compose {
@@ -20,6 +21,12 @@ namespace gust::compose {
 struct LinkedObject {
   fs::path file;
   std::string component, kind;  // kind: wasm, trusted, boot, app
+  // A fused object (fused.cpp): instance -> the component its sections
+  // (.text.<instance>_*, .bss.<instance>_*, ...) belong to; what no
+  // instance's prefix names stays `component`.
+  std::map<std::string, std::string> by_instance;
+  // The component of one of its input sections, as the linker's map names it.
+  std::string component_of(const std::string& section) const;
 };
 
 // A driver instance's module, between the wasm stages and the dissolve.
@@ -91,6 +98,9 @@ struct Build {
   // Read-only data in flash for the instances (dissolve_drivers), and
   // whether any instance's module took it (audit_with_fallback).
   bool read_only_flash = true, read_only_split = false;
+  // The app and its instances dissolved into one object (fused.cpp): the
+  // manifest's `fuse`, or --fuse/--separate; only with a wasm app.
+  bool fused = false;
   Report report;
 
   void progress(const std::string& msg);
@@ -104,6 +114,13 @@ struct Build {
 [[nodiscard]] Result<void> build_drivers(Build& b);     // C++ -> wasm, the seam check, --prove; the wasm app
 [[nodiscard]] Result<void> wire(Build& b);              // every import of every module resolved (wiring.cpp)
 [[nodiscard]] Result<void> dissolve_drivers(Build& b);  // wasm -> Thumb-2, after the natives
+// The fused form of that stage (fused.cpp): the app and its instances, one object.
+[[nodiscard]] Result<void> dissolve_fused_node(Build& b);
+// What dissolve_drivers gives an instance's dissolve (drivers.cpp): its
+// prefix, region, levers, the exports the native side calls; for the app,
+// its wired imports.
+dissolve::Options instance_options(Build& b, const DriverInstance& d, const DriverModule& dm, bool is_app);
+DriverInstance app_instance(const Node& n);
 [[nodiscard]] Result<void> link(Build& b);
 [[nodiscard]] Result<void> audit(Build& b);
 // The audit; if it refuses an image in which an instance keeps read-only

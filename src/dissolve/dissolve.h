@@ -192,4 +192,20 @@ constexpr const char* kSignaturePrefix = "gust_sig_";
 // Runs the whole back half of the pipeline on a validated module.
 [[nodiscard]] Result<Output> dissolve(const wasm::Module& m, const Options& opts);
 
+// Fused dissolving (fuse.cpp): several validated modules, each lowered
+// under its own Options (its prefix, region, tables, bounds checks, and
+// import_links naming other parts' export symbols), joined into one LLVM
+// module in which a wired import is the callee's own function, then
+// optimised and emitted once into one object, so that calls across modules
+// may inline. The parts must share the pipeline's options (opt_level, the
+// check levers, debug_info); prefixes must be distinct instance prefixes.
+struct FusedPart {
+  const wasm::Module* module = nullptr;
+  Options opts;  // keep_exports must keep the exports other parts are wired to
+  // Export symbols of this part that only other parts call: internal once
+  // the parts are joined, so that the optimiser may inline and drop them.
+  std::set<std::string> internalise;
+};
+[[nodiscard]] Result<Output> dissolve_fused(const std::vector<FusedPart>& parts);
+
 }  // namespace gust::dissolve

@@ -118,7 +118,7 @@ static void collect_warnings(llvm::Module& mod, std::vector<std::string>& out) {
   }
 }
 
-Result<Output> emit(llvm::Module& mod, const Options& opts) {
+Result<Output> emit(llvm::Module& mod, const Options& opts, const std::vector<std::string>& regions) {
   if (opts.opt_level != "Oz" && opts.opt_level != "Os" && opts.opt_level != "O2" && opts.opt_level != "O0") {
     Error e;
     e.message = "unknown optimisation level '" + opts.opt_level + "' (Oz, Os, O2 or O0)";
@@ -153,7 +153,13 @@ Result<Output> emit(llvm::Module& mod, const Options& opts) {
   // Bounds-check motion on the optimised IR (where the checks' operands are
   // SSA values LLVM has simplified), then a cleanup of what it leaves: the
   // checks it made never-taken, the blocks only they reached.
-  if (lvl != llvm::OptimizationLevel::O0 && move_checks(mod, opts, fam).any()) {
+  bool moved = false;
+  for (const std::string& prefix : regions.empty() ? std::vector<std::string>{opts.prefix} : regions) {
+    Options region = opts;
+    region.prefix = prefix;
+    if (lvl != llvm::OptimizationLevel::O0 && move_checks(mod, region, fam).any()) moved = true;
+  }
+  if (moved) {
     llvm::ModulePassManager cleanup;
     if (auto e = pb.parsePassPipeline(cleanup, "function(instcombine,simplifycfg,loop-mssa(licm),simplifycfg)"))
       GUST_DIE("the cleanup pipeline does not parse: " + llvm::toString(std::move(e)));

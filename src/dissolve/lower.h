@@ -13,7 +13,9 @@ namespace gust::dissolve {
 [[nodiscard]] Result<std::unique_ptr<llvm::Module>> lower(const wasm::Module& m, const Options& opts,
                                                           llvm::LLVMContext& ctx);
 
-// LLVM IR -> optimised IR -> Thumb-2 ELF object.
-[[nodiscard]] Result<Output> emit(llvm::Module& mod, const Options& opts);
+// LLVM IR -> optimised IR -> Thumb-2 ELF object. The bounds-check motion
+// acts on the region of each prefix in `regions` (empty: opts.prefix's),
+// several for a fused module (fuse.cpp).
+[[nodiscard]] Result<Output> emit(llvm::Module& mod, const Options& opts, const std::vector<std::string>& regions = {});
 
 }  // namespace gust::dissolve
