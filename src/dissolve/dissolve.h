@@ -44,6 +44,9 @@ struct Options {
   // (bench/realcode: 1.42x gcc's flash and 2.13x its instructions from 32 B,
   // 1.24x and 1.64x from 512 B, where small tables stay in SRAM).
   uint64_t read_only_min = 512;
+  // The same for the low layout (read_only_data), where the choice is one
+  // compare per load.
+  uint64_t read_only_low_min = 512;
   // Bounds-check motion (checks.cpp), each a lever of its own: one check of
   // the largest offset over a straight line of accesses from one base, and
   // one check before a counted loop instead of one per iteration.
