@@ -317,7 +317,7 @@ class Bench {
       return std::move(*mod);
     };
     auto mod = std::optional<wasm::Module>(link(false));
-    const bool low = opt_.low_layout && compose::has_read_only_segments(*mod) &&
+    const bool low = opt_.low_layout && (opt_.read_only_min || compose::wants_low_layout(*mod)) &&
                      (glue || compose::shadow_stack_with_handlers(*mod).depth.has_value());
     if (low) mod = link(true);
     layout = take_layout(*mod);

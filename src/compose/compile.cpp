@@ -78,10 +78,18 @@ std::vector<std::string> wasm_link_flags(uint32_t stack, bool low_read_only) {
   return {"-Wl,--no-entry", "-Wl,--stack-first", "-Wl,-z,stack-size=" + std::to_string(stack)};
 }
 
-bool has_read_only_segments(const wasm::Module& m) {
-  for (const auto& n : dissolve::data_segment_names(m))
-    if (n == ".rodata" || n.rfind(".rodata.", 0) == 0) return true;
-  return false;
+bool wants_low_layout(const wasm::Module& m) {
+  const auto names = dissolve::data_segment_names(m);
+  uint64_t begin = UINT64_MAX, end = 0;
+  for (size_t i = 0; i < m.datas.size() && i < names.size(); ++i) {
+    const auto& d = m.datas[i];
+    if ((names[i] != ".rodata" && names[i].rfind(".rodata.", 0) != 0) || d.mode != wasm::SegmentMode::Active ||
+        d.offset.op != wasm::Op::I32Const)
+      continue;
+    begin = std::min<uint64_t>(begin, uint32_t(d.offset.value));
+    end = std::max<uint64_t>(end, uint32_t(d.offset.value) + d.bytes.size());
+  }
+  return end > begin && end - begin >= dissolve::Options{}.read_only_low_min;
 }
 
 std::optional<uint32_t> stack_top(const wasm::Module& m) {
@@ -339,11 +347,11 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
   // stack's size, so the region is that plus the measured data and bss.
   out.stack = wasm_stack ? *wasm_stack : (out.depth + 15) & ~15u;
   out.data_end = out.stack + *data_end;
-  // Read-only data and a known depth: the low layout (wasm_link_flags), the
+  // Read-only data for flash and a known depth: the low layout (wasm_link_flags), the
   // stack above the bss, the region ending at its top. The stack first
   // otherwise: a depth that nothing bounds overflows out of the region and
   // traps rather than into the bss.
-  const bool low = has_read_only_segments(*m) && ss.depth.has_value();
+  const bool low = wants_low_layout(*m) && ss.depth.has_value();
   auto region_for = [&](uint64_t end, uint32_t data) -> Result<uint64_t> {
     const uint64_t needed = (end + 7) & ~uint64_t(7);
     if (memory && *memory < end)

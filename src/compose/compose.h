@@ -149,10 +149,14 @@ std::vector<std::string> wasm_flags(const fs::path& root, Language lang);
 // with one compare per load (dissolve::read_only_data, the low layout).
 std::vector<std::string> wasm_link_flags(uint32_t stack, bool low_read_only = false);
 // The layout choice of compile_sized_driver (and bench/realcode): a module
-// with read-only data (.rodata segments) whose shadow stack's worst-case
-// depth is known gets the low layout, where only that bound keeps the stack
-// from running down into the bss; an unbounded one keeps the stack first.
-bool has_read_only_segments(const wasm::Module& m);
+// whose read-only data (.rodata segments, their hull) is at least the
+// dissolver's cost rule (dissolve::Options::read_only_low_min), so that it
+// goes to flash, and whose shadow stack's worst-case depth is known gets the
+// low layout, where only that bound keeps the stack from running down into
+// the bss; an unbounded one keeps the stack first, and so does one whose
+// read-only data stays in SRAM (the low layout would only cost it the
+// global base).
+bool wants_low_layout(const wasm::Module& m);
 // A module's __stack_pointer at start (wasm-ld's first mutable i32 global):
 // with the stack above the data, the end of the memory the module uses.
 std::optional<uint32_t> stack_top(const wasm::Module& m);
