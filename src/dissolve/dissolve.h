@@ -108,6 +108,11 @@ struct Output {
 // visible to a bridge that moves blocks (an exported memory in a module
 // that imports address-taking seam functions), when another segment lies
 // inside the hull, or when the hull is under opts.read_only_min bytes.
+// With nothing writable below the hull's end (no segment; no mutable i32
+// global, __stack_pointer among them, starting inside it: the stack above
+// the data) and at most kLowHullGap zero bytes under it, the hull starts at
+// 0 (the low layout: a load picks its place with one compare) and
+// opts.read_only_low_min is the rule.
 struct ReadOnlyData {
   uint64_t begin = 0, end = 0;
   bool empty() const { return end <= begin; }
