@@ -54,7 +54,7 @@ TEST(DriverNames, TheTableExampleKeepsItsConstTablesOutOfSram) {
   o.prefix = "console_";
   o.memory_bytes = sized->region;
   EXPECT_TRUE(dissolve::read_only_data(*m, o).empty()) << "under the cost rule's 512 B the tables stay in SRAM";
-  o.read_only_min = 32;  // the lever forced: what it does for them
+  o.read_only_min = o.read_only_low_min = 32;  // the lever forced: what it does for them
   o.read_only_flash = false;
   const auto off = dissolve_to_facts(*m, o, dir / "off.o");
   o.read_only_flash = true;
@@ -88,7 +88,7 @@ TEST(DriverNames, TheTableExampleNodeKeepsTablesUnderTheCostRuleInSram) {
   auto m = wasm::decode(read_file(dir / "console.wasm"));
   ASSERT_TRUE(m) << m.error().str();
   dissolve::Options forced;
-  forced.read_only_min = 32;
+  forced.read_only_min = forced.read_only_low_min = 32;
   ASSERT_FALSE(dissolve::read_only_data(*m, forced).empty()) << "no read-only segment by name";
   EXPECT_TRUE(dissolve::read_only_data(*m, dissolve::Options{}).empty());
   const auto obj = compose::read_object(dir / "console.o");

@@ -25,16 +25,19 @@ namespace gust::test {
 namespace {
 
 // C to a wasm module the way wasm-ld leaves it: the name section kept (it
-// names the data segments .rodata and .data), the stack first.
-wasm::Module compile_c(const std::string& tag, const std::string& source, const std::string& stack = "1024") {
+// names the data segments .rodata and .data), the stack first; or `low`, as
+// gust build links a driver with read-only data (compose::wasm_link_flags):
+// the data from address 8, the stack above it.
+wasm::Module compile_c(const std::string& tag, const std::string& source, const std::string& stack = "1024",
+                       bool low = false) {
   const fs::path dir = scratch("levers-" + tag);
   const fs::path c = dir / "m.c", o = dir / "m.o", w = dir / "m.wasm";
   std::ofstream(c) << source;
   auto cc = base::run_tool({"clang-19", "--target=wasm32", "-mcpu=mvp", "-msign-ext", "-mbulk-memory", "-Oz",
                             "-ffreestanding", "-nostdlib", "-c", c.string(), "-o", o.string()});
   EXPECT_EQ(cc.status, 0) << cc.output;
-  auto ld = base::run_tool({"wasm-ld-19", "--no-entry", "--stack-first", "-z", "stack-size=" + stack,
-                            "--initial-memory=65536", o.string(), "-o", w.string()});
+  auto ld = base::run_tool({"wasm-ld-19", "--no-entry", low ? "--global-base=8" : "--stack-first", "-z",
+                            "stack-size=" + stack, "--initial-memory=65536", o.string(), "-o", w.string()});
   EXPECT_EQ(ld.status, 0) << ld.output;
   auto m = wasm::decode(read_file(w));
   EXPECT_TRUE(m) << m.error().str();
@@ -235,6 +238,153 @@ TEST(ReadOnlyFlash, MemoryCopyFromEveryPlaceMatchesTheModel) {
   EXPECT_GT(copies, 100);
   EXPECT_GT(traps, 10);
   for (uint32_t at = 0; at < b + 1200; at += 1) ASSERT_EQ(cpu->call("peek8", {at}).r0, model[at]) << at;
+}
+
+// The low layout: with the stack above the data (gust build's link of a
+// driver with read-only data), the hull grows down to 0, every byte of it
+// leaves SRAM (no low copy; the high copy of its last 7 bytes stays), and a
+// load picks flash or SRAM with one compare.
+TEST(ReadOnlyLow, TheHullStartsAtZeroAndOnlyTheHighCopyStaysInSram) {
+  wasm::Module m = compile_c("low", kCrc, "1024", true);
+  const dissolve::ReadOnlyData ro = dissolve::read_only_data(m, {});
+  ASSERT_FALSE(ro.empty());
+  EXPECT_EQ(ro.begin, 0u);
+  EXPECT_GE(ro.end, 8u + 1024u) << "the table, from the global base";
+  EXPECT_LE(ro.end, 8u + 1024u + 8u);
+  auto on = dissolve::dissolve(m, levers(true));
+  auto off = dissolve::dissolve(m, levers(false));
+  ASSERT_TRUE(on && off);
+  const uint64_t sram_on = sram_bytes(write_object(*on, "low-on"));
+  const uint64_t sram_off = sram_bytes(write_object(*off, "low-off"));
+  EXPECT_EQ(sram_off - sram_on, ro.end - 7) << "[0, B) leaves SRAM but the 7-byte copy of its end";
+  auto a = load(*on, "low-on"), b = load(*off, "low-off");
+  ASSERT_TRUE(a && b);
+  for (uint32_t seed = 1; seed < 40; ++seed) {
+    const uint32_t n = (seed * 37) % 257;
+    auto ra = a->call("fill", {seed, n}), rb = b->call("fill", {seed, n});
+    ASSERT_TRUE(ra.ok && rb.ok) << ra.fault << rb.fault;
+    EXPECT_EQ(ra.r0, rb.r0) << "seed " << seed;
+  }
+}
+
+// The same library linked both ways: the low layout's loads cost less than
+// the three places of the stack-first one (instruction counts on the
+// emulated core are deterministic).
+TEST(ReadOnlyLow, ALoadCostsLessThanWithTheHullInTheMiddle) {
+  wasm::Module low = compile_c("low-cost", kCrc, "1024", true);
+  wasm::Module mid = compile_c("mid-cost", kCrc, "1024", false);
+  ASSERT_EQ(dissolve::read_only_data(low, {}).begin, 0u);
+  ASSERT_GT(dissolve::read_only_data(mid, {}).begin, 0u);
+  auto lo = dissolve::dissolve(low, {}), mi = dissolve::dissolve(mid, {});
+  ASSERT_TRUE(lo && mi);
+  auto a = load(*lo, "low-cost"), b = load(*mi, "mid-cost");
+  ASSERT_TRUE(a && b);
+  a->count_instructions(true);
+  b->count_instructions(true);
+  auto ra = a->call("fill", {5, 256}), rb = b->call("fill", {5, 256});
+  ASSERT_TRUE(ra.ok && rb.ok);
+  EXPECT_EQ(ra.r0, rb.r0);
+  EXPECT_LT(ra.instructions + 256, rb.instructions) << "at least one instruction less per table load";
+}
+
+TEST(ReadOnlyLow, EveryLoadAtTheEdgesReadsTheWasmBytes) {
+  wasm::Module m = compile_c("low-edges", kCrc, "1024", true);
+  const dissolve::ReadOnlyData ro = dissolve::read_only_data(m, {});
+  ASSERT_EQ(ro.begin, 0u);
+  auto out = dissolve::dissolve(m, {});
+  ASSERT_TRUE(out);
+  auto cpu = load(*out, "low-edges");
+  ASSERT_TRUE(cpu);
+  const std::vector<uint8_t> mem = initial_memory(m);
+  auto word = [&](uint32_t a, unsigned n) {
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; ++i) v |= uint64_t(mem[a + i]) << (8 * i);
+    return v;
+  };
+  std::vector<uint32_t> at;
+  for (uint32_t a = 0; a < 24; ++a) at.push_back(a);  // the zeros under the table, and its start
+  for (uint32_t a = uint32_t(ro.end) - 12; a < ro.end + 12; ++a) at.push_back(a);
+  for (uint32_t a : at) {
+    EXPECT_EQ(cpu->call("peek8", {a}).r0, word(a, 1)) << a;
+    EXPECT_EQ(cpu->call("peek16", {a}).r0, word(a, 2)) << a;
+    EXPECT_EQ(cpu->call("peek32", {a}).r0, word(a, 4)) << a;
+    const uint64_t v = word(a, 8);
+    EXPECT_EQ(cpu->call("peek64", {a}).r0, uint32_t(v) ^ uint32_t(v >> 32) * 3) << a;
+  }
+}
+
+// A store anywhere below B traps (the table, the zeros under it: C's null
+// pointer), one over B's edge too; the data and the stack above take stores.
+TEST(ReadOnlyLow, AStoreBelowTheHullsEndTrapsAndOthersDoNot) {
+  wasm::Module m = compile_c("low-store", kCrc, "1024", true);
+  const dissolve::ReadOnlyData ro = dissolve::read_only_data(m, {});
+  ASSERT_EQ(ro.begin, 0u);
+  auto out = dissolve::dissolve(m, {});
+  ASSERT_TRUE(out);
+  auto cpu = load(*out, "low-store");
+  ASSERT_TRUE(cpu);
+  const uint32_t b = uint32_t(ro.end);
+  for (uint32_t at : {0u, 4u, 8u, 100u, b - 1, b - 4}) {
+    auto r = cpu->call("poke32", {at, 0xdeadbeef});
+    EXPECT_TRUE(r.trapped) << at;
+    EXPECT_EQ(r.trap_code, uint32_t(GUST_TRAP_MEMORY_OOB)) << at;
+    EXPECT_TRUE(cpu->call("poke8", {at, 1}).trapped) << at;
+  }
+  for (uint32_t at : {b, b + 3, b + 700, 65532u}) {
+    auto r = cpu->call("poke32", {at, 0x01020304u + at});
+    ASSERT_TRUE(r.ok) << at << " " << r.fault;
+    EXPECT_EQ(cpu->call("peek32", {at}).r0, 0x01020304u + at) << at;
+  }
+  EXPECT_TRUE(cpu->call("poke32", {65533u, 1}).trapped) << "past the region's end";
+}
+
+TEST(ReadOnlyLow, MemoryCopyFromEveryPlaceMatchesTheModel) {
+  wasm::Module m = compile_c("low-copy", kCrc, "1024", true);
+  const dissolve::ReadOnlyData ro = dissolve::read_only_data(m, {});
+  ASSERT_EQ(ro.begin, 0u);
+  auto out = dissolve::dissolve(m, {});
+  ASSERT_TRUE(out);
+  auto cpu = load(*out, "low-copy");
+  ASSERT_TRUE(cpu);
+  std::vector<uint8_t> model = initial_memory(m);
+  const uint32_t b = uint32_t(ro.end);
+  std::mt19937 rng(11);
+  int copies = 0, traps = 0, spanning = 0;
+  for (int i = 0; i < 400; ++i) {
+    const uint32_t s = rng() % (b + 600);
+    const uint32_t n = rng() % 3 ? rng() % 64 : rng() % 1400;
+    const uint32_t d = rng() % 4 ? b + rng() % 500 : rng() % b;
+    if (s + n > 65536 || d + n > 65536) continue;
+    auto r = cpu->call("copy", {d, s, n});
+    if (n && d < b) {
+      EXPECT_TRUE(r.trapped) << d << " " << s << " " << n;
+      ++traps;
+      continue;
+    }
+    ASSERT_TRUE(r.ok) << d << " " << s << " " << n << " " << r.fault;
+    std::memmove(model.data() + d, model.data() + s, n);
+    ++copies;
+    spanning += s < b && s + n > b;
+  }
+  EXPECT_GT(copies, 100);
+  EXPECT_GT(traps, 10);
+  EXPECT_GT(spanning, 10) << "copies from flash over B into SRAM";
+  for (uint32_t at = 0; at < b + 1200; at += 1) ASSERT_EQ(cpu->call("peek8", {at}).r0, model[at]) << at;
+}
+
+// The layout needs nothing writable under the hull: a stack pointer that
+// starts there (the stack first) keeps the three places.
+TEST(ReadOnlyLow, AStackUnderTheHullKeepsItsPlace) {
+  wasm::Module m = compile_c("low-sp", kCrc, "1024", true);
+  ASSERT_EQ(dissolve::read_only_data(m, {}).begin, 0u);
+  for (auto& g : m.globals)
+    if (g.type.mutable_) {
+      g.init.value = 4;  // __stack_pointer, as if the stack were below the table
+      break;
+    }
+  const dissolve::ReadOnlyData ro = dissolve::read_only_data(m, {});
+  ASSERT_FALSE(ro.empty());
+  EXPECT_GT(ro.begin, 0u);
 }
 
 // The widening rule's other side: a check does not move over an import

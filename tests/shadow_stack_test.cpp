@@ -145,5 +145,68 @@ TEST(ShadowStack, TheRegionHoldsStackDataAndBss) {
   EXPECT_NE(small.error().message.find("below the shadow stack's worst-case depth"), std::string::npos);
 }
 
+// The low read-only layout (compose::wasm_link_flags), for a driver with
+// read-only data over the cost rule's 512 B, rests on the oracle:
+// with the stack above the data, an overflow would run down into the bss,
+// so only a driver whose worst-case depth is bounded (and whose stack is at
+// least that) gets it; one whose depth is unbounded keeps the stack first,
+// where an overflow leaves the region and traps.
+TEST(ShadowStack, TheStackGoesAboveTheDataOnlyWhereItsDepthIsBounded) {
+  const auto dir = scratch("shadow-low");
+  const std::string table = R"(#include <gust/abi.h>
+#include <stdint.h>
+struct Table {
+  uint8_t v[600];
+  constexpr Table() : v() { for (int i = 0; i < 600; ++i) v[i] = uint8_t(i * 37 + 11); }
+};
+static constexpr Table kTable{};
+static void fill(volatile uint8_t* p, uint32_t n) { for (uint32_t i = 0; i < n; ++i) p[i] = kTable.v[i * 7 % 600]; }
+extern "C" {
+GUST_EXPORT("sum") uint32_t sum(uint32_t n) {
+  volatile uint8_t buf[48];
+  fill(buf, n % 48);
+  uint32_t s = 0;
+  for (uint32_t i = 0; i < n % 48; ++i) s += buf[i];
+  return s;
+}
+)";
+  { std::ofstream(dir / "bounded.cpp") << table << "}\n"; }
+  {
+    std::ofstream(dir / "deep.cpp") << table << R"(GUST_EXPORT("deep") uint32_t deep(uint32_t n) {
+  volatile uint8_t buf[32];
+  fill(buf, 32);
+  return n ? deep(n - 1) + buf[n & 31] : 0;
+}
+}
+)";
+  }
+  auto bounded =
+      compose::compile_sized_driver(dir / "bounded.cpp", dir / "b.wasm", dir, {}, std::nullopt, std::nullopt);
+  ASSERT_TRUE(bounded) << bounded.error().str();
+  ASSERT_GT(bounded->depth, 0u);
+  std::ifstream bin(dir / "b.wasm", std::ios::binary);
+  auto b = wasm::decode({std::istreambuf_iterator<char>(bin), std::istreambuf_iterator<char>()});
+  ASSERT_TRUE(b) << b.error().str();
+  ASSERT_TRUE(compose::wants_low_layout(*b)) << "600 B of read-only data";
+  // wasm-opt folds a __stack_pointer that no code moves (a leaf's frame)
+  // into a constant; where it stays, it starts at the region's end.
+  if (const auto top = compose::stack_top(*b)) EXPECT_EQ(*top, bounded->region) << "the stack ends the region";
+  for (const auto& d : b->datas)
+    EXPECT_LE(uint32_t(d.offset.value) + d.bytes.size(), bounded->region - bounded->stack)
+        << "every segment below the stack";
+  EXPECT_GE(bounded->stack, bounded->depth) << "the oracle's bound fits the stack it sized";
+
+  auto deep = compose::compile_sized_driver(dir / "deep.cpp", dir / "d.wasm", dir, {}, 256, std::nullopt);
+  ASSERT_TRUE(deep) << deep.error().str();
+  EXPECT_EQ(deep->depth, 0u) << "recursion: no bound";
+  std::ifstream din(dir / "d.wasm", std::ios::binary);
+  auto d = wasm::decode({std::istreambuf_iterator<char>(din), std::istreambuf_iterator<char>()});
+  ASSERT_TRUE(d) << d.error().str();
+  const auto dtop = compose::stack_top(*d);
+  ASSERT_TRUE(dtop);
+  EXPECT_EQ(*dtop, 256u) << "the stack first: [0, 256)";
+  for (const auto& seg : d->datas) EXPECT_GE(uint32_t(seg.offset.value), *dtop) << "the data above the stack";
+}
+
 }  // namespace
 }  // namespace gust

@@ -149,6 +149,8 @@ struct Layout {
   uint64_t data_end = 0;  // 0 when the module has neither data nor a shadow stack
   uint32_t stack_top = 0;
   bool found = false;  // the module exported __data_end
+  bool low = false;    // the stack above the data (compose::wasm_link_flags): the region ends at stack_top
+  uint64_t region() const { return low ? std::max<uint64_t>(data_end, stack_top) : data_end; }
 };
 
 // __data_end is exported only to be read here, then the export is dropped:
@@ -184,6 +186,8 @@ struct Options {
   uint32_t seeds = 2000;
   bool check_only = false;
   bool hoist_checks = true;  // --no-hoist-checks: as gust build dissolves (README, "Memory levers")
+  bool low_layout = true;    // --stack-first: every module linked with the stack below the data
+  std::optional<uint64_t> read_only_min;  // --read-only-min N: the cost rule of both layouts
   std::string only;
 };
 
@@ -223,8 +227,8 @@ class Bench {
       build_natives(p, dir);
       Layout run_layout;
       auto run_mod = build_wasm(p, dir, "run", true, kRunShadowStack, run_layout);
-      dissolve_to(p, *run_mod, run_layout.data_end, dir / "gust.o", true);
-      dissolve_to(p, *run_mod, run_layout.data_end, dir / "gust-nochecks.o", false);
+      dissolve_to(p, *run_mod, run_layout.region(), dir / "gust.o", true);
+      dissolve_to(p, *run_mod, run_layout.region(), dir / "gust-nochecks.o", false);
       if (!check(p, dir)) all_agree = false;
       if (opt_.check_only) continue;
       for (const char* b : kBuilds) results_[p.name][b] = measure(p, dir, b, run_layout);
@@ -240,8 +244,8 @@ class Bench {
       for (const char* b : {"gust", "gust-nochecks"}) {
         const bool checks = std::string(b) == "gust";
         const fs::path code = dir / (std::string(b) + "-lib.o"), data = dir / (std::string(b) + "-lib-data.o");
-        dissolve_to(p, *lib_mod, run_layout.data_end, code, checks);
-        dissolve_to(p, *lib_mod, lib_layout.data_end, data, checks);
+        dissolve_to(p, *lib_mod, std::max(run_layout.region(), lib_layout.region()), code, checks);
+        dissolve_to(p, *lib_mod, lib_layout.region(), data, checks);
         Figures& f = results_[p.name][b];
         size_object(code, f, dir / ("emu-size-" + std::string(b)));
         const auto d = bench::measure_object(data);
@@ -304,15 +308,28 @@ class Bench {
     const fs::path rt = dir / "gust-runtime.o.wasm";
     if (auto r = compose::compile_runtime(root_, rt); !r) die(r.error().str());
     objs.push_back({rt, compose::runtime_source(root_)});
-    std::vector<std::string> lflags = compose::wasm_link_flags(stack);
-    lflags.push_back("-Wl,--export=__data_end");
     std::vector<std::string> exports = p.api;
     if (glue) exports.insert(exports.end(), {"rc_check", "rc_prepare", "rc_arg"});
-    for (const auto& e : exports) lflags.push_back("-Wl,--export=" + e);
-    if (auto r = compose::link_wasm_module(root_, sources.front(), objs, out, lflags); !r) die(r.error().str());
-    auto mod = wasm::decode(read_bytes(out));
-    if (!mod) die(p.name + " " + what + ".wasm: " + mod.error().str());
+    // As compile_sized_driver links: the stack first, then with read-only
+    // data and a bounded shadow stack the low layout. The run module's glue
+    // may leave the bound unknown; its stack is a fixed kRunShadowStack,
+    // which measure() checks the calls stay within (painted), so it gets the
+    // low layout as its library would.
+    auto link = [&](bool low) {
+      std::vector<std::string> lflags = compose::wasm_link_flags(stack, low);
+      lflags.push_back("-Wl,--export=__data_end");
+      for (const auto& e : exports) lflags.push_back("-Wl,--export=" + e);
+      if (auto r = compose::link_wasm_module(root_, sources.front(), objs, out, lflags); !r) die(r.error().str());
+      auto mod = wasm::decode(read_bytes(out));
+      if (!mod) die(p.name + " " + what + ".wasm: " + mod.error().str());
+      return std::move(*mod);
+    };
+    auto mod = std::optional<wasm::Module>(link(false));
+    const bool low = opt_.low_layout && (opt_.read_only_min || compose::wants_low_layout(*mod)) &&
+                     (glue || compose::shadow_stack_with_handlers(*mod).depth.has_value());
+    if (low) mod = link(true);
     layout = take_layout(*mod);
+    layout.low = low;
     if (!layout.found) die(p.name + " " + what + ".wasm: no __data_end export");
     return std::move(*mod);
   }
@@ -322,6 +339,7 @@ class Bench {
     o.memory_bytes = (region + 7) & ~uint64_t(7);
     o.bounds_checks = checks;
     o.hoist_checks = opt_.hoist_checks;
+    if (opt_.read_only_min) o.read_only_min = o.read_only_low_min = *opt_.read_only_min;
     auto out = dissolve::dissolve(m, o);
     if (!out) die(p.name + " " + obj.filename().string() + ": " + out.error().str());
     std::ofstream(obj, std::ios::binary)
@@ -372,6 +390,11 @@ class Bench {
     const bool gust = build.rfind("gust", 0) == 0;
     const uint32_t region = gust ? cpu->address(dissolve::memory_symbol("")) : 0;
     const uint32_t top = cpu->scratch();  // the stack starts here
+    // The shadow stack's top in the image: below the data, at the region's
+    // base plus the wasm address; above it (the low layout), at the end of
+    // the region's SRAM part, which the stack's top ends.
+    const uint32_t shadow_top =
+        !gust ? 0 : l.low ? region + uint32_t(cpu->code_bytes(dissolve::memory_symbol(""))) : region + l.stack_top;
     cpu->count_instructions(true);        // on before anything runs, so that every block is counted
     const auto sizes = bench::measure_object(objects(dir, build)[0]);
     if (!sizes.ok) die(p.name + " " + build + ": cannot read " + objects(dir, build)[0].string());
@@ -382,14 +405,17 @@ class Bench {
         std::vector<uint32_t> args;
         for (const auto& a : c.args) args.push_back(a.ref ? call_or_die(*cpu, p, build, "rc_arg", {a.v}).r0 : a.v);
         paint(*cpu, top - kNativePaintBytes, kNativePaintBytes);
-        if (gust) paint(*cpu, region + l.stack_top - kRunShadowStack, kRunShadowStack);
+        if (gust) paint(*cpu, shadow_top - kRunShadowStack, kRunShadowStack);
         total += call_or_die(*cpu, p, build, c.fn, args).instructions;
         f.native_stack = std::max<uint64_t>(f.native_stack, top - first_touched(*cpu, top - kNativePaintBytes, top));
         if (gust)
           f.shadow_stack = std::max<uint64_t>(
               f.shadow_stack,
-              region + l.stack_top - first_touched(*cpu, region + l.stack_top - kRunShadowStack, region + l.stack_top));
+              shadow_top - first_touched(*cpu, shadow_top - kRunShadowStack, shadow_top));
       }
+      if (gust && f.shadow_stack >= kRunShadowStack)
+        die(p.name + " " + build + " " + c.fn + ": the shadow stack reached the end of its " +
+            std::to_string(kRunShadowStack) + " B");
       f.fn_instructions[c.fn] = total / kMeasureSeeds;
       if (!sizes.function_flash.count(c.fn)) die(p.name + " " + build + ": no function " + c.fn + " in the object");
       f.fn_flash[c.fn] = sizes.function_flash.at(c.fn) + routine_bytes(*cpu, sizes.function_calls.at(c.fn));
@@ -550,12 +576,28 @@ int main(int argc, char** argv) {
       o.check_only = true;
     else if (a == "--no-hoist-checks")
       o.hoist_checks = false;
+    else if (a == "--stack-first")
+      o.low_layout = false;
+    else if (a == "--read-only-min") {
+      const std::string v = value();
+      char* end = nullptr;
+      const unsigned long long n = strtoull(v.c_str(), &end, 10);
+      if (v.empty() || *end) {
+        std::cerr << "bench/realcode/run: --read-only-min takes a byte count, not '" << v << "'\n";
+        return 2;
+      }
+      o.read_only_min = n;
+    }
     else if (a == "--help" || a == "-h") {
       std::cout << "usage: run [--json FILE] [--seeds N] [--check-only] [--only NAME] [--work DIR] [--no-hoist-checks]\n"
+                   "           [--stack-first] [--read-only-min N]\n"
                    "Builds the libraries under bench/realcode/ with gcc -Os, clang -Oz and gust, checks that\n"
                    "every build gives the same outputs on seeds 1..N (default 2000), then prints flash, SRAM and\n"
                    "instructions per call with geometric-mean ratios (not with --check-only). --no-hoist-checks\n"
-                   "dissolves gust's builds with check hoisting off, as gust build does.\n";
+                   "dissolves gust's builds with check hoisting off, as gust build does. --stack-first links\n"
+                   "every module with the shadow stack below the data (read-only data then in the middle of the\n"
+                   "memory, three places per load), not the low layout gust build gives modules with read-only data.\n"
+                   "--read-only-min N keeps read-only data under N bytes in SRAM in either layout.\n";
       return 0;
     } else {
       std::cerr << "bench/realcode/run: unknown argument " << a << " (try --help)\n";

@@ -7,6 +7,7 @@
 
 #include "base/ctext.h"
 #include "compose/stages.h"
+#include "dissolve/dissolve.h"
 #include "wasm/dwarf.h"
 #include "wasm/reader.h"
 
@@ -71,8 +72,31 @@ std::vector<std::string> wasm_flags(const fs::path& root, Language lang) {
 // data in flash. It optimises the module whole, so wasm-opt saves little
 // (the thin driver dissolves to the same 116 B, the register example to 2 B
 // more); the names are a custom section and never reach the image.
-std::vector<std::string> wasm_link_flags(uint32_t stack) {
+std::vector<std::string> wasm_link_flags(uint32_t stack, bool low_read_only) {
+  // Address 0 is C's null pointer: no object may start there.
+  if (low_read_only) return {"-Wl,--no-entry", "-Wl,--global-base=8", "-Wl,-z,stack-size=" + std::to_string(stack)};
   return {"-Wl,--no-entry", "-Wl,--stack-first", "-Wl,-z,stack-size=" + std::to_string(stack)};
+}
+
+bool wants_low_layout(const wasm::Module& m) {
+  const auto names = dissolve::data_segment_names(m);
+  uint64_t begin = UINT64_MAX, end = 0;
+  for (size_t i = 0; i < m.datas.size() && i < names.size(); ++i) {
+    const auto& d = m.datas[i];
+    if ((names[i] != ".rodata" && names[i].rfind(".rodata.", 0) != 0) || d.mode != wasm::SegmentMode::Active ||
+        d.offset.op != wasm::Op::I32Const)
+      continue;
+    begin = std::min<uint64_t>(begin, uint32_t(d.offset.value));
+    end = std::max<uint64_t>(end, uint32_t(d.offset.value) + d.bytes.size());
+  }
+  return end > begin && end - begin >= dissolve::Options{}.read_only_low_min;
+}
+
+std::optional<uint32_t> stack_top(const wasm::Module& m) {
+  for (const auto& g : m.globals)
+    if (g.type.mutable_ && g.type.type == wasm::ValType::I32)
+      return g.init.op == wasm::Op::I32Const ? std::optional<uint32_t>(uint32_t(g.init.value)) : std::nullopt;
+  return std::nullopt;
 }
 
 namespace {
@@ -323,13 +347,37 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
   // stack's size, so the region is that plus the measured data and bss.
   out.stack = wasm_stack ? *wasm_stack : (out.depth + 15) & ~15u;
   out.data_end = out.stack + *data_end;
-  const uint64_t needed = (uint64_t(out.data_end) + 7) & ~uint64_t(7);
-  if (memory && *memory < out.data_end)
-    return fail("memory = " + std::to_string(*memory) + " is smaller than the driver's shadow stack, data and bss (" +
-                std::to_string(out.stack) + " + " + std::to_string(*data_end) + " bytes): drop memory or raise it to " +
-                std::to_string(needed));
-  out.region = memory ? *memory : needed;
-  lf = wasm_link_flags(out.stack);
+  // Read-only data for flash and a known depth: the low layout (wasm_link_flags), the
+  // stack above the bss, the region ending at its top. The stack first
+  // otherwise: a depth that nothing bounds overflows out of the region and
+  // traps rather than into the bss.
+  const bool low = wants_low_layout(*m) && ss.depth.has_value();
+  auto region_for = [&](uint64_t end, uint32_t data) -> Result<uint64_t> {
+    const uint64_t needed = (end + 7) & ~uint64_t(7);
+    if (memory && *memory < end)
+      return fail("memory = " + std::to_string(*memory) + " is smaller than the driver's shadow stack, data and bss (" +
+                  std::to_string(out.stack) + " + " + std::to_string(data) + " bytes): drop memory or raise it to " +
+                  std::to_string(needed));
+    return memory ? *memory : needed;
+  };
+  if (low) {
+    // The low layout's data does not move with the stack (it starts at the
+    // global base, the stack after it, 16-byte aligned): a second sizing
+    // link without the stack gives where it ends.
+    lf = wasm_link_flags(0, true);
+    lf.insert(lf.end(), {"-Wl,--export=__data_end", "-Wl,--export=_initialize"});
+    if (auto r = link_wasm_module(root, source, {{obj, source}, {rt, runtime_source(root)}}, sizing, lf); !r)
+      return r.error();
+    auto lm = wasm::decode(read_bytes(sizing));
+    if (!lm) return Error::make(lm.error().kind, lm.error().message, source.string());
+    const auto low_end = exported_global(*lm, "__data_end");
+    if (!low_end) return Error::make(Error::Kind::Tool, "wasm-ld gave no __data_end", source.string());
+    out.data_end = out.stack ? ((*low_end + 15) & ~15u) + out.stack : *low_end;
+  }
+  auto region = region_for(out.data_end, out.data_end - out.stack);
+  if (!region) return region.error();
+  out.region = *region;
+  lf = wasm_link_flags(out.stack, low);
   if (out.has_ctors) lf.push_back("-Wl,--export=_initialize");
   // The final link keeps the name section and, with debug, the DWARF; gust
   // then runs wasm-opt itself (final_optimise), which keeps the names.
@@ -350,6 +398,13 @@ Result<SizedDriver> compile_sized_driver(const fs::path& source, const fs::path&
       return fail("the final link of the driver needs more shadow stack than the sizing link measured (" +
                   (again.depth ? std::to_string(*again.depth) : again.why) + " against " + std::to_string(out.stack) +
                   " bytes); give wasm_stack");
+    // The low layout's stack ends the region (wasm-opt drops a
+    // __stack_pointer that no code uses).
+    if (const auto top = stack_top(*fm); low && top && *top != out.data_end)
+      return Error::make(Error::Kind::Tool,
+                         "the final link put the shadow stack's top at " + std::to_string(*top) + ", not at " +
+                             std::to_string(out.data_end) + " where the sizing links put the region's end",
+                         wasm_out.string());
   }
   out.functions = defined_functions(obj);
   fs::remove(sizing, ec);

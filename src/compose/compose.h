@@ -151,7 +151,23 @@ Language language_of(const fs::path& source);
 std::vector<std::string> wasm_flags(const fs::path& root, Language lang);
 // The flags of every link of a driver module with a shadow stack of `stack`
 // bytes: the output keeps wasm-ld's name section (no wasm-opt, no strip).
-std::vector<std::string> wasm_link_flags(uint32_t stack);
+// The stack below the data (an overflow leaves the region and traps), or
+// with `low_read_only` above it, the data from address 8: the read-only
+// data then starts the memory, and dissolve keeps [0, its end) in flash
+// with one compare per load (dissolve::read_only_data, the low layout).
+std::vector<std::string> wasm_link_flags(uint32_t stack, bool low_read_only = false);
+// The layout choice of compile_sized_driver (and bench/realcode): a module
+// whose read-only data (.rodata segments, their hull) is at least the
+// dissolver's cost rule (dissolve::Options::read_only_low_min), so that it
+// goes to flash, and whose shadow stack's worst-case depth is known gets the
+// low layout, where only that bound keeps the stack from running down into
+// the bss; an unbounded one keeps the stack first, and so does one whose
+// read-only data stays in SRAM (the low layout would only cost it the
+// global base).
+bool wants_low_layout(const wasm::Module& m);
+// A module's __stack_pointer at start (wasm-ld's first mutable i32 global):
+// with the stack above the data, the end of the memory the module uses.
+std::optional<uint32_t> stack_top(const wasm::Module& m);
 fs::path runtime_source(const fs::path& root);
 // gust's wasm runtime (runtime/runtime.cpp) compiled to the object `out`.
 [[nodiscard]] Result<fs::path> compile_runtime(const fs::path& root, const fs::path& out);

@@ -1,7 +1,8 @@
 // The shadow-stack half of a driver's linear-memory size: the worst-case
 // depth of __stack_pointer, read from the wasm module's own code. A
 // function's frame is how far below its entry value it moves the pointer
-// (global.set of a value it computed from global.get and constants); the
+// (global.set of a value it computed from global.get and constants) or
+// reaches without moving it (a leaf's red zone); the
 // depth of an export is its frame plus the deepest of its callees: direct
 // calls, and for call_indirect every function of that signature that can
 // reach a table (the native stack oracle reads the same set from the image's
@@ -130,6 +131,10 @@ Frame frame_of(const wasm::Module& m, const wasm::Function& f, uint32_t sp) {
           if (in.op == Op::I32Add) out = Val::sp(a.v - b.v);
           // Realigning down to a power of two A moves at most A - 1 lower.
           if (in.op == Op::I32And && b.v < 0 && ((-b.v) & (-b.v - 1)) == 0) out = Val::sp(a.v + (-b.v) - 1);
+          // A leaf's frame (clang's 128-byte red zone) is used below the
+          // pointer without a global.set: every address computed below the
+          // entry value counts, as a frame would.
+          if (out.kind == Val::Sp) fr.bytes = std::max(fr.bytes, out.v);
         } else if (a.kind == Val::Const && b.kind == Val::Const) {
           out = Val::k(in.op == Op::I32Sub   ? int32_t(a.v - b.v)
                        : in.op == Op::I32Add ? int32_t(a.v + b.v)

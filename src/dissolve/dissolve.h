@@ -44,6 +44,9 @@ struct Options {
   // (bench/realcode: 1.42x gcc's flash and 2.13x its instructions from 32 B,
   // 1.24x and 1.64x from 512 B, where small tables stay in SRAM).
   uint64_t read_only_min = 512;
+  // The same for the low layout (read_only_data), where the choice is one
+  // compare per load.
+  uint64_t read_only_low_min = 512;
   // Bounds-check motion (checks.cpp), each a lever of its own: one check of
   // the largest offset over a straight line of accesses from one base, and
   // one check before a counted loop instead of one per iteration.
@@ -105,6 +108,11 @@ struct Output {
 // visible to a bridge that moves blocks (an exported memory in a module
 // that imports address-taking seam functions), when another segment lies
 // inside the hull, or when the hull is under opts.read_only_min bytes.
+// With nothing writable below the hull's end (no segment; no mutable i32
+// global, __stack_pointer among them, starting inside it: the stack above
+// the data) and at most kLowHullGap zero bytes under it, the hull starts at
+// 0 (the low layout: a load picks its place with one compare) and
+// opts.read_only_low_min is the rule.
 struct ReadOnlyData {
   uint64_t begin = 0, end = 0;
   bool empty() const { return end <= begin; }

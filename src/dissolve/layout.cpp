@@ -123,15 +123,34 @@ ReadOnlyData read_only_data(const Module& m, const Options& o) {
     begin = std::min(begin, at);
     end = std::max(end, at + d.bytes.size());
   }
-  if (end < begin + o.read_only_min || end > size) return ro;
+  if (end <= begin || end > size) return ro;
   // Any other segment inside the hull is writable data there: keep it all.
+  bool below = false;  // a writable segment below the hull's end
   for (size_t i = 0; i < m.datas.size(); ++i) {
     const auto& d = m.datas[i];
     if (read_only(i) || d.mode != SegmentMode::Active) continue;
     if (d.offset.op != Op::I32Const) return ro;
     const uint64_t at = uint32_t(d.offset.value);
     if (at < end && at + d.bytes.size() > begin) return ro;
+    below = below || at < end;
   }
+  // The low layout: the hull at the bottom of the memory (wasm-ld puts
+  // .rodata first; gust links drivers with the shadow stack above the data
+  // when they have read-only data, compose::wasm_link_flags), only zeros
+  // under it, nothing writable under it: no segment, and no shadow stack
+  // (every mutable i32 global, __stack_pointer among them, starts at 0 or at
+  // or above the hull's end; an imported one may point anywhere). The hull
+  // then grows down to 0 and a load picks flash or SRAM with one compare.
+  bool low = !below && begin <= kLowHullGap;
+  for (const auto& im : m.imports)
+    low = low && !(im.kind == ExternKind::Global && im.global.mutable_);
+  for (const auto& g : m.globals)
+    if (g.type.mutable_ && g.type.type == ValType::I32) {
+      const uint64_t v = uint32_t(g.init.value);
+      low = low && g.init.op == Op::I32Const && (v == 0 || v >= end);
+    }
+  if (low) begin = 0;
+  if (end - begin < (low ? o.read_only_low_min : o.read_only_min)) return ro;
   ro.begin = begin;
   ro.end = end;
   return ro;
@@ -323,11 +342,14 @@ void Lowering::define_memory() {
     // With atomics, a gap after the low copy keeps hi_off a multiple of 8,
     // so that an aligned wasm address above the hull is an aligned native
     // one (LDREX and STREX fault otherwise).
-    const int64_t unaligned = int64_t(a + 2 * kReadOnlyPad) - int64_t(b);
+    // A hull from 0 (the low layout) has nothing below it to copy: no low
+    // copy, and a load below B - size + 1 is in flash.
+    lo_pad_ = a == 0 ? 0 : kReadOnlyPad;
+    const int64_t unaligned = int64_t(a + lo_pad_ + kReadOnlyPad) - int64_t(b);
     const uint64_t gap = uses_atomics(m_) ? uint64_t((8 - (unaligned % 8 + 8) % 8) % 8) : 0;
     hi_off_ = unaligned + int64_t(gap);
     std::vector<uint8_t> flash(image.begin() + a, image.begin() + b);
-    std::vector<uint8_t> sram(image.begin(), image.begin() + a + kReadOnlyPad);
+    std::vector<uint8_t> sram(image.begin(), image.begin() + int64_t(a + lo_pad_));
     sram.insert(sram.end(), gap, 0);
     sram.insert(sram.end(), image.begin() + (b - kReadOnlyPad), image.begin() + n);
     rodata_ = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getInt8Ty(), flash.size()), true,

@@ -34,6 +34,9 @@ constexpr const char* kRegionMetadata = "gust.region";  // the region's size in 
 std::vector<std::string> name_map(const Module& m, uint8_t sub, size_t count);
 constexpr uint64_t kMaxRegion = 256ull << 20;    // of the 512 MiB Cortex-M SRAM space
 constexpr uint64_t kMaxDataRegion = 1ull << 20;  // larger: data copied in at start-up
+// The most zero bytes under the read-only hull that read_only_data moves to
+// flash with it (the low layout; wasm-ld's --global-base, compose's 8).
+constexpr uint64_t kLowHullGap = 64;
 
 // Input the dissolver does not build yet, inside a function body.
 [[noreturn]] void unsupported(size_t at, uint32_t func, Op op, const std::string& what);
@@ -175,6 +178,7 @@ class Lowering {
   uint64_t ro_begin_ = 0, ro_end_ = 0;
   int64_t hi_off_ = 0;
   static constexpr uint64_t kReadOnlyPad = 7;  // the widest access (8 bytes) less one
+  uint64_t lo_pad_ = kReadOnlyPad;             // the low copy's length: 0 for a hull from 0
   Value* ram_pointer(Value* ea);               // a store's (or a writable load's) place
   Value* load_pointer(Value* ea, unsigned size);
   Value* store_forbidden(Value* ea, Value* n);  // [ea, ea + n) touches the read-only hull

@@ -18,8 +18,13 @@ Value* Lowering::memory_bytes() {
 // memory_ + e, inside it in rodata_ + (e - A), from B - pad up in
 // memory_ + e + hi_off_. The pads are copies of the hull's ends, so that an
 // access straddling A or B reads one array.
+//
+// The low layout (read_only_data: the hull from 0, A = 0) has two places and
+// no low copy: a load below B - size + 1 is in flash, any other access in
+// memory_ + e + hi_off_; a store traps below B. One compare per load.
 Value* Lowering::ram_pointer(Value* ea) {
   if (!rodata_) return b_.CreateInBoundsGEP(b_.getInt8Ty(), memory_, {ea});
+  if (ro_begin_ == 0) return b_.CreateGEP(b_.getInt8Ty(), memory_, {b_.CreateAdd(ea, b_.getInt64(uint64_t(hi_off_)))});
   Value* low = b_.CreateICmpULT(ea, b_.getInt64(ro_begin_));
   Value* at = b_.CreateSelect(low, ea, b_.CreateAdd(ea, b_.getInt64(uint64_t(hi_off_))));
   return b_.CreateGEP(b_.getInt8Ty(), memory_, {at});
@@ -27,16 +32,22 @@ Value* Lowering::ram_pointer(Value* ea) {
 
 Value* Lowering::load_pointer(Value* ea, unsigned size) {
   if (!rodata_) return ram_pointer(ea);
-  Value* low = b_.CreateICmpULT(ea, b_.getInt64(ro_begin_));
   Value* in_ro = b_.CreateICmpULE(b_.CreateAdd(ea, b_.getInt64(size)), b_.getInt64(ro_end_));
   Value* flash = b_.CreateGEP(b_.getInt8Ty(), rodata_, {b_.CreateSub(ea, b_.getInt64(ro_begin_))});
   Value* high = b_.CreateGEP(b_.getInt8Ty(), memory_, {b_.CreateAdd(ea, b_.getInt64(uint64_t(hi_off_)))});
+  if (ro_begin_ == 0) return b_.CreateSelect(in_ro, flash, high);
+  Value* low = b_.CreateICmpULT(ea, b_.getInt64(ro_begin_));
   Value* low_p = b_.CreateGEP(b_.getInt8Ty(), memory_, {ea});
   return b_.CreateSelect(low, low_p, b_.CreateSelect(in_ro, flash, high));
 }
 
 // [ea, ea + n) meets [A, B): n > 0, ea < B and ea + n > A (i64, no wrap).
 Value* Lowering::store_forbidden(Value* ea, Value* n) {
+  if (ro_begin_ == 0) {  // [0, B): a non-empty access from below B
+    Value* below = b_.CreateICmpULT(ea, b_.getInt64(ro_end_));
+    if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(n); c && !c->isZero()) return below;
+    return b_.CreateAnd(below, b_.CreateICmpNE(n, b_.getInt64(0)));
+  }
   Value* end = b_.CreateAdd(ea, n);
   return b_.CreateAnd(b_.CreateICmpULT(ea, b_.getInt64(ro_end_)), b_.CreateICmpUGT(end, b_.getInt64(ro_begin_)));
 }
@@ -121,7 +132,7 @@ llvm::Function* Lowering::copy_in() {
   };
   // One place holds the whole source: below A plus the low pad, inside the
   // hull, or from B less the high pad up.
-  Value* in_low = fb.CreateICmpULE(src_end, fb.getInt64(ro_begin_ + kReadOnlyPad));
+  Value* in_low = ro_begin_ == 0 ? fb.getFalse() : fb.CreateICmpULE(src_end, fb.getInt64(ro_begin_ + lo_pad_));
   Value* in_ro = fb.CreateAnd(fb.CreateICmpUGE(src, a), fb.CreateICmpULE(src_end, b));
   Value* in_high = fb.CreateICmpUGE(src, fb.getInt64(ro_end_ - kReadOnlyPad));
   Value* whole = fb.CreateSelect(in_low, at(fb, memory_, src),
