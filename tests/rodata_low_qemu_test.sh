@@ -6,15 +6,7 @@
 # QEMU's stm32vldiscovery the echo returns what it is sent, every byte
 # through the table.
 # usage: rodata_low_qemu_test.sh path/to/gust project-root
-set -u
-gust=$1
-root=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() {
-  echo "FAIL $*"
-  exit 1
-}
+. "$(dirname "$0")/lib.sh" "$@"
 node=$root/tests/rodata_low/node.toml
 "$gust" build "$node" --json --out "$work/nodes" >"$work/report.json" 2>"$work/build.txt" ||
   fail "build: $(cat "$work/build.txt")"
