@@ -27,6 +27,11 @@ kinds = {c["name"]: c["kind"] for c in r["components"]}
 for name in ["app", "uart-thin@console", "uart-thin@link", "timer@tick", "spi@flash", "gpio@leds"]:
     assert kinds.get(name) == "wasm", (name, kinds)
 assert r["tcb"]["native"] == ["bridge", "boot"], r["tcb"]
+# Each component's shares: flash is its code and data image, SRAM its data,
+# bss and stack; they add up to the image's totals.
+for c in r["components"]:
+    assert c["flash"] == c["text"] + c["data"] and c["sram"] == c["data"] + c["bss"] + c["stack"], c
+assert sum(c["sram"] for c in r["components"]) == r["sram_bytes"], (r["sram_bytes"], r["components"])
 PY
 text=$("$gust" build $mode "$node" --out "$work/nodes" 2>"$work/err.txt") || fail "build: $(cat "$work/err.txt")"
 grep -q "audit: passed" <<<"$text" || fail "audit: $text"

@@ -228,6 +228,8 @@ ShadowStack shadow_stack_with_handlers(const wasm::Module& m);
 struct Component {
   std::string name, kind;  // kind: wasm, trusted, boot, app (native), runtime (libgcc, libc)
   uint64_t text = 0, data = 0, bss = 0, stack = 0;
+  uint64_t flash() const { return text + data; }        // its code and the .data image it loads from
+  uint64_t sram() const { return data + bss + stack; }  // its share of SRAM, worst-case stack included
 };
 
 struct Report {

@@ -24,7 +24,8 @@ nlohmann::json Report::json() const {
   j["components"] = nlohmann::json::array();
   for (const auto& c : components)
     j["components"].push_back(
-        {{"name", c.name}, {"kind", c.kind}, {"text", c.text}, {"data", c.data}, {"bss", c.bss}, {"stack", c.stack}});
+        {{"name", c.name}, {"kind", c.kind}, {"text", c.text}, {"data", c.data}, {"bss", c.bss}, {"stack", c.stack},
+         {"flash", c.flash()}, {"sram", c.sram()}});
   j["tcb"] = {{"bytes", tcb_bytes}, {"imports", tcb_imports}, {"native", tcb_native}};
   j["links"] = links;
   j["fused"] = fused;
@@ -44,7 +45,7 @@ std::string Report::table() const {
   for (const auto& c : components) {
     snprintf(line, sizeof line,
              "  %-22s %-8s %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 "\n",
-             c.name.c_str(), c.kind.c_str(), c.text, c.data, c.bss, c.stack, c.text + c.data, c.data + c.bss + c.stack);
+             c.name.c_str(), c.kind.c_str(), c.text, c.data, c.bss, c.stack, c.flash(), c.sram());
     s << line;
   }
   snprintf(line, sizeof line, "  worst-case stack %" PRIu64 " B:", stack_bytes);
