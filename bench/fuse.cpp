@@ -127,7 +127,7 @@ Result<Figures> measure(const compose::Node& node, bool fused, const fs::path& o
 
 int main(int argc, char** argv) {
   const fs::path root = compose::project_root(GUST_SOURCE_DIR);
-  fs::path out = fs::path(argv[0]).parent_path() / "fuse";
+  fs::path out = fs::path(argv[0]).parent_path() / "fuse-work";  // beside the binary, which is build/bench/fuse itself
   std::vector<fs::path> nodes;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
       std::cout << "usage: fuse [--out DIR] [NODE.toml ...]\n"
                    "Builds each node (default: nodes/f100-echo-app, f100-relay, f100-gateway) separate and fused\n"
                    "and prints flash, SRAM, worst-case stack and the instructions of the app's first console line\n"
-                   "on the emulated Cortex-M3; writes DIR/fuse.json.\n";
+                   "on the emulated Cortex-M3; writes DIR/fuse.json (DIR: build/bench/fuse-work).\n";
       return 0;
     } else if (!a.empty() && a[0] == '-') {
       std::cerr << "fuse: unknown argument " << a << " (try --help)\n";
