@@ -55,6 +55,11 @@ inline uint32_t zero_bytes(uint32_t w) { return (w - kOnes) & ~w & kHighs; }
 inline size_t first_byte(uint32_t mask) { return size_t(__builtin_ctz(mask)) >> 3; }
 inline uint32_t load_any(const unsigned char* p) { return *reinterpret_cast<const any_word*>(p); }
 inline bool aligned(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 3) == 0; }
+// The bytes [0, k) of a word as ones (k 0..3), and the bytes from k on (k
+// 1..4): bytes a scan has not reached (before its start, after its end)
+// then never look like the byte it seeks.
+inline uint32_t bytes_below(unsigned k) { return k ? ~0u >> (32 - 8 * k) : 0; }
+inline uint32_t bytes_from(unsigned k) { return k >= 4 ? 0 : ~0u << (8 * k); }
 }  // namespace
 
 int memcmp(const void* a, const void* b, size_t n) {
@@ -67,12 +72,6 @@ int memcmp(const void* a, const void* b, size_t n) {
     if (*x != *y) return *x - *y;
   return 0;
 }
-
-// The bytes [0, k) of a word as ones (k 0..3), and the bytes from k on (k
-// 1..4): bytes a scan has not reached (before its start, after its end)
-// then never look like the byte it seeks.
-inline uint32_t bytes_below(unsigned k) { return k ? ~0u >> (32 - 8 * k) : 0; }
-inline uint32_t bytes_from(unsigned k) { return k >= 4 ? 0 : ~0u << (8 * k); }
 
 // C lets a caller pass more than the object holds when the byte is found
 // in it (memchr stops there), so the words are aligned, as strlen's are:
@@ -108,14 +107,18 @@ size_t strnlen(const char* s, size_t max) {
 }
 
 int strcmp(const char* a, const char* b) {
+  // At the same alignment: bytes up to a word boundary, then equal words
+  // without a terminator skipped; the last loop finds where they differ.
   if (((reinterpret_cast<uintptr_t>(a) ^ reinterpret_cast<uintptr_t>(b)) & 3) == 0) {
-    for (; !aligned(a); ++a, ++b)
-      if (!*a || *a != *b) return static_cast<unsigned char>(*a) - static_cast<unsigned char>(*b);
-    const word *x = reinterpret_cast<const word*>(a), *y = reinterpret_cast<const word*>(b);
-    for (; *x == *y && !zero_bytes(*x); ++x, ++y) {
+    for (; !aligned(a) && *a && *a == *b; ++a, ++b) {
     }
-    a = reinterpret_cast<const char*>(x);
-    b = reinterpret_cast<const char*>(y);
+    if (aligned(a)) {
+      const word *x = reinterpret_cast<const word*>(a), *y = reinterpret_cast<const word*>(b);
+      for (; *x == *y && !zero_bytes(*x); ++x, ++y) {
+      }
+      a = reinterpret_cast<const char*>(x);
+      b = reinterpret_cast<const char*>(y);
+    }
   }
   for (; *a && *a == *b; ++a, ++b) {
   }
