@@ -126,7 +126,9 @@ Result<void> listen_ports(Ports& ports, const fs::path& dir) {
 }
 
 // QEMU halted at reset (-S) with its gdb server on localhost:port.
-std::vector<std::string> gdb_server(int port) { return {"-S", "-gdb", "tcp:127.0.0.1:" + std::to_string(port)}; }
+void add_gdb_server(std::vector<std::string>& argv, int port) {
+  argv.insert(argv.end(), {"-S", "-gdb", "tcp:127.0.0.1:" + std::to_string(port)});
+}
 
 std::vector<std::string> qemu_argv(const fs::path& elf, const Ports& ports,
                                    const std::vector<std::string>& extra = {}) {
@@ -181,8 +183,7 @@ int stop(pid_t pid) {
 int run_attached(const fs::path& elf, double timeout, std::vector<std::string> extra,
                  std::optional<int> gdb_port = std::nullopt) {
   if (gdb_port) {
-    const std::vector<std::string> server = gdb_server(*gdb_port);
-    extra.insert(extra.end(), server.begin(), server.end());
+    add_gdb_server(extra, *gdb_port);
     fprintf(stderr, "gust: QEMU is halted at reset, its gdb server on localhost:%d; attach with\n  %s\n", *gdb_port,
             gdb_attach_command(elf, *gdb_port).c_str());
   }
@@ -247,10 +248,7 @@ int run_gated(const fs::path& elf, const RunArgs& a, Ports& ports, const compose
   if (!watch_traps && !reset_policy)
     fprintf(stderr, "gust: no gdb-multiarch: a trap is not reported at its source line\n");
   std::vector<std::string> extra = device_log_args(a);
-  if (watch_traps) {
-    const std::vector<std::string> server = gdb_server(port);
-    extra.insert(extra.end(), server.begin(), server.end());
-  }
+  if (watch_traps) add_gdb_server(extra, port);
   pid_t pid = spawn(qemu_argv(elf, ports, extra), to_qemu[0], from_qemu[1], qemu_err_pipe[1]);
   // QEMU's stderr, kept: on a core lockup QEMU prints why and the registers
   // there, and aborts.
