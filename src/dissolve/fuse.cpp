@@ -88,11 +88,14 @@ Result<Output> dissolve_fused(const std::vector<FusedPart>& parts) {
   // separate object, but never one part's with another's, so every byte of
   // data stays named by its instance's prefix (the report's components,
   // the audit's data of each instance).
+  // The part whose namespace a symbol is in (prefixes.end(): none).
+  auto part_of = [&](const std::string& name) {
+    return std::find_if(prefixes.begin(), prefixes.end(),
+                        [&](const std::string& pre) { return name.rfind(pre, 0) == 0; });
+  };
   for (llvm::GlobalVariable& g : fused->globals()) {
     if (g.isDeclaration() || g.hasSection() || g.hasComdat() || g.getName().starts_with("llvm.")) continue;
-    const std::string name = g.getName().str();
-    auto part = std::find_if(prefixes.begin(), prefixes.end(),
-                             [&](const std::string& pre) { return name.rfind(pre, 0) == 0; });
+    auto part = part_of(g.getName().str());
     if (part == prefixes.end()) continue;
     const char* kind = g.isConstant() ? ".rodata." : g.getInitializer()->isNullValue() ? ".bss." : ".data.";
     g.setSection(kind + *part + "gust");
@@ -102,9 +105,7 @@ Result<Output> dissolve_fused(const std::vector<FusedPart>& parts) {
   for (const FusedPart& p : parts)
     for (const auto& [import, sym] : p.opts.import_links) {
       llvm::GlobalValue* g = fused->getNamedValue(sym);
-      const bool into_part = std::any_of(prefixes.begin(), prefixes.end(),
-                                         [&](const std::string& pre) { return sym.rfind(pre, 0) == 0; });
-      if (g && g->isDeclaration() && into_part)
+      if (g && g->isDeclaration() && part_of(sym) != prefixes.end())
         return refusal("the wired import " + import.first + " \"" + import.second + "\" names " + sym +
                            ", which its part does not define (or does not keep)",
                        p.opts.prefix);
