@@ -34,15 +34,6 @@ std::string joined(const std::vector<std::string>& v) {
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
-// A WIT function's type as WIT writes it: func(max: u32) -> list<u8>.
-std::string wit_text(const wit::Func& f) {
-  std::string s = "func(";
-  for (size_t k = 0; k < f.params.size(); ++k) s += (k ? ", " : "") + f.params[k].name + ": " + f.params[k].type.str();
-  s += ")";
-  if (!f.results.empty()) s += " -> " + f.results[0].str();
-  return s;
-}
-
 // The same parameter and result types, in order (names may differ).
 bool same_types(const wit::Func& a, const wit::Func& b) {
   if (a.params.size() != b.params.size() || a.results.size() != b.results.size()) return false;
@@ -142,21 +133,17 @@ Result<void> wire(Build& b) {
     // types alone do not say whether a list crosses (a list<u8> and two u32s
     // both lower to i32 i32), and a function the project's interface lacks
     // (a driver's handler export, say) is no function the instance serves.
-    const wit::Func* func = nullptr;
-    if (const wit::Interface* hi = hal->find(link->iface))
-      for (const auto& f : hi->funcs)
-        if (f.name == im.name) func = &f;
+    const wit::Interface* hi = hal->find(link->iface);
+    const wit::Func* func = hi ? hi->func(im.name) : nullptr;
     if (!func)
       return refuse(what + ": " + iface + " has no function " + im.name + " in the WIT the instances serve (" +
                     (b.root / "wit").string() + ")");
-    const wit::Func* declared = nullptr;
-    if (const wit::Interface* ai = apps->find(link->iface))
-      for (const auto& f : ai->funcs)
-        if (f.name == im.name) declared = &f;
+    const wit::Interface* ai = apps->find(link->iface);
+    const wit::Func* declared = ai ? ai->func(im.name) : nullptr;
     if (!declared || !same_types(*declared, *func))
       return refuse(what + ": the app's WIT (" + apps_wit.string() + ") declares it as " +
-                    (declared ? wit_text(*declared) : std::string("nothing")) + "; instance '" + inst->instance +
-                    "' serves " + wit_text(*func));
+                    (declared ? wit::func_type_text(*declared) : std::string("nothing")) + "; instance '" +
+                    inst->instance + "' serves " + wit::func_type_text(*func));
     const bool has_list = func->passes_list();
     // The instance's export, of exactly the app's import type (both were
     // held to the same WIT function; this is the two modules compared).

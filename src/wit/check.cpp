@@ -182,10 +182,9 @@ void Checker::check_import(uint32_t index, const wasm::Import& im) {
     // The WIT function it names, if the package has one the world lacks.
     if (im.module.rfind(pkg.name + "/", 0) == 0)
       if (const Interface* i = pkg.interface(im.module.substr(pkg.name.size() + 1)))
-        for (const auto& f : i->funcs)
-          if (f.name == im.name)
-            v.wit_item = wit_file + ":" + std::to_string(f.line) + ": " + im.module + " " + func_wit_text(f) +
-                         ", which world " + w.name + " does not import";
+        if (const Func* f = i->func(im.name))
+          v.wit_item = wit_file + ":" + std::to_string(f->line) + ": " + im.module + " " + func_wit_text(*f) +
+                       ", which world " + w.name + " does not import";
   } else if (im.func_type >= m.types.size()) {
     v.why = "wrong type";
   } else if (m.types[im.func_type] != *want) {
@@ -235,13 +234,15 @@ void Checker::exports() {
 
 }  // namespace
 
-std::string func_wit_text(const Func& f) {
-  std::string s = f.name + ": func(";
+std::string func_type_text(const Func& f) {
+  std::string s = "func(";
   for (size_t i = 0; i < f.params.size(); ++i) s += (i ? ", " : "") + f.params[i].name + ": " + f.params[i].type.str();
   s += ")";
   if (!f.results.empty()) s += " -> " + f.results[0].str();
   return s;
 }
+
+std::string func_wit_text(const Func& f) { return f.name + ": " + func_type_text(f); }
 
 std::string SeamViolation::str() const {
   std::string s;

@@ -45,6 +45,11 @@ struct Interface {
   std::string package;  // the package that declares it: gust:hal
   std::vector<Func> funcs;
   std::string qualified() const { return package + "/" + name; }
+  const Func* func(const std::string& fname) const {
+    for (const auto& f : funcs)
+      if (f.name == fname) return &f;
+    return nullptr;
+  }
 };
 
 // An interface as a world names it: `uart` (this package's) or
@@ -137,8 +142,10 @@ struct SeamViolation {
   std::string str() const;
 };
 
-// A WIT function in WIT syntax: uart-tx-byte: func(byte: u8).
+// A WIT function in WIT syntax: uart-tx-byte: func(byte: u8); its type
+// alone: func(byte: u8).
 std::string func_wit_text(const Func& f);
+std::string func_type_text(const Func& f);
 
 // The seam check: every import of `m` is a function of an interface that
 // world `w` imports, from module `<package>/<interface>`, with exactly the
