@@ -93,8 +93,7 @@ Result<void> measure(Build& b) {
   // Every component is listed, also one the linker dropped whole (a driver
   // instance whose exports nothing calls).
   for (const auto& o : b.objects) {
-    // A fused object's own component holds what no instance's prefix names
-    // (signature objects): listed only when there is some.
+    // A fused object is listed by its instances' components.
     std::vector<std::string> names;
     for (const auto& [instance, component] : o.by_instance) names.push_back(component);
     if (o.by_instance.empty()) names.push_back(o.component);
@@ -106,8 +105,8 @@ Result<void> measure(Build& b) {
       order.push_back(n);
     }
   }
-  // A fused object's own component (what no instance's prefix names) only
-  // when it holds anything.
+  // A fused object's own component (what no instance's prefix names, such as
+  // signature objects) only when it holds anything.
   for (const auto& o : b.objects)
     if (!o.by_instance.empty())
       if (auto it = comps.find(o.component); it != comps.end() && it->second.text + it->second.data + it->second.bss == 0)
