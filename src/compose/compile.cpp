@@ -79,17 +79,8 @@ std::vector<std::string> wasm_link_flags(uint32_t stack, bool low_read_only) {
 }
 
 bool wants_low_layout(const wasm::Module& m) {
-  const auto names = dissolve::data_segment_names(m);
-  uint64_t begin = UINT64_MAX, end = 0;
-  for (size_t i = 0; i < m.datas.size() && i < names.size(); ++i) {
-    const auto& d = m.datas[i];
-    if ((names[i] != ".rodata" && names[i].rfind(".rodata.", 0) != 0) || d.mode != wasm::SegmentMode::Active ||
-        d.offset.op != wasm::Op::I32Const)
-      continue;
-    begin = std::min<uint64_t>(begin, uint32_t(d.offset.value));
-    end = std::max<uint64_t>(end, uint32_t(d.offset.value) + d.bytes.size());
-  }
-  return end > begin && end - begin >= dissolve::Options{}.read_only_low_min;
+  const dissolve::ReadOnlyData hull = dissolve::read_only_hull(m);
+  return !hull.empty() && hull.end - hull.begin >= dissolve::Options{}.read_only_low_min;
 }
 
 std::optional<uint32_t> stack_top(const wasm::Module& m) {

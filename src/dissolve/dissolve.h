@@ -118,6 +118,10 @@ struct ReadOnlyData {
   bool empty() const { return end <= begin; }
 };
 ReadOnlyData read_only_data(const wasm::Module& m, const Options& opts);
+// The hull of the read-only segments (wasm-ld's ".rodata" and ".rodata.*"
+// in the name section), the first step of read_only_data: empty when there
+// is none, or when one is not an active segment at a constant offset.
+ReadOnlyData read_only_hull(const wasm::Module& m);
 // The data segments' names from the custom "name" section (subsection 9),
 // by segment index; none when the section is absent or malformed (custom
 // sections never make a module invalid).

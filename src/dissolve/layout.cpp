@@ -98,6 +98,27 @@ std::vector<std::string> data_segment_names(const Module& m) { return name_map(m
 
 std::vector<std::string> function_names(const Module& m) { return name_map(m, 1, m.num_funcs()); }
 
+namespace {
+bool read_only_segment(const std::string& name) { return name == ".rodata" || name.rfind(".rodata.", 0) == 0; }
+
+// read_only_hull over the segment names already read.
+ReadOnlyData hull_of(const Module& m, const std::vector<std::string>& names) {
+  uint64_t begin = UINT64_MAX, end = 0;
+  for (size_t i = 0; i < m.datas.size() && i < names.size(); ++i) {
+    const auto& d = m.datas[i];
+    if (!read_only_segment(names[i])) continue;
+    if (d.mode != SegmentMode::Active || d.offset.op != Op::I32Const) return {};
+    const uint64_t at = uint32_t(d.offset.value);
+    begin = std::min(begin, at);
+    end = std::max(end, at + d.bytes.size());
+  }
+  if (end <= begin) return {};
+  return {begin, end};
+}
+}  // namespace
+
+ReadOnlyData read_only_hull(const Module& m) { return hull_of(m, data_segment_names(m)); }
+
 ReadOnlyData read_only_data(const Module& m, const Options& o) {
   ReadOnlyData ro;
   if (!o.read_only_flash || o.linkable || m.num_memories() == 0 || m.import_of(ExternKind::Memory, 0)) return ro;
@@ -109,21 +130,11 @@ ReadOnlyData read_only_data(const Module& m, const Options& o) {
   for (const auto& e : m.exports) exported = exported || e.kind == ExternKind::Memory;
   if (exported && imports_take_addresses(m)) return ro;
   const std::vector<std::string> names = data_segment_names(m);
-  auto read_only = [&](size_t i) {
-    if (i >= names.size()) return false;
-    const std::string& n = names[i];
-    return n == ".rodata" || n.rfind(".rodata.", 0) == 0;
-  };
-  uint64_t begin = UINT64_MAX, end = 0;
-  for (size_t i = 0; i < m.datas.size(); ++i) {
-    const auto& d = m.datas[i];
-    if (!read_only(i)) continue;
-    if (d.mode != SegmentMode::Active || d.offset.op != Op::I32Const) return ro;
-    const uint64_t at = uint32_t(d.offset.value);
-    begin = std::min(begin, at);
-    end = std::max(end, at + d.bytes.size());
-  }
-  if (end <= begin || end > size) return ro;
+  auto read_only = [&](size_t i) { return i < names.size() && read_only_segment(names[i]); };
+  const ReadOnlyData hull = hull_of(m, names);
+  uint64_t begin = hull.begin;
+  const uint64_t end = hull.end;
+  if (hull.empty() || end > size) return ro;
   // Any other segment inside the hull is writable data there: keep it all.
   bool below = false;  // a writable segment below the hull's end
   for (size_t i = 0; i < m.datas.size(); ++i) {
