@@ -186,5 +186,25 @@ TEST_F(Runtime, MemchrStopsAtTheByteEvenWhenTheCountRunsPastTheRegion) {
   EXPECT_EQ(r.trap_code, 4u);
 }
 
+// The scans stay inside the region only when its size is a multiple of 4:
+// the dissolver refuses any other size itself, whoever calls it, naming the
+// size to use instead.
+TEST(RuntimeRegion, DissolveRefusesARegionThatIsNotWholeWords) {
+  const fs::path dir = scratch("runtime-region");
+  auto c = compose::compile_driver(source_root() / "tests/runtime/strings.c", dir / "s.wasm", 0);
+  ASSERT_TRUE(c) << c.error().str();
+  auto m = wasm::decode(read_file(dir / "s.wasm"));
+  ASSERT_TRUE(m) << m.error().str();
+  dissolve::Options o;
+  o.prefix = "s_";
+  o.memory_bytes = kRegion + 2;
+  auto out = dissolve::dissolve(*m, o);
+  ASSERT_FALSE(out);
+  EXPECT_NE(out.error().message.find("4098 is not a multiple of 4 bytes (try 4100)"), std::string::npos)
+      << out.error().str();
+  o.memory_bytes = kRegion + 4;
+  EXPECT_TRUE(dissolve::dissolve(*m, o));
+}
+
 }  // namespace
 }  // namespace gust::test

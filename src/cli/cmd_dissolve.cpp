@@ -36,11 +36,8 @@ Result<void> check_world(const DissolveArgs& a, const wasm::Module& mod) {
 
 int run_dissolve(const DissolveArgs& a) {
   namespace fs = std::filesystem;
-  if (a.memory_bytes % 4)
-    return report(Error::make(Error::Kind::Input,
-                              "--memory-bytes " + std::to_string(a.memory_bytes) +
-                                  " is not a multiple of 4 (the C runtime's scans read aligned words, which stay "
-                                  "inside such a region)"));
+  if (const std::string why = dissolve::region_size_refusal(a.memory_bytes); a.memory_bytes && !why.empty())
+    return report(Error::make(Error::Kind::Input, "--memory-bytes " + why));
   std::ifstream in(a.input, std::ios::binary);
   if (!in) return report(Error::make(Error::Kind::Input, "cannot read the input file", a.input));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

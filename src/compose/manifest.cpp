@@ -14,6 +14,7 @@
 #include "base/ctext.h"
 #include "compose/chip_check.h"
 #include "compose/compose.h"
+#include "dissolve/dissolve.h"
 
 namespace gust::compose {
 
@@ -540,12 +541,8 @@ Result<Node> load_node(const fs::path& file, const std::string* text) {
       }
       if (d.as_table()->get("memory")) {
         di.memory = df.u32("memory");
-        // The C runtime's scans (strlen, memchr, strcmp) read aligned words,
-        // which stay inside a region whose size is a multiple of 4.
-        if (*di.memory % 4)
-          throw Failure{at(file, df.need("memory")->source(),
-                           "memory = " + std::to_string(*di.memory) + " is not a multiple of 4 bytes (try " +
-                               std::to_string((uint64_t(*di.memory) + 3) & ~uint64_t(3)) + ")")};
+        if (const std::string why = dissolve::region_size_refusal(*di.memory); !why.empty())
+          throw Failure{at(file, df.need("memory")->source(), "memory = " + why)};
       }
       di.tx_ring = df.u32_or("tx_ring", 64);
       di.rx_ring = df.u32_or("rx_ring", 64);

@@ -168,6 +168,12 @@ std::string export_symbol(const std::string& name, const std::string& prefix = "
 // the linker's (a name starting with '_', main, memcpy and the like).
 std::string export_refusal(const std::string& name, const std::string& prefix = "");
 
+// Why a linear-memory region of this many bytes is refused, or "" when it is
+// not: the C runtime's scans (strlen, memchr, strcmp) read aligned words,
+// which stay inside a region only when its size is a multiple of 4. The
+// reason names the nearest size that is ("try N").
+std::string region_size_refusal(uint64_t bytes);
+
 // An exported memory's region and table N's slots, whatever the export's
 // name: <prefix>gust_memory, <prefix>gust_table<N>. Their size symbols are
 // suffixes (kMemoryBytesSymbol, kMemorySizeSymbols, kTableSizeSymbols).

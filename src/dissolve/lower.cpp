@@ -166,11 +166,20 @@ void Lowering::lower_instr(const Instr& in) {
   unsupported_here("not dissolved yet");
 }
 
+std::string region_size_refusal(uint64_t bytes) {
+  if (bytes % 4 == 0) return "";
+  return std::to_string(bytes) + " is not a multiple of 4 bytes (try " + std::to_string((bytes + 3) & ~uint64_t(3)) +
+         "): the C runtime's scans read aligned words, which stay inside such a region";
+}
+
 Result<std::unique_ptr<llvm::Module>> lower(const Module& m, const Options& opts, llvm::LLVMContext& ctx) {
   if (!valid_prefix(opts.prefix))
     return Error::make(
         Error::Kind::Input,
         "instance prefix \"" + opts.prefix + "\" is not an instance name and '_' ([a-z][a-z0-9]*_, other than gust_)");
+  if (opts.memory_bytes)
+    if (const std::string why = region_size_refusal(*opts.memory_bytes); !why.empty())
+      return Error::make(Error::Kind::Input, "the memory region size " + why);
   try {
     Lowering l(m, opts, ctx);
     auto mod = l.run();
