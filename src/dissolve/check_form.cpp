@@ -1,0 +1,111 @@
+// The instruction form of a compare against a constant, chosen just before
+// instruction selection: a bounds check `br (x >u C), trap, ok` whose C is
+// not a compare immediate of the target (on Thumb-2 a modified immediate, or
+// one for cmn) but whose C + 1 is, is written `br (x <u C + 1), ok, trap`,
+// which selects as `cmp x, #C+1; bhs trap` (2 instructions). Left as it is,
+// SelectionDAG's setcc combine turns `x >u C` with C = m * 2^k - 1 into
+// `(x >> k) >u m - 1` (lsrs; cmp; bhi: 3), and other Cs into movw; cmp; bhi;
+// and written `x <u C + 1` with a plain constant, it is turned back (a branch
+// inverted for the block layout is x >=u C + 1, canonicalised to x >u C), so
+// the immediate is an opaque constant. The same for `x <u C` with C - 1 an
+// immediate (`!(x >u C - 1)`), and the signed forms.
+//
+// The rule it rests on: x >u C and !(x <u C + 1) are the same predicate for
+// every x when C + 1 does not wrap (likewise x <u C and !(x >u C - 1) when C
+// - 1 does not), so the branch goes where it went and the select picks what
+// it picked; nothing moves. Only which instructions compute the condition
+// changes, after every IR pass that could fold it back.
+#include "dissolve/check_form.h"
+
+#include <llvm/Analysis/TargetTransformInfo.h>
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/Instructions.h>
+#include <llvm/Target/TargetMachine.h>
+
+namespace gust::dissolve {
+
+namespace {
+
+// The predicate that, negated, is `pred` with the constant moved by one, and
+// that constant; nothing when it would wrap.
+std::optional<std::pair<llvm::CmpInst::Predicate, llvm::APInt>> flipped(llvm::CmpInst::Predicate pred,
+                                                                         const llvm::APInt& c) {
+  using P = llvm::CmpInst::Predicate;
+  switch (pred) {
+    case P::ICMP_UGT:  // x >u C  ==  !(x <u C + 1)
+      if (c.isMaxValue()) return std::nullopt;
+      return std::pair{P::ICMP_ULT, c + 1};
+    case P::ICMP_ULT:  // x <u C  ==  !(x >u C - 1)
+      if (c.isMinValue()) return std::nullopt;
+      return std::pair{P::ICMP_UGT, c - 1};
+    case P::ICMP_SGT:
+      if (c.isMaxSignedValue()) return std::nullopt;
+      return std::pair{P::ICMP_SLT, c + 1};
+    case P::ICMP_SLT:
+      if (c.isMinSignedValue()) return std::nullopt;
+      return std::pair{P::ICMP_SGT, c - 1};
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+unsigned shape_compares(llvm::Module& mod, llvm::TargetMachine& tm) {
+  unsigned shaped = 0;
+  for (llvm::Function& f : mod) {
+    if (f.isDeclaration()) continue;
+    const llvm::TargetTransformInfo tti = tm.getTargetTransformInfo(f);
+    for (llvm::BasicBlock& bb : f) {
+      for (llvm::Instruction& i : llvm::make_early_inc_range(bb)) {
+        auto* cmp = llvm::dyn_cast<llvm::ICmpInst>(&i);
+        if (!cmp || !cmp->getType()->isIntegerTy(1)) continue;
+        auto* c = llvm::dyn_cast<llvm::ConstantInt>(cmp->getOperand(1));
+        if (!c || c->getBitWidth() != 32) continue;  // the target's compare width
+        // Every use must take the negation: a branch (swap its targets) or
+        // a select (swap its values).
+        bool all = !cmp->use_empty();
+        for (llvm::User* u : cmp->users()) {
+          if (auto* br = llvm::dyn_cast<llvm::BranchInst>(u); br && br->isConditional()) continue;
+          if (auto* sel = llvm::dyn_cast<llvm::SelectInst>(u); sel && sel->getCondition() == cmp) continue;
+          all = false;
+        }
+        if (!all) continue;
+        const bool is_signed = cmp->isSigned();
+        auto imm = [&](const llvm::APInt& v) {
+          return !v.isZero() && !v.isAllOnes() &&
+                 tti.isLegalICmpImmediate(is_signed ? v.getSExtValue() : int64_t(v.getZExtValue()));
+        };
+        auto to = flipped(cmp->getPredicate(), c->getValue());
+        if (!to && !(cmp->isRelational() && imm(c->getValue()))) continue;
+        llvm::APInt value = c->getValue();
+        if (!imm(value)) {
+          if (!to || !imm(to->second)) continue;  // no immediate either way: LLVM's choice stands
+          cmp->setPredicate(to->first);
+          value = to->second;
+          for (llvm::User* u : llvm::make_early_inc_range(cmp->users())) {
+            if (auto* br = llvm::dyn_cast<llvm::BranchInst>(u)) {
+              br->swapSuccessors();
+            } else {
+              auto* sel = llvm::cast<llvm::SelectInst>(u);
+              llvm::Value* t = sel->getTrueValue();
+              sel->setTrueValue(sel->getFalseValue());
+              sel->setFalseValue(t);
+              sel->swapProfMetadata();
+            }
+          }
+        }
+        // Behind a no-op bitcast, which SelectionDAG takes as an opaque
+        // constant: its setcc canonicalisation (x >=u C to x >u C - 1, after
+        // a branch is inverted for the block layout) and the shift fold
+        // above then leave the compare against the immediate as it is.
+        cmp->setOperand(1, new llvm::BitCastInst(llvm::ConstantInt::get(c->getType(), value), c->getType(),
+                                                 "gust.imm", cmp->getIterator()));
+        ++shaped;
+      }
+    }
+  }
+  return shaped;
+}
+
+}  // namespace gust::dissolve
