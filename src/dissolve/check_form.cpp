@@ -91,19 +91,29 @@ unsigned shape_compares(llvm::Module& mod, llvm::TargetMachine& tm) {
         // Against 0 or -1 LLVM has its own forms (cbz, the sign bit).
         if (c->isZero() || c->isMinusOne() || !cmp->isRelational()) continue;
         auto to = flipped(cmp->getPredicate(), c->getValue());
+        llvm::CmpInst::Predicate pred = cmp->getPredicate();
         llvm::APInt value = c->getValue();
+        bool swap = false;
         if (!imm(value)) {
           if (!to || !imm(to->second)) continue;  // no immediate either way: LLVM's choice stands
-          cmp->setPredicate(to->first);
-          value = to->second;
-          for (llvm::User* u : cmp->users()) llvm::cast<llvm::BranchInst>(u)->swapSuccessors();
+          std::tie(pred, value) = *to;
+          swap = true;
         }
-        // Behind a no-op bitcast, which SelectionDAG takes as an opaque
-        // constant: its setcc canonicalisation (x >=u C to x >u C - 1, after
-        // a branch is inverted for the block layout) and the shift fold
-        // above then leave the compare against the immediate as it is.
-        cmp->setOperand(1, new llvm::BitCastInst(llvm::ConstantInt::get(c->getType(), value), c->getType(), "gust.imm",
-                                                 cmp->getIterator()));
+        // At each branch, a compare of its own behind a no-op bitcast, which
+        // SelectionDAG takes as an opaque constant: its setcc
+        // canonicalisation (x >=u C to x >u C - 1, after a branch is inverted
+        // for the block layout) and the shift fold above then leave the
+        // compare against the immediate as it is. In the branch's block: a
+        // compare LICM took out of a loop would reach the loop's DAG as a
+        // register, and the opaque constant with it (a mov.w in the loop).
+        for (llvm::User* u : llvm::make_early_inc_range(cmp->users())) {
+          auto* br = llvm::cast<llvm::BranchInst>(u);
+          auto* k = new llvm::BitCastInst(llvm::ConstantInt::get(c->getType(), value), c->getType(), "gust.imm",
+                                          br->getIterator());
+          br->setCondition(new llvm::ICmpInst(br->getIterator(), pred, cmp->getOperand(0), k));
+          if (swap) br->swapSuccessors();
+        }
+        cmp->eraseFromParent();
         ++shaped;
       }
     }
