@@ -146,8 +146,8 @@ struct Variant {
   bool read_only_flash, widen, hoist, check_form = true;
 };
 const Variant kVariants[] = {
-    {"all levers on", true, true, true},      {"--no-read-only-flash", false, true, true},
-    {"--no-widen-checks", true, false, true}, {"--no-hoist-checks", true, true, false},
+    {"all levers on", true, true, true},          {"--no-read-only-flash", false, true, true},
+    {"--no-widen-checks", true, false, true},     {"--no-hoist-checks", true, true, false},
     {"--no-check-form", true, true, true, false}, {"all levers off", false, false, false, false},
 };
 

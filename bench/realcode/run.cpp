@@ -185,9 +185,9 @@ struct Options {
   fs::path json_out, work;
   uint32_t seeds = 2000;
   bool check_only = false;
-  bool hoist_checks = true;  // --no-hoist-checks: as gust build dissolves (README, "Memory levers")
-  bool check_form = true;    // --no-check-form: compares left in the IR pipeline's form
-  bool low_layout = true;    // --stack-first: every module linked with the stack below the data
+  bool hoist_checks = true;               // --no-hoist-checks: as gust build dissolves (README, "Memory levers")
+  bool check_form = true;                 // --no-check-form: compares left in the IR pipeline's form
+  bool low_layout = true;                 // --stack-first: every module linked with the stack below the data
   std::optional<uint64_t> read_only_min;  // --read-only-min N: the cost rule of both layouts
   std::string only;
 };
