@@ -185,8 +185,9 @@ struct Options {
   fs::path json_out, work;
   uint32_t seeds = 2000;
   bool check_only = false;
-  bool hoist_checks = true;  // --no-hoist-checks: as gust build dissolves (README, "Memory levers")
-  bool low_layout = true;    // --stack-first: every module linked with the stack below the data
+  bool hoist_checks = true;               // --no-hoist-checks: as gust build dissolves (README, "Memory levers")
+  bool check_form = true;                 // --no-check-form: compares left in the IR pipeline's form
+  bool low_layout = true;                 // --stack-first: every module linked with the stack below the data
   std::optional<uint64_t> read_only_min;  // --read-only-min N: the cost rule of both layouts
   std::string only;
 };
@@ -339,6 +340,7 @@ class Bench {
     o.memory_bytes = (region + 7) & ~uint64_t(7);
     o.bounds_checks = checks;
     o.hoist_checks = opt_.hoist_checks;
+    o.check_form = opt_.check_form;
     if (opt_.read_only_min) o.read_only_min = o.read_only_low_min = *opt_.read_only_min;
     auto out = dissolve::dissolve(m, o);
     if (!out) die(p.name + " " + obj.filename().string() + ": " + out.error().str());
@@ -576,6 +578,8 @@ int main(int argc, char** argv) {
       o.check_only = true;
     else if (a == "--no-hoist-checks")
       o.hoist_checks = false;
+    else if (a == "--no-check-form")
+      o.check_form = false;
     else if (a == "--stack-first")
       o.low_layout = false;
     else if (a == "--read-only-min") {
@@ -590,11 +594,12 @@ int main(int argc, char** argv) {
     }
     else if (a == "--help" || a == "-h") {
       std::cout << "usage: run [--json FILE] [--seeds N] [--check-only] [--only NAME] [--work DIR] [--no-hoist-checks]\n"
-                   "           [--stack-first] [--read-only-min N]\n"
+                   "           [--no-check-form] [--stack-first] [--read-only-min N]\n"
                    "Builds the libraries under bench/realcode/ with gcc -Os, clang -Oz and gust, checks that\n"
                    "every build gives the same outputs on seeds 1..N (default 2000), then prints flash, SRAM and\n"
                    "instructions per call with geometric-mean ratios (not with --check-only). --no-hoist-checks\n"
-                   "dissolves gust's builds with check hoisting off, as gust build does. --stack-first links\n"
+                   "dissolves gust's builds with check hoisting off, as gust build does. --no-check-form leaves\n"
+                   "compares against constants in LLVM's form (no cmp #C+1 for a check's C). --stack-first links\n"
                    "every module with the shadow stack below the data (read-only data then in the middle of the\n"
                    "memory, three places per load), not the low layout gust build gives modules with read-only data.\n"
                    "--read-only-min N keeps read-only data under N bytes in SRAM in either layout.\n";

@@ -136,6 +136,10 @@ void add_dissolve(CLI::App& app) {
   c->add_flag(
       "--no-hoist-checks", [a](int64_t) { a->opts.hoist_checks = false; },
       "Keep a counted loop's bounds checks in the loop, instead of one check before it (for measurement)");
+  c->add_flag(
+      "--no-check-form", [a](int64_t) { a->opts.check_form = false; },
+      "Leave each bounds check's compare in the form LLVM's IR pipeline gives it, instead of the negated "
+      "compare against C + 1 when only that is an immediate (for measurement)");
   c->add_flag("--no-read-only-flash", a->no_read_only_flash,
               "Copy the read-only data segments (.rodata) into the SRAM region with the rest, instead of leaving "
               "them in flash (for measurement)");

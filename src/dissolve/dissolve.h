@@ -52,6 +52,11 @@ struct Options {
   // one check before a counted loop instead of one per iteration.
   bool widen_checks = true;
   bool hoist_checks = true;
+  // The instruction form of a check's compare (check_form.cpp): a compare
+  // whose every use is a branch to a trap, `x >u C`, as `!(x <u C + 1)`
+  // when only C + 1 is a compare immediate, so that a bounds check selects
+  // as cmp #imm; bhs, not lsrs; cmp; bhi or movw; cmp; bhi.
+  bool check_form = true;
   // LLVM's pipeline: "Oz", "Os", "O2" or "O0".
   std::string opt_level = "Oz";
   // Bridge inlining: LLVM bitcode of the bridge (clang-19 -emit-llvm for

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <set>
 
+#include "dissolve/check_form.h"
 #include "dissolve/checks.h"
 #include "dissolve/lower.h"
 #include "dissolve/lowering.h"
@@ -165,6 +166,9 @@ Result<Output> emit(llvm::Module& mod, const Options& opts, const std::vector<st
       GUST_DIE("the cleanup pipeline does not parse: " + llvm::toString(std::move(e)));
     cleanup.run(mod, mam);
   }
+
+  // The compares' instruction form, last, so that no IR pass folds it back.
+  if (opts.check_form && lvl != llvm::OptimizationLevel::O0) shape_compares(mod, *tm);
 
   note_indirect_callers(mod);
 
