@@ -21,13 +21,18 @@ namespace {
 constexpr uint32_t kRegion = 4096;
 constexpr uint32_t kArea = 2048;  // [kArea, kRegion): free for the tests' strings, above the module's data
 
+// tests/runtime/strings.c, compiled as a driver is and decoded.
+Result<wasm::Module> strings_module(const fs::path& dir) {
+  auto c = compose::compile_driver(source_root() / "tests/runtime/strings.c", dir / "s.wasm", 0);
+  if (!c) return c.error();
+  return wasm::decode(read_file(dir / "s.wasm"));
+}
+
 class Runtime : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     const fs::path dir = scratch("runtime-strings");
-    auto c = compose::compile_driver(source_root() / "tests/runtime/strings.c", dir / "s.wasm", 0);
-    ASSERT_TRUE(c) << c.error().str();
-    auto m = wasm::decode(read_file(dir / "s.wasm"));
+    auto m = strings_module(dir);
     ASSERT_TRUE(m) << m.error().str();
     dissolve::Options o;
     o.prefix = "s_";
@@ -190,10 +195,7 @@ TEST_F(Runtime, MemchrStopsAtTheByteEvenWhenTheCountRunsPastTheRegion) {
 // the dissolver refuses any other size itself, whoever calls it, naming the
 // size to use instead.
 TEST(RuntimeRegion, DissolveRefusesARegionThatIsNotWholeWords) {
-  const fs::path dir = scratch("runtime-region");
-  auto c = compose::compile_driver(source_root() / "tests/runtime/strings.c", dir / "s.wasm", 0);
-  ASSERT_TRUE(c) << c.error().str();
-  auto m = wasm::decode(read_file(dir / "s.wasm"));
+  auto m = strings_module(scratch("runtime-region"));
   ASSERT_TRUE(m) << m.error().str();
   dissolve::Options o;
   o.prefix = "s_";

@@ -26,6 +26,8 @@
 #include <llvm/IR/Instructions.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include "dissolve/checks.h"
+
 namespace gust::dissolve {
 
 namespace {
@@ -53,15 +55,6 @@ std::optional<std::pair<llvm::CmpInst::Predicate, llvm::APInt>> flipped(llvm::Cm
   }
 }
 
-// A block that calls gust_trap and ends there: a check's failure path.
-bool traps(const llvm::BasicBlock* bb) {
-  if (!llvm::isa<llvm::UnreachableInst>(bb->getTerminator())) return false;
-  for (const llvm::Instruction& i : *bb)
-    if (auto* call = llvm::dyn_cast<llvm::CallInst>(&i))
-      return call->getCalledFunction() && call->getCalledFunction()->getName() == "gust_trap";
-  return false;
-}
-
 }  // namespace
 
 unsigned shape_compares(llvm::Module& mod, llvm::TargetMachine& tm) {
@@ -81,7 +74,9 @@ unsigned shape_compares(llvm::Module& mod, llvm::TargetMachine& tm) {
         bool all = !cmp->use_empty();
         for (llvm::User* u : cmp->users()) {
           auto* br = llvm::dyn_cast<llvm::BranchInst>(u);
-          if (!br || !br->isConditional() || !(traps(br->getSuccessor(0)) || traps(br->getSuccessor(1)))) all = false;
+          if (!br || !br->isConditional() ||
+              !(is_any_trap_block(br->getSuccessor(0)) || is_any_trap_block(br->getSuccessor(1))))
+            all = false;
         }
         if (!all) continue;
         const bool is_signed = cmp->isSigned();

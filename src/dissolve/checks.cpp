@@ -47,13 +47,6 @@ bool is_trap_block(const llvm::BasicBlock* bb, unsigned code) {
   return false;
 }
 
-bool is_any_trap_block(const llvm::BasicBlock* bb) {
-  if (!llvm::isa<llvm::UnreachableInst>(bb->getTerminator())) return false;
-  for (const llvm::Instruction& i : *bb)
-    if (auto* call = llvm::dyn_cast<llvm::CallInst>(&i))
-      return call->getCalledFunction() && call->getCalledFunction()->getName() == "gust_trap";
-  return false;
-}
 
 // A bounds check: `br (X > limit), trap(OOB), ok` in one of the forms
 // instcombine leaves (ugt X, L trapping on true; ult X, L + 1 or ule X, L
@@ -300,6 +293,14 @@ bool hoist_one(llvm::Function& f, const llvm::GlobalVariable* memory, llvm::Loop
 }
 
 }  // namespace
+
+bool is_any_trap_block(const llvm::BasicBlock* bb) {
+  if (!llvm::isa<llvm::UnreachableInst>(bb->getTerminator())) return false;
+  for (const llvm::Instruction& i : *bb)
+    if (auto* call = llvm::dyn_cast<llvm::CallInst>(&i))
+      return call->getCalledFunction() && call->getCalledFunction()->getName() == "gust_trap";
+  return false;
+}
 
 CheckMotion move_checks(llvm::Module& mod, const Options& opts, llvm::FunctionAnalysisManager& fam) {
   CheckMotion r;

@@ -14,6 +14,10 @@ struct CheckMotion {
   bool any() const { return widened || hoisted; }
 };
 
+// A block that calls gust_trap (any code) and ends there: a check's failure
+// path, for check motion and for the compares' form (check_form.cpp).
+bool is_any_trap_block(const llvm::BasicBlock* bb);
+
 CheckMotion move_checks(llvm::Module& mod, const Options& opts, llvm::FunctionAnalysisManager& fam);
 
 }  // namespace gust::dissolve
