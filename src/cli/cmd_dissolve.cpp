@@ -139,6 +139,10 @@ void add_dissolve(CLI::App& app) {
   c->add_flag(
       "--no-hoist-checks", [a](int64_t) { a->opts.hoist_checks = false; },
       "Keep a counted loop's bounds checks in the loop, instead of one check before it (for measurement)");
+  c->add_flag(
+      "--no-predicated-loads", [a](int64_t) { a->opts.predicated_loads = false; },
+      "Choose a load's place (flash or SRAM) with a select of the base before one load, instead of two "
+      "loads predicated on the compare (for measurement)");
   c->add_flag("--no-read-only-flash", a->no_read_only_flash,
               "Copy the read-only data segments (.rodata) into the SRAM region with the rest, instead of leaving "
               "them in flash (for measurement)");

@@ -47,6 +47,9 @@ struct Options {
   // The same for the low layout (read_only_data), where the choice is one
   // compare per load.
   uint64_t read_only_low_min = 512;
+  // The place choice of such a load as two loads predicated on the compare
+  // (predload.cpp), instead of a select of the base before one load.
+  bool predicated_loads = true;
   // Bounds-check motion (checks.cpp), each a lever of its own: one check of
   // the largest offset over a straight line of accesses from one base, and
   // one check before a counted loop instead of one per iteration.
