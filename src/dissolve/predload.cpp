@@ -8,13 +8,17 @@
 // select's condition, in each arm the load from that arm's pointer, a phi.
 // The ARM if-converter predicates the diamond: `cmp r1, #B; ite cs; ldrbcs
 // r3, [rS, r1]; ldrbcc r3, [rF, r1]`, four, both bases loop invariant.
+// It acts where each arm is one load: a base (a global and a constant
+// offset, one register from the entry block) and at most one index, and the
+// load at most 4 bytes; the three-place layout's nested choice keeps the
+// select.
 //
 // The rule it rests on: each load still runs once, exactly when it ran
 // before, from the pointer the select chose; nothing is speculated (each
 // arm's load runs only under its side of the compare, so an address in
-// flash past the read-only data, which may not exist, is never read). The
-// arms' pointers are copies of the GEPs between the select and the load,
-// which are pure. One arm ends in a bitcast of the loaded value to its own
+// flash past the read-only data, which may not exist, is never read). Each
+// arm's pointer is the same address, the sum of the GEPs between its global
+// and the load, computed afresh (GEPs are pure). One arm ends in a bitcast of the loaded value to its own
 // type, which codegen drops: without it the simplifycfg that the ARM target
 // runs before instruction selection (its atomic tidy, which sinks common
 // instructions) would sink the two loads back into one load of a phi.
@@ -24,20 +28,61 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Instructions.h>
 #include <llvm/IR/Module.h>
+#include <llvm/IR/Operator.h>
 #include <llvm/Transforms/Utils/Local.h>
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace gust::dissolve {
 
 namespace {
 
-// The select a load's pointer comes from, through GEPs (outermost last in
-// `chain`), or null. Both arms must point into globals: the region's places.
-llvm::SelectInst* place_select(llvm::LoadInst* ld, std::vector<llvm::GetElementPtrInst*>& chain) {
+// An arm's address as a global, a constant offset and at most one value:
+// what one load from a base register and an index register reaches.
+struct Place {
+  llvm::GlobalVariable* global = nullptr;
+  int64_t offset = 0;
+  llvm::Value* index = nullptr;
+};
+
+// Adds one byte GEP's index to `at`; false if it is not a byte GEP of one
+// index, or a second value.
+bool add_index(const llvm::GEPOperator* g, Place& at) {
+  if (!g->getSourceElementType()->isIntegerTy(8) || g->getNumIndices() != 1) return false;
+  llvm::Value* i = g->getOperand(1);
+  if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(i)) {
+    at.offset += c->getSExtValue();
+    return true;
+  }
+  if (at.index) return false;
+  at.index = i;
+  return true;
+}
+
+std::optional<Place> place_of(llvm::Value* arm, const std::vector<llvm::GetElementPtrInst*>& chain) {
+  Place at;
+  for (auto* g : chain)
+    if (!add_index(llvm::cast<llvm::GEPOperator>(g), at)) return std::nullopt;
+  llvm::Value* p = arm;
+  while (auto* g = llvm::dyn_cast<llvm::GEPOperator>(p)) {
+    if (!add_index(g, at)) return std::nullopt;
+    p = g->getPointerOperand();
+  }
+  at.global = llvm::dyn_cast<llvm::GlobalVariable>(p);
+  if (!at.global) return std::nullopt;
+  return at;
+}
+
+// The select a load's pointer comes from, through GEPs (the load's own first in
+// `chain`), when both arms are places one load reaches, and the load is one
+// instruction (at most 4 bytes: an 8-byte load is two, and its arms would
+// not fit one IT block); or null.
+llvm::SelectInst* place_select(llvm::LoadInst* ld, std::vector<llvm::GetElementPtrInst*>& chain, Place (&arms)[2]) {
   if (ld->isVolatile() || ld->isAtomic()) return nullptr;
+  if (ld->getModule()->getDataLayout().getTypeStoreSize(ld->getType()) > 4) return nullptr;
   chain.clear();
   llvm::Value* p = ld->getPointerOperand();
   while (auto* g = llvm::dyn_cast<llvm::GetElementPtrInst>(p)) {
@@ -46,16 +91,19 @@ llvm::SelectInst* place_select(llvm::LoadInst* ld, std::vector<llvm::GetElementP
   }
   auto* s = llvm::dyn_cast<llvm::SelectInst>(p);
   if (!s || !s->getType()->isPointerTy() || s->getCondition()->getType()->isVectorTy()) return nullptr;
-  for (llvm::Value* arm : {s->getTrueValue(), s->getFalseValue()})
-    if (!llvm::isa<llvm::GlobalVariable>(llvm::getUnderlyingObject(arm))) return nullptr;
+  for (int k = 0; k < 2; ++k) {
+    auto at = place_of(k ? s->getFalseValue() : s->getTrueValue(), chain);
+    if (!at) return nullptr;
+    arms[k] = *at;
+  }
   return s;
 }
 
-// Splits ld's block before ld into head -> (then | else) -> tail; returns
-// the two new loads (which may choose again, in the three-place layout).
-std::vector<llvm::LoadInst*> split(llvm::LoadInst* ld, llvm::SelectInst* s,
-                                   const std::vector<llvm::GetElementPtrInst*>& chain,
-                                   const std::function<llvm::Value*(llvm::Value*)>& base) {
+// Splits ld's block before ld into head -> (then | else) -> tail, with one
+// load in each arm, from its place's base (base(): a value of the entry
+// block) and index.
+void split(llvm::LoadInst* ld, llvm::SelectInst* s, const Place (&arms)[2],
+           const std::function<llvm::Value*(llvm::GlobalVariable*, int64_t)>& base) {
   llvm::LLVMContext& ctx = ld->getContext();
   llvm::BasicBlock* head = ld->getParent();
   llvm::Function* f = head->getParent();
@@ -76,31 +124,23 @@ std::vector<llvm::LoadInst*> split(llvm::LoadInst* ld, llvm::SelectInst* s,
   }
   auto* phi = llvm::PHINode::Create(ld->getType(), 2, ld->getName());
   phi->insertBefore(tail->begin());
-  llvm::Value* bases[2] = {base(s->getTrueValue()), base(s->getFalseValue())};
-  std::vector<llvm::LoadInst*> loads;
   for (bool then : {true, false}) {
     llvm::BasicBlock* bb = then ? then_bb : else_bb;
     llvm::IRBuilder<> b(bb);
-    llvm::Value* p = bases[then ? 0 : 1];
-    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-      auto* g = llvm::cast<llvm::GetElementPtrInst>((*it)->clone());
-      g->setOperand(llvm::GetElementPtrInst::getPointerOperandIndex(), p);
-      b.Insert(g);
-      p = g;
-    }
+    const Place& at = arms[then ? 0 : 1];
+    llvm::Value* p = base(at.global, at.offset);
+    if (at.index) p = b.CreateGEP(b.getInt8Ty(), p, {at.index});
     llvm::LoadInst* nl = b.CreateAlignedLoad(ld->getType(), p, ld->getAlign());
     nl->copyMetadata(*ld);
     llvm::Value* v = nl;
     if (!then) v = b.Insert(new llvm::BitCastInst(nl, nl->getType()));  // unlike the other arm: not sunk
     b.CreateBr(tail);
     phi->addIncoming(v, bb);
-    loads.push_back(nl);
   }
   llvm::Value* old = ld->getPointerOperand();
   ld->replaceAllUsesWith(phi);
   ld->eraseFromParent();
   llvm::RecursivelyDeleteTriviallyDeadInstructions(old);
-  return loads;
 }
 
 }  // namespace
@@ -109,30 +149,32 @@ unsigned predicate_place_loads(llvm::Module& mod) {
   unsigned n = 0;
   for (llvm::Function& f : mod) {
     if (f.isDeclaration()) continue;
-    std::vector<llvm::LoadInst*> work;
+    std::vector<llvm::WeakTrackingVH> work;  // a split may delete a load its address made dead
     for (llvm::BasicBlock& bb : f)
       for (llvm::Instruction& i : bb)
-        if (auto* ld = llvm::dyn_cast<llvm::LoadInst>(&i)) work.push_back(ld);
-    // Each constant base once, as a value of the entry block, so that it is
-    // one register (a literal, and its offset) over the function, and each
-    // arm one load: a constant would be made again in each arm. A freeze of
-    // a constant is the constant; it keeps codegen from folding it back in.
-    std::map<llvm::Value*, llvm::Value*> bases;
-    auto base = [&](llvm::Value* v) -> llvm::Value* {
-      if (!llvm::isa<llvm::Constant>(v)) return v;
-      llvm::Value*& b = bases[v];
-      if (!b) b = llvm::IRBuilder<>(&*f.getEntryBlock().getFirstInsertionPt()).CreateFreeze(v);
-      return b;
+        if (llvm::isa<llvm::LoadInst>(&i)) work.emplace_back(&i);
+    // Each base once, as a value of the entry block, so that it is one
+    // register (a literal, and its offset) over the function, and each arm
+    // one load: a constant would be made again in each arm. A freeze of a
+    // constant is the constant; it keeps codegen from folding it back in.
+    std::map<std::pair<llvm::GlobalVariable*, int64_t>, llvm::Value*> bases;
+    auto base = [&](llvm::GlobalVariable* g, int64_t offset) -> llvm::Value* {
+      llvm::Value*& v = bases[{g, offset}];
+      if (!v) {
+        llvm::IRBuilder<> b(&*f.getEntryBlock().getFirstInsertionPt());
+        llvm::Constant* at = llvm::ConstantExpr::getGetElementPtr(b.getInt8Ty(), g, b.getInt32(uint32_t(offset)));
+        v = b.CreateFreeze(at);
+      }
+      return v;
     };
     std::vector<llvm::GetElementPtrInst*> chain;
-    while (!work.empty()) {
-      llvm::LoadInst* ld = work.back();
-      work.pop_back();
-      llvm::SelectInst* s = place_select(ld, chain);
-      if (!s) continue;
-      for (llvm::LoadInst* nl : split(ld, s, chain, base)) work.push_back(nl);
-      ++n;
-    }
+    Place arms[2];
+    for (llvm::Value* v : work)
+      if (auto* ld = llvm::dyn_cast_or_null<llvm::LoadInst>(v); ld && ld->getParent())
+        if (llvm::SelectInst* s = place_select(ld, chain, arms)) {
+          split(ld, s, arms, base);
+          ++n;
+        }
   }
   return n;
 }
