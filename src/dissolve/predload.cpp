@@ -24,7 +24,9 @@
 // instructions) would sink the two loads back into one load of a phi.
 #include "dissolve/predload.h"
 
+#include <llvm/Analysis/LoopInfo.h>
 #include <llvm/Analysis/ValueTracking.h>
+#include <llvm/IR/Dominators.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Instructions.h>
 #include <llvm/IR/Module.h>
@@ -34,6 +36,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 namespace gust::dissolve {
@@ -153,18 +156,31 @@ unsigned predicate_place_loads(llvm::Module& mod) {
     for (llvm::BasicBlock& bb : f)
       for (llvm::Instruction& i : bb)
         if (llvm::isa<llvm::LoadInst>(&i)) work.emplace_back(&i);
-    // Each base once, as a value of the entry block, so that it is one
-    // register (a literal, and its offset) over the function, and each arm
-    // one load: a constant would be made again in each arm. A freeze of a
-    // constant is the constant; it keeps codegen from folding it back in.
-    std::map<std::pair<llvm::GlobalVariable*, int64_t>, llvm::Value*> bases;
+    // Each base once per loop nest, as a value of the outermost loop's
+    // preheader, so that it is one register (a literal, and its offset) over
+    // the loop and each arm one load: a constant would be made again in each
+    // arm. Outside a loop, in the block of the load, where holding it costs
+    // no register elsewhere. A freeze of a constant is the constant; it keeps
+    // codegen from folding it back into the arm.
+    llvm::DominatorTree dt(f);
+    llvm::LoopInfo li(dt);
+    std::map<llvm::Value*, llvm::BasicBlock*> home;  // load -> the preheader its bases go to
+    for (llvm::Value* v : work) {
+      auto* ld = llvm::cast<llvm::LoadInst>(v);
+      llvm::Loop* l = li.getLoopFor(ld->getParent());
+      while (l && l->getParentLoop()) l = l->getParentLoop();
+      home[ld] = l ? l->getLoopPreheader() : nullptr;
+    }
+    std::map<std::tuple<llvm::BasicBlock*, llvm::GlobalVariable*, int64_t>, llvm::Value*> bases;
+    llvm::BasicBlock* at_home = nullptr;
+    llvm::BasicBlock* head = nullptr;  // the load's block, which split() leaves ending in its branch
     auto base = [&](llvm::GlobalVariable* g, int64_t offset) -> llvm::Value* {
-      llvm::Value*& v = bases[{g, offset}];
-      if (!v) {
-        llvm::IRBuilder<> b(&*f.getEntryBlock().getFirstInsertionPt());
-        llvm::Constant* at = llvm::ConstantExpr::getGetElementPtr(b.getInt8Ty(), g, b.getInt32(uint32_t(offset)));
-        v = b.CreateFreeze(at);
-      }
+      llvm::Constant* c = llvm::ConstantExpr::getGetElementPtr(
+          llvm::Type::getInt8Ty(f.getContext()), g,
+          llvm::ConstantInt::get(f.getContext(), llvm::APInt(32, uint64_t(offset))));
+      if (!at_home) return llvm::IRBuilder<>(head->getTerminator()).CreateFreeze(c);
+      llvm::Value*& v = bases[{at_home, g, offset}];
+      if (!v) v = llvm::IRBuilder<>(at_home->getTerminator()).CreateFreeze(c);
       return v;
     };
     std::vector<llvm::GetElementPtrInst*> chain;
@@ -172,6 +188,8 @@ unsigned predicate_place_loads(llvm::Module& mod) {
     for (llvm::Value* v : work)
       if (auto* ld = llvm::dyn_cast_or_null<llvm::LoadInst>(v); ld && ld->getParent())
         if (llvm::SelectInst* s = place_select(ld, chain, arms)) {
+          at_home = home[ld];
+          head = ld->getParent();
           split(ld, s, arms, base);
           ++n;
         }
