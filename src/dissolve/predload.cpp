@@ -9,17 +9,17 @@
 // The ARM if-converter predicates the diamond: `cmp r1, #B; ite cs; ldrbcs
 // r3, [rS, r1]; ldrbcc r3, [rF, r1]`, four, both bases loop invariant.
 // It acts where each arm is one load: a base (a global and a constant
-// offset, one register from the entry block) and at most one index, and the
-// load at most 4 bytes; the three-place layout's nested choice keeps the
-// select.
+// offset, one register set in the outermost loop's preheader, or outside a
+// loop in the load's block) and at most one index, and the load at most 4
+// bytes; the three-place layout's nested choice keeps the select.
 //
 // The rule it rests on: each load still runs once, exactly when it ran
 // before, from the pointer the select chose; nothing is speculated (each
 // arm's load runs only under its side of the compare, so an address in
 // flash past the read-only data, which may not exist, is never read). Each
 // arm's pointer is the same address, the sum of the GEPs between its global
-// and the load, computed afresh (GEPs are pure). One arm ends in a bitcast of the loaded value to its own
-// type, which codegen drops: without it the simplifycfg that the ARM target
+// and the load, computed afresh (GEPs are pure). One arm ends in a bitcast
+// of the loaded value to its own type, which codegen drops: without it the simplifycfg that the ARM target
 // runs before instruction selection (its atomic tidy, which sinks common
 // instructions) would sink the two loads back into one load of a phi.
 #include "dissolve/predload.h"
