@@ -143,12 +143,16 @@ __attribute__((export_name("work"))) u32 work(u32 seed) {
 
 struct Variant {
   const char* name;
-  bool read_only_flash, widen, hoist, check_form = true;
+  bool read_only_flash, widen, hoist, check_form = true, predicated = true;
 };
 const Variant kVariants[] = {
-    {"all levers on", true, true, true},          {"--no-read-only-flash", false, true, true},
-    {"--no-widen-checks", true, false, true},     {"--no-hoist-checks", true, true, false},
-    {"--no-check-form", true, true, true, false}, {"all levers off", false, false, false, false},
+    {"all levers on", true, true, true},
+    {"--no-read-only-flash", false, true, true},
+    {"--no-widen-checks", true, false, true},
+    {"--no-hoist-checks", true, true, false},
+    {"--no-check-form", true, true, true, false},
+    {"--no-predicated-loads", true, true, true, true, false},
+    {"all levers off", false, false, false, false, false},
 };
 
 [[noreturn]] void die(const std::string& why) {
@@ -217,6 +221,7 @@ int main(int argc, char** argv) {
       opts.widen_checks = v.widen;
       opts.hoist_checks = v.hoist;
       opts.check_form = v.check_form;
+      opts.predicated_loads = v.predicated;
       auto out = dissolve::dissolve(*m, opts);
       if (!out) die(std::string(p.name) + ": " + out.error().str());
       const fs::path obj = dir / (std::string(p.name) + "-" + std::to_string(&v - kVariants) + ".o");

@@ -387,6 +387,173 @@ TEST(ReadOnlyLow, AStackUnderTheHullKeepsItsPlace) {
   EXPECT_GT(ro.begin, 0u);
 }
 
+// The place choice as two predicated loads (predload.cpp), against the
+// select of a base before one load it replaces (--no-predicated-loads).
+dissolve::Options predicated(bool on, uint64_t rule = 512) {
+  dissolve::Options o;
+  o.predicated_loads = on;
+  o.read_only_min = o.read_only_low_min = rule;
+  return o;
+}
+
+// .text of an object: its code, in bytes.
+uint64_t text_bytes(const fs::path& obj) {
+  auto r = base::run_tool({"arm-none-eabi-size", "-A", obj.string()});
+  uint64_t n = 0;
+  std::istringstream in(r.output);
+  std::string line, name;
+  uint64_t size = 0, addr = 0;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    if (ls >> name >> size >> addr && name.rfind(".text", 0) == 0) n += size;
+  }
+  return n;
+}
+
+// The CRC's loop over a caller buffer: each byte's load picks its place.
+// In the low layout (flash or SRAM, one compare) the predicated loads take
+// at least one instruction off each of the 256 bytes, and the code shrinks.
+// With the stack first the choice is among three places, which keeps the
+// select: no dearer.
+TEST(PredicatedLoads, TheCrcsByteLoadCostsAnInstructionLessInTheLowLayout) {
+  for (bool low : {true, false}) {
+    SCOPED_TRACE(low ? "low layout" : "stack first");
+    wasm::Module m = compile_c(low ? "pl-low" : "pl-mid", kCrc, "1024", low);
+    ASSERT_EQ(dissolve::read_only_data(m, {}).begin == 0, low);
+    auto on = dissolve::dissolve(m, predicated(true)), off = dissolve::dissolve(m, predicated(false));
+    ASSERT_TRUE(on && off);
+    const std::string tag = low ? "pl-low" : "pl-mid";
+    const uint64_t text_on = text_bytes(write_object(*on, tag + "-on"));
+    const uint64_t text_off = text_bytes(write_object(*off, tag + "-off"));
+    if (low)
+      EXPECT_LT(text_on, text_off) << "predicated loads are shorter than a select of the base";
+    else
+      EXPECT_LE(text_on, text_off);
+    auto a = load(*on, tag + "-on"), b = load(*off, tag + "-off");
+    ASSERT_TRUE(a && b);
+    a->count_instructions(true);
+    b->count_instructions(true);
+    for (uint32_t seed : {5u, 9u}) {
+      auto ra = a->call("fill", {seed, 256}), rb = b->call("fill", {seed, 256});
+      ASSERT_TRUE(ra.ok && rb.ok) << ra.fault << rb.fault;
+      EXPECT_EQ(ra.r0, rb.r0);
+      if (low)
+        EXPECT_LE(ra.instructions + 256, rb.instructions) << "one instruction less per byte loaded";
+      else
+        EXPECT_LE(ra.instructions, rb.instructions);
+    }
+  }
+}
+
+// A 64-byte table, which the cost rule keeps in SRAM unless it is lowered.
+const char* kSmall = R"(
+typedef unsigned int u32; typedef unsigned char u8;
+static const u8 alpha[64] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static u8 out[256];
+__attribute__((export_name("enc"))) u32 enc(const u8* p, u32 n) {
+  u32 h = 0;
+  for (u32 i = 0; i < n; i++) { out[i] = alpha[p[i] & 63]; h = h * 31 + out[i]; }
+  return h;
+}
+__attribute__((export_name("out_at"))) u32 out_at(void) { return (u32)out; }
+__attribute__((export_name("peek8"))) u32 peek8(u32 a) { return *(volatile u8*)a; }
+__attribute__((export_name("peek16"))) u32 peek16(u32 a) { return *(volatile unsigned short*)a; }
+__attribute__((export_name("peek32"))) u32 peek32(u32 a) { return *(volatile u32*)a; }
+__attribute__((export_name("peek64"))) u32 peek64(u32 a) {
+  unsigned long long v = *(volatile unsigned long long*)a; return (u32)v ^ (u32)(v >> 32) * 3; }
+__attribute__((export_name("poke8"))) void poke8(u32 a, u32 v) { *(volatile u8*)a = (u8)v; }
+__attribute__((export_name("poke32"))) void poke32(u32 a, u32 v) { *(volatile u32*)a = v; }
+)";
+
+// Semantics, with every table in flash (rule 0): each width's load at the
+// first and last byte of the read-only data, at the first byte after it and
+// around both edges reads the wasm bytes, the last bytes of the region too;
+// one past the region's end traps; a store into the data still traps. Both
+// layouts, both modules, the lever on and off.
+TEST(PredicatedLoads, LoadsAtTheEdgesReadTheWasmBytesAndStoresToTheDataTrap) {
+  for (const char* src : {kSmall, kCrc})
+    for (bool low : {true, false})
+      for (bool on : {true, false}) {
+        const std::string tag = std::string("pl-edges-") + (src == kSmall ? "small" : "crc") + (low ? "-low" : "-mid") +
+                                (on ? "-on" : "-off");
+        SCOPED_TRACE(tag);
+        wasm::Module m = compile_c(tag, src, "1024", low);
+        const dissolve::ReadOnlyData ro = dissolve::read_only_data(m, predicated(on, 0));
+        ASSERT_FALSE(ro.empty());
+        ASSERT_EQ(ro.begin == 0, low);
+        auto out = dissolve::dissolve(m, predicated(on, 0));
+        ASSERT_TRUE(out);
+        auto cpu = load(*out, tag);
+        ASSERT_TRUE(cpu);
+        const std::vector<uint8_t> mem = initial_memory(m);
+        auto word = [&](uint32_t a, unsigned n) {
+          uint64_t v = 0;
+          for (unsigned i = 0; i < n; ++i) v |= uint64_t(mem[a + i]) << (8 * i);
+          return v;
+        };
+        std::vector<uint32_t> at = {0, 65536 - 8, 65536 - 4, 65536 - 2, 65536 - 1};
+        for (uint64_t edge : {ro.begin, ro.end})
+          for (uint32_t a = edge < 9 ? 0 : uint32_t(edge) - 9; a < edge + 9; ++a) at.push_back(a);
+        for (uint32_t a : at) {
+          const uint32_t room = 65536 - a;
+          EXPECT_EQ(cpu->call("peek8", {a}).r0, word(a, 1)) << a;
+          if (room >= 2) EXPECT_EQ(cpu->call("peek16", {a}).r0, word(a, 2)) << a;
+          if (room >= 4) EXPECT_EQ(cpu->call("peek32", {a}).r0, word(a, 4)) << a;
+          if (room >= 8) {
+            const uint64_t v = word(a, 8);
+            EXPECT_EQ(cpu->call("peek64", {a}).r0, uint32_t(v) ^ uint32_t(v >> 32) * 3) << a;
+          }
+        }
+        for (const char* f : {"peek8", "peek16", "peek32", "peek64"})
+          EXPECT_TRUE(cpu->call(f, {65536u}).trapped) << f << " past the region's end";
+        EXPECT_TRUE(cpu->call("peek32", {65533u}).trapped) << "over the region's end";
+        for (uint32_t a : {uint32_t(ro.begin), uint32_t(ro.end) - 1}) {
+          auto r = cpu->call("poke8", {a, 0x5a});
+          EXPECT_TRUE(r.trapped) << a;
+          EXPECT_EQ(r.trap_code, uint32_t(GUST_TRAP_MEMORY_OOB)) << a;
+          EXPECT_EQ(cpu->call("peek8", {a}).r0, word(a, 1)) << "the data is unchanged at " << a;
+        }
+        EXPECT_TRUE(cpu->call("poke32", {uint32_t(ro.end) - 2, 1}).trapped) << "a store over the data's end";
+        auto r = cpu->call("poke8", {uint32_t(ro.end), 0x5a});
+        ASSERT_TRUE(r.ok) << r.fault;
+        EXPECT_EQ(cpu->call("peek8", {uint32_t(ro.end)}).r0, 0x5au) << "the first byte after the data is SRAM";
+      }
+}
+
+// The small table's encoder, every table in flash, against the same module
+// with its table in SRAM: the same outputs; and against the select of the
+// base, at least one instruction less per input byte.
+TEST(PredicatedLoads, ASmallTableInFlashGivesTheSameOutputs) {
+  wasm::Module m = compile_c("pl-small", kSmall, "1024", true);
+  auto flash = dissolve::dissolve(m, predicated(true, 0));
+  auto select = dissolve::dissolve(m, predicated(false, 0));
+  dissolve::Options sram_o;
+  sram_o.read_only_flash = false;
+  auto sram = dissolve::dissolve(m, sram_o);
+  ASSERT_TRUE(flash && select && sram);
+  auto a = load(*flash, "pl-small-flash"), b = load(*sram, "pl-small-sram"), c = load(*select, "pl-small-select");
+  ASSERT_TRUE(a && b && c);
+  a->count_instructions(true);
+  c->count_instructions(true);
+  const uint32_t buf = a->call("out_at", {}).r0;
+  int64_t saved_at_0 = 0;  // what the call costs apart from its loop
+  for (uint32_t n : {0u, 1u, 63u, 200u}) {
+    auto ra = a->call("enc", {buf, n}), rb = b->call("enc", {buf, n}), rc = c->call("enc", {buf, n});
+    ASSERT_TRUE(ra.ok && rb.ok && rc.ok) << ra.fault << rb.fault << rc.fault;
+    EXPECT_EQ(ra.r0, rb.r0) << n;
+    EXPECT_EQ(rc.r0, rb.r0) << n;
+    const int64_t saved = int64_t(rc.instructions) - int64_t(ra.instructions);
+    if (n == 0) saved_at_0 = saved;
+    EXPECT_GE(saved - saved_at_0, int64_t(n)) << "at least one instruction less per byte, " << n << " bytes";
+  }
+  const uint32_t ro_end = uint32_t(dissolve::read_only_data(m, predicated(true, 0)).end);
+  for (uint32_t p : {0u, 8u, ro_end - 40, ro_end - 1}) {  // the input in the read-only data itself
+    auto ra = a->call("enc", {p, 40}), rb = b->call("enc", {p, 40});
+    ASSERT_TRUE(ra.ok && rb.ok) << ra.fault << rb.fault;
+    EXPECT_EQ(ra.r0, rb.r0) << p;
+  }
+}
+
 // The widening rule's other side: a check does not move over an import
 // call. Each function calls the import, then makes an access that is out of
 // bounds; the call must happen before the trap, every time.

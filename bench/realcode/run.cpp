@@ -188,6 +188,7 @@ struct Options {
   bool hoist_checks = true;               // --no-hoist-checks: as gust build dissolves (README, "Memory levers")
   bool check_form = true;                 // --no-check-form: compares left in the IR pipeline's form
   bool low_layout = true;                 // --stack-first: every module linked with the stack below the data
+  bool predicated_loads = true;           // --no-predicated-loads: the place choice as a select of the base
   std::optional<uint64_t> read_only_min;  // --read-only-min N: the cost rule of both layouts
   std::string only;
 };
@@ -341,6 +342,7 @@ class Bench {
     o.bounds_checks = checks;
     o.hoist_checks = opt_.hoist_checks;
     o.check_form = opt_.check_form;
+    o.predicated_loads = opt_.predicated_loads;
     if (opt_.read_only_min) o.read_only_min = o.read_only_low_min = *opt_.read_only_min;
     auto out = dissolve::dissolve(m, o);
     if (!out) die(p.name + " " + obj.filename().string() + ": " + out.error().str());
@@ -582,6 +584,8 @@ int main(int argc, char** argv) {
       o.check_form = false;
     else if (a == "--stack-first")
       o.low_layout = false;
+    else if (a == "--no-predicated-loads")
+      o.predicated_loads = false;
     else if (a == "--read-only-min") {
       const std::string v = value();
       char* end = nullptr;
@@ -594,7 +598,7 @@ int main(int argc, char** argv) {
     }
     else if (a == "--help" || a == "-h") {
       std::cout << "usage: run [--json FILE] [--seeds N] [--check-only] [--only NAME] [--work DIR] [--no-hoist-checks]\n"
-                   "           [--no-check-form] [--stack-first] [--read-only-min N]\n"
+                   "           [--no-check-form] [--stack-first] [--read-only-min N] [--no-predicated-loads]\n"
                    "Builds the libraries under bench/realcode/ with gcc -Os, clang -Oz and gust, checks that\n"
                    "every build gives the same outputs on seeds 1..N (default 2000), then prints flash, SRAM and\n"
                    "instructions per call with geometric-mean ratios (not with --check-only). --no-hoist-checks\n"
@@ -602,7 +606,8 @@ int main(int argc, char** argv) {
                    "compares against constants in LLVM's form (no cmp #C+1 for a check's C). --stack-first links\n"
                    "every module with the shadow stack below the data (read-only data then in the middle of the\n"
                    "memory, three places per load), not the low layout gust build gives modules with read-only data.\n"
-                   "--read-only-min N keeps read-only data under N bytes in SRAM in either layout.\n";
+                   "--read-only-min N keeps read-only data under N bytes in SRAM in either layout.\n"
+                   "--no-predicated-loads chooses a load's place with a select of the base, not two predicated loads.\n";
       return 0;
     } else {
       std::cerr << "bench/realcode/run: unknown argument " << a << " (try --help)\n";

@@ -140,6 +140,10 @@ void add_dissolve(CLI::App& app) {
       "--no-check-form", [a](int64_t) { a->opts.check_form = false; },
       "Leave each bounds check's compare in the form LLVM's IR pipeline gives it, instead of the negated "
       "compare against C + 1 when only that is an immediate (for measurement)");
+  c->add_flag(
+      "--no-predicated-loads", [a](int64_t) { a->opts.predicated_loads = false; },
+      "Choose a load's place (flash or SRAM) with a select of the base before one load, instead of two "
+      "loads predicated on the compare (for measurement)");
   c->add_flag("--no-read-only-flash", a->no_read_only_flash,
               "Copy the read-only data segments (.rodata) into the SRAM region with the rest, instead of leaving "
               "them in flash (for measurement)");

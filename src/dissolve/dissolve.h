@@ -41,12 +41,16 @@ struct Options {
   // The cost rule of that lever: it acts only when the read-only hull holds
   // at least this many bytes. Every load through a pointer that may reach
   // the hull then picks flash or SRAM, which costs flash and instructions
-  // (bench/realcode: 1.42x gcc's flash and 2.13x its instructions from 32 B,
-  // 1.24x and 1.64x from 512 B, where small tables stay in SRAM).
+  // (bench/realcode --no-hoist-checks, with predicated loads: 1.37x gcc's
+  // flash and 1.77x its instructions with every table in flash, 1.21x and
+  // 1.53x from 512 B, where small tables stay in SRAM).
   uint64_t read_only_min = 512;
   // The same for the low layout (read_only_data), where the choice is one
   // compare per load.
   uint64_t read_only_low_min = 512;
+  // The place choice of such a load as two loads predicated on the compare
+  // (predload.cpp), instead of a select of the base before one load.
+  bool predicated_loads = true;
   // Bounds-check motion (checks.cpp), each a lever of its own: one check of
   // the largest offset over a straight line of accesses from one base, and
   // one check before a counted loop instead of one per iteration.

@@ -21,6 +21,7 @@
 #include "dissolve/checks.h"
 #include "dissolve/lower.h"
 #include "dissolve/lowering.h"
+#include "dissolve/predload.h"
 #include "gust/trap.h"
 
 namespace gust::dissolve {
@@ -166,6 +167,8 @@ Result<Output> emit(llvm::Module& mod, const Options& opts, const std::vector<st
       GUST_DIE("the cleanup pipeline does not parse: " + llvm::toString(std::move(e)));
     cleanup.run(mod, mam);
   }
+  // Last, so that no IR pass sinks the two loads back into one.
+  if (opts.predicated_loads && lvl != llvm::OptimizationLevel::O0) predicate_place_loads(mod);
 
   // The compares' instruction form, last, so that no IR pass folds it back.
   if (opts.check_form && lvl != llvm::OptimizationLevel::O0) shape_compares(mod, *tm);

@@ -30,6 +30,7 @@ Error refusal(const std::string& why, const std::string& prefix = "") {
 // What one optimisation of the whole module needs every part to agree on.
 bool same_pipeline(const Options& a, const Options& b) {
   return a.opt_level == b.opt_level && a.widen_checks == b.widen_checks && a.hoist_checks == b.hoist_checks &&
+         a.predicated_loads == b.predicated_loads &&
          a.bounds_checks == b.bounds_checks && a.debug_info == b.debug_info;
 }
 
